@@ -1,0 +1,50 @@
+/**
+ * Pure trust decisions for the Electron shell, kept free of electron imports so they are unit-tested.
+ */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'hostdeck';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+/** IPC is answered only for the main frame of our own window, loaded from our own origin. */
+export function isTrustedSender(frame: { url: string; isMainFrame: boolean } | null | undefined): boolean {
+  if (!frame || !frame.isMainFrame) return false;
+  try {
+    const url = new URL(frame.url);
+    return url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Maps an app:// request path to a file under the renderer directory, refusing anything that would
+ * escape it (encoded ../, absolute paths, NUL).
+ */
+export function resolveRendererPath(rendererDir: string, requestUrl: string, join: (...p: string[]) => string) {
+  const url = new URL(requestUrl);
+  if (url.host !== APP_HOST) return null;
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  if (pathname.includes('\0') || pathname.split('/').some((seg) => seg === '..')) return null;
+  const rel = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
+  const full = join(rendererDir, rel);
+  if (!full.startsWith(rendererDir)) return null;
+  return full;
+}

@@ -1,0 +1,82 @@
+import { useEffect, useState } from 'react';
+import { hasBridge } from '../api/client';
+import { JobsPanel } from '../features/jobs/JobsPanel';
+import { followJobs } from '../stores/jobs';
+import { useSettings } from '../stores/settings';
+import { sections } from './sections';
+import { useTheme } from './useTheme';
+
+export function App() {
+  if (!hasBridge()) return <NoBridge />;
+  return <Shell />;
+}
+
+function Shell() {
+  const [active, setActive] = useState(sections[0]!.id);
+  const theme = useSettings((s) => s.settings?.theme ?? 'system');
+  useTheme(theme);
+
+  useEffect(() => {
+    void useSettings.getState().load();
+    return followJobs();
+  }, []);
+
+  // Alt+1…9 jumps to a section, and focus follows so keyboard users land in the view.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const index = Number.parseInt(e.key, 10) - 1;
+      const target = sections[index];
+      if (target) {
+        e.preventDefault();
+        setActive(target.id);
+        requestAnimationFrame(() => document.getElementById('main')?.focus());
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const current = sections.find((s) => s.id === active) ?? sections[0]!;
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <nav className="sidebar" aria-label="Sections">
+        <div className="brand">Hostdeck</div>
+        <ul>
+          {sections.map((s, i) => (
+            <li key={s.id}>
+              <button
+                type="button"
+                className="nav-item"
+                aria-current={s.id === active ? 'page' : undefined}
+                aria-keyshortcuts={`Alt+${i + 1}`}
+                onClick={() => setActive(s.id)}
+              >
+                <span className="nav-icon" aria-hidden="true">
+                  {s.icon}
+                </span>
+                {s.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="main" tabIndex={-1}>
+        <current.View />
+      </main>
+      <JobsPanel />
+    </div>
+  );
+}
+
+function NoBridge() {
+  return (
+    <main className="no-bridge">
+      <h1>Hostdeck</h1>
+      <p>This page is the Hostdeck window and must be opened by the Hostdeck app.</p>
+    </main>
+  );
+}

@@ -1,0 +1,59 @@
+import type { ComponentType } from 'react';
+import { AuditView } from '../features/audit/AuditView';
+import { notBuilt } from '../features/placeholders/NotBuilt';
+import { SettingsView } from '../features/settings/SettingsView';
+
+export interface Section {
+  id: string;
+  label: string;
+  icon: string;
+  View: ComponentType;
+}
+
+/** The navigation, in order; Alt+1…9 jump to these. */
+export const sections: Section[] = [
+  {
+    id: 'servers',
+    label: 'Servers',
+    icon: '▣',
+    View: notBuilt('Servers', 'Add servers over SSH, confirm their host keys, and see their facts across the fleet.'),
+  },
+  {
+    id: 'sites',
+    label: 'Sites',
+    icon: '◎',
+    View: notBuilt('Sites', 'Create, deploy, suspend and delete PHP, WordPress and Laravel sites.'),
+  },
+  {
+    id: 'tenants',
+    label: 'Tenants',
+    icon: '◍',
+    View: notBuilt('Tenants', 'Your customers, each isolated as its own Linux user on every server.'),
+  },
+  {
+    id: 'modules',
+    label: 'Modules',
+    icon: '▤',
+    View: notBuilt('Modules', 'Caddy, FrankenPHP, MariaDB, firewall and hardening, per server, with live status.'),
+  },
+  {
+    id: 'backups',
+    label: 'Backups',
+    icon: '⛁',
+    View: notBuilt('Backups', 'Encrypted site backups with verified restores.'),
+  },
+  {
+    id: 'logs',
+    label: 'Logs',
+    icon: '☰',
+    View: notBuilt('Logs', 'Live Caddy, PHP, MariaDB and journald logs, filtered and searchable.'),
+  },
+  {
+    id: 'terminal',
+    label: 'Terminal',
+    icon: '›_',
+    View: notBuilt('Terminal', 'An SSH terminal per server, over the same pooled connection.'),
+  },
+  { id: 'audit', label: 'Audit', icon: '✓', View: AuditView },
+  { id: 'settings', label: 'Settings', icon: '⚙', View: SettingsView },
+];

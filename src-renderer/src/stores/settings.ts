@@ -1,0 +1,32 @@
+import type { AppInfo, Settings, Theme } from '@contract';
+import { create } from 'zustand';
+import { api, errorText } from '../api/client';
+
+interface SettingsState {
+  settings: Settings | null;
+  info: AppInfo | null;
+  error: string | null;
+  load(): Promise<void>;
+  setTheme(theme: Theme): Promise<void>;
+}
+
+export const useSettings = create<SettingsState>((set) => ({
+  settings: null,
+  info: null,
+  error: null,
+  async load() {
+    try {
+      const [settings, info] = await Promise.all([api.call('settings.get', {}), api.call('app.info', {})]);
+      set({ settings, info, error: null });
+    } catch (err) {
+      set({ error: errorText(err) });
+    }
+  },
+  async setTheme(theme) {
+    try {
+      set({ settings: await api.call('settings.update', { theme }), error: null });
+    } catch (err) {
+      set({ error: errorText(err) });
+    }
+  },
+}));

@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+// Three vitest tiers (the fourth, e2e, is Playwright: playwright.config.ts). Each runs alone with
+// `npm run test:<tier>`; `npm test` runs all four (scripts/test-all.mjs).
+export default defineConfig({
+  resolve: { alias: { '@contract': resolve(__dirname, 'src-main/api/contract/index.ts') } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'ssh',
+          include: ['test/ssh/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'vps',
+          include: ['test/vps/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          globalSetup: ['test/vps/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
