@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 import { hasBridge } from '../api/client';
 import { JobsPanel } from '../features/jobs/JobsPanel';
 import { followJobs } from '../stores/jobs';
@@ -22,7 +22,8 @@ function Shell() {
   }, []);
 
   // Alt+1…9 jumps to a section, and focus follows so keyboard users land in the view.
-  useEffect(() => {
+  // A layout effect, so the shortcut works from the first frame the navigation is visible.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
       const index = Number.parseInt(e.key, 10) - 1;

@@ -10,7 +10,7 @@ interface SettingsState {
   setTheme(theme: Theme): Promise<void>;
 }
 
-export const useSettings = create<SettingsState>((set) => ({
+export const useSettings = create<SettingsState>((set, get) => ({
   settings: null,
   info: null,
   error: null,
@@ -23,10 +23,13 @@ export const useSettings = create<SettingsState>((set) => ({
     }
   },
   async setTheme(theme) {
+    // Optimistic: the choice shows at once; a failure puts the stored value back and says why.
+    const previous = get().settings;
+    if (previous) set({ settings: { ...previous, theme } });
     try {
       set({ settings: await api.call('settings.update', { theme }), error: null });
     } catch (err) {
-      set({ error: errorText(err) });
+      set({ settings: previous, error: errorText(err) });
     }
   },
 }));

@@ -1,0 +1,45 @@
+import { expect, test } from './fixtures';
+
+const sections = ['Servers', 'Sites', 'Tenants', 'Modules', 'Backups', 'Logs', 'Terminal', 'Audit', 'Settings'];
+
+test('the shell renders every section with honest empty states', async ({ page }) => {
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  for (const label of sections) await expect(nav.getByRole('button', { name: label })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+  await expect(page.getByText('Not built yet')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Jobs' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/shell-light.png' });
+});
+
+test('switching to dark theme applies it and keeps it after a reload', async ({ page }) => {
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('radio', { name: 'Dark' }).check();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.getByRole('navigation').getByRole('button', { name: 'Servers' }).click();
+  await page.screenshot({ path: 'test-results/shell-dark.png' });
+});
+
+test('the keyboard alone reaches every section (Alt+number) and the audit trail records changes', async ({ page }) => {
+  await page.keyboard.press('Alt+9');
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  await page.getByRole('radio', { name: 'Light' }).focus();
+  await page.keyboard.press('Space');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.keyboard.press('Alt+8');
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit' })).toBeVisible();
+  const row = page.getByRole('row').filter({ hasText: 'settings.update' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('test-bridge');
+});
+
+test('a command outside the contract is unreachable and bad input names its field', async ({ page, bridge }) => {
+  const viaShim = await page.evaluate(() => window.hostdeck!.call('vault.dumpSecrets', {}));
+  expect(viaShim).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+  // Even a client that skips the allow-list reaches only the router, which refuses it too.
+  const direct = await bridge.hostdeck.router.dispatch('vault.dumpSecrets', {}, { actor: 'test-bridge' });
+  expect(direct).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+  const invalid = await page.evaluate(() => window.hostdeck!.call('jobs.list', { limit: 'many' }));
+  expect(invalid).toMatchObject({ ok: false, error: { code: 'VALIDATION', field: 'limit' } });
+});
