@@ -2,7 +2,8 @@
  * Electron entry: the app shell. The only file (with src-main/shell/) that imports electron.
  * Everything else is plain Node services built by createHostdeck().
  */
-import { app, BrowserWindow, session, shell } from 'electron';
+import type { BrowserWindow } from 'electron';
+import { app, session, shell } from 'electron';
 import type { Hostdeck } from './core/hostdeck';
 import { createHostdeck } from './core/hostdeck';
 import { bindIpc } from './shell/ipc';

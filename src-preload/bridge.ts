@@ -20,7 +20,8 @@ const refused = (message: string): Result<never> => ({
 export function createBridge(ipc: IpcLike): HostdeckBridge {
   return Object.freeze({
     async call(command: string, input: unknown): Promise<Result<unknown>> {
-      if (!isCommandName(command)) return refused(`There is no command named ${JSON.stringify(String(command))}.`);
+      if (!isCommandName(command))
+        return refused(`There is no command named ${JSON.stringify(String(command))}.`);
       return (await ipc.invoke(commandChannel(command), input)) as Result<unknown>;
     },
     subscribe(name: string, listener: (payload: unknown) => void): () => void {

@@ -6,7 +6,11 @@ export class AppError extends Error {
   readonly hint: string | undefined;
   readonly field: string | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; field?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
@@ -23,4 +27,6 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string, id: string) =>
-  new AppError('NOT_FOUND', `${what} ${id} does not exist.`, { hint: 'Refresh the list; it may have been removed.' });
+  new AppError('NOT_FOUND', `${what} ${id} does not exist.`, {
+    hint: 'Refresh the list; it may have been removed.',
+  });

@@ -31,7 +31,10 @@ export function validationError(error: z.ZodError): ApiError {
 }
 
 /** The main router: the only way into the services. Validates, dispatches, maps failures to values. */
-export function createRouter(handlers: Handlers, log: (msg: string, err: unknown) => void = console.error): Router {
+export function createRouter(
+  handlers: Handlers,
+  log: (msg: string, err: unknown) => void = console.error,
+): Router {
   return {
     async dispatch(name, input, ctx) {
       if (!isCommandName(name)) {

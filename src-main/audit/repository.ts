@@ -19,13 +19,21 @@ export class AuditRepository {
   record(entry: AuditRecord): void {
     this.db
       .prepare(`INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`)
-      .run(this.now().toISOString(), entry.actor, entry.action, entry.target ?? null, JSON.stringify(entry.detail ?? {}));
+      .run(
+        this.now().toISOString(),
+        entry.actor,
+        entry.action,
+        entry.target ?? null,
+        JSON.stringify(entry.detail ?? {}),
+      );
   }
 
   list(opts: { limit: number; beforeId?: number }): AuditEntry[] {
     const rows = this.db
       .prepare(`SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`)
-      .all(opts.beforeId ?? Number.MAX_SAFE_INTEGER, opts.limit) as (Omit<AuditEntry, 'detail'> & { detail: string })[];
+      .all(opts.beforeId ?? Number.MAX_SAFE_INTEGER, opts.limit) as (Omit<AuditEntry, 'detail'> & {
+      detail: string;
+    })[];
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 }

@@ -71,7 +71,10 @@ export async function runCli(argv: string[], io: Io = stdio()): Promise<number> 
 
   let hostdeck;
   try {
-    hostdeck = createHostdeck({ dataDir, version: typeof __HOSTDECK_VERSION__ === 'string' ? __HOSTDECK_VERSION__ : 'dev' });
+    hostdeck = createHostdeck({
+      dataDir,
+      version: typeof __HOSTDECK_VERSION__ === 'string' ? __HOSTDECK_VERSION__ : 'dev',
+    });
   } catch (err) {
     if (err instanceof AppError) {
       io.err(JSON.stringify(err.toApiError()));
@@ -89,7 +92,8 @@ export async function runCli(argv: string[], io: Io = stdio()): Promise<number> 
     if (wait && typeof jobId === 'string') {
       const stop = hostdeck.events.listen((event, payload) => {
         if (event === 'jobs.log') {
-          for (const line of payload as { jobId: string; text: string }[]) if (line.jobId === jobId) io.err(line.text);
+          for (const line of payload as { jobId: string; text: string }[])
+            if (line.jobId === jobId) io.err(line.text);
         }
       });
       const final: JobSummary = await hostdeck.jobs.wait(jobId);

@@ -30,7 +30,11 @@ export function diagnosticsRunner(deps: { db: Database; dataDir: string }) {
     ctx.throwIfCancelled();
 
     await ctx.step('Database checkpoint', async () => {
-      const [r] = deps.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      const [r] = deps.db.pragma('wal_checkpoint(TRUNCATE)') as {
+        busy: number;
+        log: number;
+        checkpointed: number;
+      }[];
       ctx.log(`wal checkpoint: busy=${r?.busy} log=${r?.log} checkpointed=${r?.checkpointed}`);
       return { state: 'ok', detail: `${r?.checkpointed ?? 0} pages checkpointed` };
     });
@@ -39,8 +43,12 @@ export function diagnosticsRunner(deps: { db: Database; dataDir: string }) {
     await ctx.step('Key derivation speed (scrypt N=2^17, r=8)', async () => {
       const started = performance.now();
       await new Promise<Buffer>((resolve, reject) =>
-        scrypt(randomBytes(32), randomBytes(16), 32, { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 }, (e, k) =>
-          e ? reject(e) : resolve(k),
+        scrypt(
+          randomBytes(32),
+          randomBytes(16),
+          32,
+          { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 },
+          (e, k) => (e ? reject(e) : resolve(k)),
         ),
       );
       const ms = Math.round(performance.now() - started);

@@ -75,7 +75,9 @@ export class JobRepository {
     } else if (state === 'queued') {
       this.db.prepare(`UPDATE jobs SET state = ? WHERE id = ?`).run(state, id);
     } else {
-      this.db.prepare(`UPDATE jobs SET state = ?, ended_at = ?, error = ? WHERE id = ?`).run(state, at, error, id);
+      this.db
+        .prepare(`UPDATE jobs SET state = ?, ended_at = ?, error = ? WHERE id = ?`)
+        .run(state, at, error, id);
     }
   }
 
@@ -128,7 +130,9 @@ export class JobRepository {
 
   list(opts: { state?: JobState; limit: number }): JobSummary[] {
     const rows = opts.state
-      ? this.db.prepare(`${summarySelect} WHERE j.state = ? ORDER BY j.created_at DESC LIMIT ?`).all(opts.state, opts.limit)
+      ? this.db
+          .prepare(`${summarySelect} WHERE j.state = ? ORDER BY j.created_at DESC LIMIT ?`)
+          .all(opts.state, opts.limit)
       : this.db.prepare(`${summarySelect} ORDER BY j.created_at DESC LIMIT ?`).all(opts.limit);
     return (rows as JobRow[]).map(toSummary);
   }
@@ -151,7 +155,9 @@ export class JobRepository {
 
   failRunningSteps(jobId: string, at: string, detail: string): void {
     this.db
-      .prepare(`UPDATE job_steps SET state = 'failed', detail = ?, ended_at = ? WHERE job_id = ? AND state = 'running'`)
+      .prepare(
+        `UPDATE job_steps SET state = 'failed', detail = ?, ended_at = ? WHERE job_id = ? AND state = 'running'`,
+      )
       .run(detail, at, jobId);
   }
 }

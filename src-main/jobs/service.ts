@@ -85,10 +85,21 @@ export class JobService {
     for (const id of ids) {
       const seq = this.repo.lastLogSeq(id) + 1;
       this.repo.appendLog([
-        { jobId: id, seq, at, stream: 'info', text: 'Hostdeck stopped while this job was running; marked interrupted.' },
+        {
+          jobId: id,
+          seq,
+          at,
+          stream: 'info',
+          text: 'Hostdeck stopped while this job was running; marked interrupted.',
+        },
       ]);
       this.repo.failRunningSteps(id, at, 'interrupted');
-      this.repo.setState(id, 'interrupted', at, 'Hostdeck stopped while this job was running. Run it again: it converges.');
+      this.repo.setState(
+        id,
+        'interrupted',
+        at,
+        'Hostdeck stopped while this job was running. Run it again: it converges.',
+      );
     }
     return ids;
   }
@@ -295,7 +306,13 @@ export class JobService {
     for (const raw of text.split(/\r?\n/)) {
       const line = raw.length > MAX_LINE ? `${raw.slice(0, MAX_LINE)}… [line truncated]` : raw;
       job.logSeq += 1;
-      job.pendingLog.push({ jobId: job.summary.id, seq: job.logSeq, at: this.stamp(), stream, text: this.redact(line) });
+      job.pendingLog.push({
+        jobId: job.summary.id,
+        seq: job.logSeq,
+        at: this.stamp(),
+        stream,
+        text: this.redact(line),
+      });
     }
     if (job.pendingLog.length >= 500) this.flushLog(job);
     else if (!job.flushTimer) job.flushTimer = setTimeout(() => this.flushLog(job), this.logFlushMs);
@@ -314,7 +331,10 @@ export class JobService {
   }
 
   private emitUpdate(job: LiveJob): void {
-    this.events.emit('jobs.updated', { job: { ...job.summary, counts: { ...job.summary.counts } }, steps: job.steps.map((s) => ({ ...s })) });
+    this.events.emit('jobs.updated', {
+      job: { ...job.summary, counts: { ...job.summary.counts } },
+      steps: job.steps.map((s) => ({ ...s })),
+    });
   }
 
   private stamp(): string {

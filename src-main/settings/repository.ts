@@ -28,6 +28,7 @@ export class SettingsRepository {
 
 function pick(stored: Record<string, unknown>): Partial<Settings> {
   const out: Partial<Settings> = {};
-  if (stored.theme === 'system' || stored.theme === 'light' || stored.theme === 'dark') out.theme = stored.theme;
+  if (stored.theme === 'system' || stored.theme === 'light' || stored.theme === 'dark')
+    out.theme = stored.theme;
   return out;
 }

@@ -33,7 +33,11 @@ export function isTrustedSender(frame: { url: string; isMainFrame: boolean } | n
  * Maps an app:// request path to a file under the renderer directory, refusing anything that would
  * escape it (encoded ../, absolute paths, NUL).
  */
-export function resolveRendererPath(rendererDir: string, requestUrl: string, join: (...p: string[]) => string) {
+export function resolveRendererPath(
+  rendererDir: string,
+  requestUrl: string,
+  join: (...p: string[]) => string,
+) {
   const url = new URL(requestUrl);
   if (url.host !== APP_HOST) return null;
   let pathname: string;

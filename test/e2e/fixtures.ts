@@ -11,6 +11,7 @@ export const rendererDir = resolve(__dirname, '../../out/renderer');
 
 /** Each test gets its own data directory, its own real services, and a page wired to them. */
 export const test = base.extend<{ bridge: Bridge }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures must destructure their dependencies
   bridge: async ({}, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hostdeck-e2e-'));
     const bridge = await startBridge({ dataDir, rendererDir });

@@ -1,13 +1,21 @@
 import { expect, test } from './fixtures';
 
-test('a job started from the UI shows live progress and its steps through to completion', async ({ page }) => {
+test('a job started from the UI shows live progress and its steps through to completion', async ({
+  page,
+}) => {
   // Record every progress value the bar shows, to prove it moved through intermediate states live.
   await page.evaluate(() => {
     const seen: number[] = [];
     (window as unknown as { progressSeen: number[] }).progressSeen = seen;
     new MutationObserver(() => {
-      for (const bar of document.querySelectorAll('[role=progressbar]')) seen.push(Number(bar.getAttribute('aria-valuenow')));
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+      for (const bar of document.querySelectorAll('[role=progressbar]'))
+        seen.push(Number(bar.getAttribute('aria-valuenow')));
+    }).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['aria-valuenow'],
+    });
   });
 
   await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();

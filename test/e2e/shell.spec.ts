@@ -1,6 +1,16 @@
 import { expect, test } from './fixtures';
 
-const sections = ['Servers', 'Sites', 'Tenants', 'Modules', 'Backups', 'Logs', 'Terminal', 'Audit', 'Settings'];
+const sections = [
+  'Servers',
+  'Sites',
+  'Tenants',
+  'Modules',
+  'Backups',
+  'Logs',
+  'Terminal',
+  'Audit',
+  'Settings',
+];
 
 test('the shell renders every section with honest empty states', async ({ page }) => {
   const nav = page.getByRole('navigation', { name: 'Sections' });
@@ -21,7 +31,9 @@ test('switching to dark theme applies it and keeps it after a reload', async ({ 
   await page.screenshot({ path: 'test-results/shell-dark.png' });
 });
 
-test('the keyboard alone reaches every section (Alt+number) and the audit trail records changes', async ({ page }) => {
+test('the keyboard alone reaches every section (Alt+number) and the audit trail records changes', async ({
+  page,
+}) => {
   await page.keyboard.press('Alt+9');
   await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
   await page.getByRole('radio', { name: 'Light' }).focus();
@@ -34,7 +46,10 @@ test('the keyboard alone reaches every section (Alt+number) and the audit trail 
   await expect(row).toContainText('test-bridge');
 });
 
-test('a command outside the contract is unreachable and bad input names its field', async ({ page, bridge }) => {
+test('a command outside the contract is unreachable and bad input names its field', async ({
+  page,
+  bridge,
+}) => {
   const viaShim = await page.evaluate(() => window.hostdeck!.call('vault.dumpSecrets', {}));
   expect(viaShim).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
   // Even a client that skips the allow-list reaches only the router, which refuses it too.

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { auditList, settingsUpdate } from './app';
 import type { AppInfo, AuditEntry, DiagnosticsStarted, Settings } from './app';
 import { command, event } from './define';
+import type { Result } from './errors';
 import type { CommandSpec, EventSpec } from './define';
 import { jobId, jobsList, jobsLog } from './jobs';
 import type { JobDetail, JobLogLine, JobSummary, JobUpdate } from './jobs';
@@ -25,7 +26,10 @@ export const contract = {
     'jobs.list': command<JobSummary[]>()(jobsList, 'Jobs, newest first.'),
     'jobs.get': command<JobDetail>()(z.object({ id: jobId }).strict(), 'One job with its steps.'),
     'jobs.log': command<JobLogLine[]>()(jobsLog, "A job's stored log, after a sequence number."),
-    'jobs.cancel': command<JobSummary>()(z.object({ id: jobId }).strict(), 'Ask a queued or running job to stop.'),
+    'jobs.cancel': command<JobSummary>()(
+      z.object({ id: jobId }).strict(),
+      'Ask a queued or running job to stop.',
+    ),
     'diagnostics.run': command<DiagnosticsStarted>()(
       empty,
       'Check this install (data directory, database, key derivation speed, OpenSSH) as a job.',
@@ -62,7 +66,7 @@ export const eventChannel = (name: EventName) => `hd:evt:${name}`;
 
 /** What the preload exposes as window.hostdeck (and the e2e bridge shim imitates). */
 export interface HostdeckBridge {
-  call(command: string, input: unknown): Promise<import('./errors').Result<unknown>>;
+  call(command: string, input: unknown): Promise<Result<unknown>>;
   subscribe(event: string, listener: (payload: unknown) => void): () => void;
 }
 

@@ -39,7 +39,8 @@ export function migrate(db: Database, list: Migration[] = defaultMigrations): vo
   ) STRICT`);
   const sorted = [...list].sort((a, b) => a.version - b.version);
   sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Migrations must be numbered 1..n without gaps (found ${m.version}).`);
+    if (m.version !== i + 1)
+      throw new Error(`Migrations must be numbered 1..n without gaps (found ${m.version}).`);
   });
   const current = schemaVersion(db);
   const latest = latestSchemaVersion(sorted);

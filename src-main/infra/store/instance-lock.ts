@@ -39,7 +39,9 @@ export function acquireInstanceLock(dataDir: string): () => void {
       }
     }
   }
-  throw new AppError('CONFLICT', `Could not take the lock on ${dataDir}.`, { hint: 'Try again in a moment.' });
+  throw new AppError('CONFLICT', `Could not take the lock on ${dataDir}.`, {
+    hint: 'Try again in a moment.',
+  });
 }
 
 function readFileSafe(file: string): string {

@@ -1,4 +1,12 @@
-import type { ApiError, CommandName, EventName, HostdeckBridge, InputOf, OutputOf, PayloadOf } from '@contract';
+import type {
+  ApiError,
+  CommandName,
+  EventName,
+  HostdeckBridge,
+  InputOf,
+  OutputOf,
+  PayloadOf,
+} from '@contract';
 
 declare global {
   interface Window {
@@ -23,7 +31,8 @@ export class HostdeckError extends Error {
 export const hasBridge = () => typeof window !== 'undefined' && window.hostdeck !== undefined;
 
 function bridge(): HostdeckBridge {
-  if (!window.hostdeck) throw new Error('Hostdeck must run inside its app window (window.hostdeck is missing).');
+  if (!window.hostdeck)
+    throw new Error('Hostdeck must run inside its app window (window.hostdeck is missing).');
   return window.hostdeck;
 }
 

@@ -16,7 +16,10 @@ export const sections: Section[] = [
     id: 'servers',
     label: 'Servers',
     icon: '▣',
-    View: notBuilt('Servers', 'Add servers over SSH, confirm their host keys, and see their facts across the fleet.'),
+    View: notBuilt(
+      'Servers',
+      'Add servers over SSH, confirm their host keys, and see their facts across the fleet.',
+    ),
   },
   {
     id: 'sites',
@@ -34,7 +37,10 @@ export const sections: Section[] = [
     id: 'modules',
     label: 'Modules',
     icon: '▤',
-    View: notBuilt('Modules', 'Caddy, FrankenPHP, MariaDB, firewall and hardening, per server, with live status.'),
+    View: notBuilt(
+      'Modules',
+      'Caddy, FrankenPHP, MariaDB, firewall and hardening, per server, with live status.',
+    ),
   },
   {
     id: 'backups',

@@ -25,7 +25,10 @@ export const useJobs = create<JobsState>((set, get) => ({
       const list = await api.call('jobs.list', { limit: 50 });
       set((s) => ({
         jobs: { ...Object.fromEntries(list.map((j) => [j.id, j])), ...s.jobs },
-        order: mergeOrder(s.order, list.map((j) => j.id)),
+        order: mergeOrder(
+          s.order,
+          list.map((j) => j.id),
+        ),
         error: null,
       }));
     } catch (err) {

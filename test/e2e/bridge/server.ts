@@ -66,7 +66,8 @@ export async function startBridge(opts: { dataDir: string; rendererDir: string }
       }
       if (msg.t !== 'call') return;
       void hostdeck.router.dispatch(msg.command, msg.input, { actor: 'test-bridge' }).then((result) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ t: 'result', id: msg.id, result }));
+        if (socket.readyState === socket.OPEN)
+          socket.send(JSON.stringify({ t: 'result', id: msg.id, result }));
       });
     });
   });

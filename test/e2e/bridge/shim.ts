@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { HostdeckBridge } from '../../../src-main/api/contract';
 /**
  * window.hostdeck for the e2e browser: the same shape and the same allow-list as the preload
  * (src-preload/bridge.ts), carried over the bridge's WebSocket instead of Electron IPC.
@@ -15,7 +16,13 @@ export function installShim(allowed: { commands: string[]; events: string[] }): 
     for (const m of queue.splice(0)) socket.send(m);
   });
   socket.addEventListener('message', (ev) => {
-    const msg = JSON.parse(String(ev.data)) as { t: string; id?: number; result?: unknown; name?: string; payload?: unknown };
+    const msg = JSON.parse(String(ev.data)) as {
+      t: string;
+      id?: number;
+      result?: unknown;
+      name?: string;
+      payload?: unknown;
+    };
     if (msg.t === 'result' && msg.id !== undefined) {
       pending.get(msg.id)?.resolve(msg.result);
       pending.delete(msg.id);
@@ -32,7 +39,10 @@ export function installShim(allowed: { commands: string[]; events: string[] }): 
         if (!allowed.commands.includes(command)) {
           return Promise.resolve({
             ok: false,
-            error: { code: 'UNKNOWN_COMMAND', message: `There is no command named ${JSON.stringify(String(command))}.` },
+            error: {
+              code: 'UNKNOWN_COMMAND',
+              message: `There is no command named ${JSON.stringify(String(command))}.`,
+            },
           });
         }
         const id = nextId++;
@@ -42,7 +52,8 @@ export function installShim(allowed: { commands: string[]; events: string[] }): 
         });
       },
       subscribe(name: string, listener: (p: unknown) => void) {
-        if (!allowed.events.includes(name)) throw new Error(`There is no event named ${JSON.stringify(String(name))}.`);
+        if (!allowed.events.includes(name))
+          throw new Error(`There is no event named ${JSON.stringify(String(name))}.`);
         const set = listeners.get(name) ?? new Set();
         set.add(listener);
         listeners.set(name, set);
@@ -54,6 +65,6 @@ export function installShim(allowed: { commands: string[]; events: string[] }): 
 
 declare global {
   interface Window {
-    hostdeck?: import('../../../src-main/api/contract').HostdeckBridge;
+    hostdeck?: HostdeckBridge;
   }
 }

@@ -25,7 +25,11 @@ export function AuditView() {
           Refresh
         </button>
       </header>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       {entries && entries.length === 0 && (
         <div className="empty-state" role="status">
           <p className="empty-title">No changes recorded yet</p>

@@ -17,8 +17,14 @@ export function JobsPanel() {
   return (
     <aside className="jobs-panel" aria-labelledby="jobs-title">
       <h2 id="jobs-title">Jobs</h2>
-      {error && <p className="error" role="alert">{error}</p>}
-      {list.length === 0 && <p className="muted">No jobs yet. Long work (provisioning, deploys, backups) shows up here.</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {list.length === 0 && (
+        <p className="muted">No jobs yet. Long work (provisioning, deploys, backups) shows up here.</p>
+      )}
       <ul className="job-list">
         {list.map((job) => (
           <li key={job.id} className={`job job-${job.state}`} data-job-id={job.id} data-state={job.state}>

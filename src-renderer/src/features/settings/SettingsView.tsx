@@ -20,7 +20,11 @@ export function SettingsView() {
       <header className="view-header">
         <h1 id="view-title">Settings</h1>
       </header>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
 
       <fieldset className="card">
         <legend>Appearance</legend>
@@ -60,7 +64,11 @@ export function SettingsView() {
           Check this install
         </button>
         <p className="muted">Runs as a job: watch its steps in the Jobs panel.</p>
-        {checkError && <p className="error" role="alert">{checkError}</p>}
+        {checkError && (
+          <p className="error" role="alert">
+            {checkError}
+          </p>
+        )}
       </div>
     </section>
   );

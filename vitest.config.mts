@@ -1,10 +1,13 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Three vitest tiers (the fourth, e2e, is Playwright: playwright.config.ts). Each runs alone with
 // `npm run test:<tier>`; `npm test` runs all four (scripts/test-all.mjs).
+const root = dirname(fileURLToPath(import.meta.url));
+
 export default defineConfig({
-  resolve: { alias: { '@contract': resolve(__dirname, 'src-main/api/contract/index.ts') } },
+  resolve: { alias: { '@contract': resolve(root, 'src-main/api/contract/index.ts') } },
   test: {
     projects: [
       {
