@@ -18,7 +18,11 @@ export interface Router {
 
 export function validationError(error: z.ZodError): ApiError {
   const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : undefined;
+  // Zod reports an unexpected key with an empty path and the key names in `keys`.
+  const path = issue
+    ? [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])]
+    : [];
+  const field = path.length > 0 ? path.map(String).join('.') : undefined;
   const message = issue
     ? `${field ?? 'input'}: ${issue.message}`
     : 'The input does not match what this command accepts.';

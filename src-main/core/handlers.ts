@@ -5,12 +5,14 @@ import type { Database } from '../infra/store/database';
 import { schemaVersion } from '../infra/store/database';
 import type { JobService } from '../jobs/service';
 import type { SettingsRepository } from '../settings/repository';
+import type { VaultService } from '../vault/service';
 
 interface HandlerDeps {
   db: Database;
   jobs: JobService;
   audit: AuditRepository;
   settings: SettingsRepository;
+  vault: VaultService;
   dataDir: string;
   version: string;
   runtime: string;
@@ -42,6 +44,104 @@ export function createHandlers(s: HandlerDeps): Handlers {
       const job = s.jobs.cancel(input.id);
       s.audit.record({ actor: ctx.actor, action: 'jobs.cancel', target: job.id, detail: { kind: job.kind } });
       return job;
+    },
+    'vault.status': () => s.vault.status(),
+    'vault.setup': async (input, ctx) => {
+      const status = await s.vault.setup(input.password);
+      s.audit.record({ actor: ctx.actor, action: 'vault.setup' });
+      return status;
+    },
+    'vault.unlock': (input) => s.vault.unlock(input.password),
+    'vault.unlockWithKeychain': () => s.vault.unlockWithKeychain(),
+    'vault.lock': () => s.vault.lock(),
+    'vault.changePassword': async (input, ctx) => {
+      const status = await s.vault.changePassword(input.current, input.next);
+      s.audit.record({ actor: ctx.actor, action: 'vault.changePassword' });
+      return status;
+    },
+    'vault.setKeychain': async (input, ctx) => {
+      const status = await s.vault.setKeychainEnabled(input.enabled);
+      s.audit.record({ actor: ctx.actor, action: 'vault.setKeychain', detail: { enabled: input.enabled } });
+      return status;
+    },
+    'vault.setAutoLock': async (input, ctx) => {
+      s.settings.update({ vaultAutoLockMinutes: input.minutes });
+      s.vault.touch();
+      s.audit.record({ actor: ctx.actor, action: 'vault.setAutoLock', detail: { minutes: input.minutes } });
+      return s.vault.status();
+    },
+    'vault.secrets.list': () => s.vault.list(),
+    'vault.secrets.add': (input, ctx) => {
+      const payload =
+        input.kind === 'password'
+          ? { kind: 'password' as const, password: input.password }
+          : input.kind === 'token'
+            ? { kind: 'token' as const, token: input.token }
+            : { kind: 'db-credential' as const, username: input.username, password: input.password };
+      const info = s.vault.add(input.label, payload);
+      s.audit.record({
+        actor: ctx.actor,
+        action: 'vault.secrets.add',
+        target: info.id,
+        detail: { kind: info.kind, label: info.label },
+      });
+      return info;
+    },
+    'vault.secrets.reveal': (input, ctx) => {
+      const revealed = s.vault.reveal(input.id);
+      const info = s.vault.info(input.id);
+      s.audit.record({
+        actor: ctx.actor,
+        action: 'vault.secrets.reveal',
+        target: input.id,
+        detail: { kind: info.kind, label: info.label },
+      });
+      return revealed;
+    },
+    'vault.secrets.remove': (input, ctx) => {
+      const info = s.vault.info(input.id);
+      s.vault.remove(input.id);
+      s.audit.record({
+        actor: ctx.actor,
+        action: 'vault.secrets.remove',
+        target: input.id,
+        detail: { kind: info.kind, label: info.label },
+      });
+      return { removed: true as const };
+    },
+    'vault.sshKeys.generate': (input, ctx) => {
+      const info = s.vault.generateSshKey(input.label);
+      s.audit.record({
+        actor: ctx.actor,
+        action: 'vault.sshKeys.generate',
+        target: info.id,
+        detail: { fingerprint: info.fingerprint },
+      });
+      return info;
+    },
+    'vault.sshKeys.import': (input, ctx) => {
+      const info = s.vault.importSshKey(input.label, input.privateKey, input.passphrase);
+      s.audit.record({
+        actor: ctx.actor,
+        action: 'vault.sshKeys.import',
+        target: info.id,
+        detail: { fingerprint: info.fingerprint },
+      });
+      return info;
+    },
+    'vault.export': async (input, ctx) => {
+      const result = await s.vault.exportTo(input.path, input.passphrase);
+      s.audit.record({
+        actor: ctx.actor,
+        action: 'vault.export',
+        detail: { path: input.path, count: result.count },
+      });
+      return result;
+    },
+    'vault.import': async (input, ctx) => {
+      const result = await s.vault.importFrom(input.path, input.passphrase);
+      s.audit.record({ actor: ctx.actor, action: 'vault.import', detail: { path: input.path, ...result } });
+      return result;
     },
     'diagnostics.run': () => {
       const job = s.jobs.start(

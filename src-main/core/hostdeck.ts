@@ -9,7 +9,13 @@ import { acquireInstanceLock } from '../infra/store/instance-lock';
 import type { Database } from '../infra/store/database';
 import { JobRepository } from '../jobs/repository';
 import { JobService } from '../jobs/service';
+import { keytarKeychain } from '../infra/keychain/keychain';
+import type { Keychain } from '../infra/keychain/keychain';
 import { SettingsRepository } from '../settings/repository';
+import type { KdfParams } from '../vault/crypto';
+import { SecretRedactor } from '../vault/redactor';
+import { VaultRepository } from '../vault/repository';
+import { VaultService } from '../vault/service';
 import { createHandlers } from './handlers';
 
 export interface HostdeckOptions {
@@ -17,12 +23,18 @@ export interface HostdeckOptions {
   dataDir: string;
   version: string;
   runtime?: string;
+  /** Tests pass a Secret Service they control, or a keychain that is absent. */
+  keychain?: Keychain;
+  /** Tests may use cheaper scrypt parameters; the app always uses the documented defaults. */
+  kdf?: KdfParams;
 }
 
 export interface Hostdeck {
   readonly router: Router;
   readonly events: EventBus;
   readonly jobs: JobService;
+  readonly vault: VaultService;
+  readonly redactor: SecretRedactor;
   readonly db: Database;
   readonly dataDir: string;
   /** Marks jobs cut off by the previous process as interrupted (returns their ids). */
@@ -45,24 +57,48 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     throw err;
   }
   const events = new EventBus();
-  const jobs = new JobService(new JobRepository(db), events);
+  const redactor = new SecretRedactor();
+  const jobs = new JobService(new JobRepository(db), events, { redact: redactor.redact });
   const interruptedAtStart = jobs.recoverInterrupted();
+  const settings = new SettingsRepository(db);
+  const vault = new VaultService(
+    new VaultRepository(db),
+    opts.keychain ?? keytarKeychain(),
+    redactor,
+    events,
+    {
+      ...(opts.kdf ? { kdf: opts.kdf } : {}),
+      autoLockMinutes: () => settings.get().vaultAutoLockMinutes,
+    },
+  );
   const services = {
     db,
     events,
     jobs,
     audit: new AuditRepository(db),
-    settings: new SettingsRepository(db),
+    settings,
+    vault,
     dataDir: opts.dataDir,
     version: opts.version,
     runtime: opts.runtime ?? `node ${process.versions.node}`,
   };
-  const router = createRouter(createHandlers(services));
+  const inner = createRouter(createHandlers(services), (msg, err) =>
+    console.error(msg, redactor.redact(String(err))),
+  );
+  // Any call from the window counts as activity for the vault's auto-lock.
+  const router: Router = {
+    dispatch(name, input, ctx) {
+      if (ctx.actor === 'ui') vault.touch();
+      return inner.dispatch(name, input, ctx);
+    },
+  };
   let closed = false;
   return {
     router,
     events,
     jobs,
+    vault,
+    redactor,
     db,
     dataDir: opts.dataDir,
     interruptedAtStart,
@@ -70,6 +106,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
       if (closed) return;
       closed = true;
       await jobs.shutdown();
+      vault.dispose();
       db.close();
       releaseLock();
     },

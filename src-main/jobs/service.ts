@@ -63,6 +63,7 @@ const MAX_LINE = 16_384;
  */
 export class JobService {
   private readonly live = new Map<string, LiveJob>();
+  private stopping = false;
   private readonly targetTails = new Map<string, Promise<unknown>>();
   private readonly redact: (text: string) => string;
   private readonly now: () => Date;
@@ -174,8 +175,12 @@ export class JobService {
     return this.repo.log(id, afterSeq, limit);
   }
 
-  /** Cancels running jobs and flushes their logs (app quit). Their final state is written by run(). */
+  /**
+   * App quit: stops running jobs, flushes their logs, and records them as interrupted (the operator
+   * cancelled nothing; a re-run converges). Their final state is written by run().
+   */
   async shutdown(): Promise<void> {
+    this.stopping = true;
     const running = [...this.live.values()];
     for (const job of running) job.controller.abort(new AppError('INVALID_STATE', 'Hostdeck is quitting.'));
     await Promise.allSettled(running.map((j) => j.done));
@@ -183,22 +188,34 @@ export class JobService {
 
   private async run(job: LiveJob, runner: JobRunner): Promise<JobSummary> {
     const { id } = job.summary;
-    if (job.controller.signal.aborted) return this.finish(job, 'cancelled', 'Cancelled before it started.');
+    if (job.controller.signal.aborted) return this.stopped(job, 'Cancelled before it started.');
     this.setState(job, 'running');
     const ctx = this.context(job);
     try {
       await runner(ctx);
-      if (job.controller.signal.aborted) return this.finish(job, 'cancelled', 'Cancelled by the operator.');
+      if (job.controller.signal.aborted) return this.stopped(job, 'Cancelled by the operator.');
       const failed = job.steps.some((s) => s.state === 'failed');
       return this.finish(job, failed ? 'failed' : 'succeeded', failed ? 'One or more steps failed.' : null);
     } catch (err) {
-      if (job.controller.signal.aborted) return this.finish(job, 'cancelled', 'Cancelled by the operator.');
+      if (job.controller.signal.aborted) return this.stopped(job, 'Cancelled by the operator.');
       const message = err instanceof Error ? err.message : String(err);
       this.appendLog(job, `Failed: ${message}`, 'err');
       return this.finish(job, 'failed', message);
     } finally {
       this.live.delete(id);
     }
+  }
+
+  private stopped(job: LiveJob, cancelMessage: string): JobSummary {
+    if (this.stopping) {
+      this.appendLog(job, 'Hostdeck quit while this job was running; marked interrupted.', 'info');
+      return this.finish(
+        job,
+        'interrupted',
+        'Hostdeck quit while this job was running. Run it again: it converges.',
+      );
+    }
+    return this.finish(job, 'cancelled', cancelMessage);
   }
 
   private context(job: LiveJob): JobContext {
@@ -254,12 +271,18 @@ export class JobService {
 
   private finish(job: LiveJob, state: JobState, error: string | null): JobSummary {
     this.flushLog(job);
-    if (job.progressTimer) clearTimeout(job.progressTimer);
+    if (job.progressTimer) {
+      // A progress change still waiting for its throttle is stored now, as announced.
+      clearTimeout(job.progressTimer);
+      job.progressTimer = null;
+      this.repo.setProgress(job.summary.id, job.summary.progress);
+    }
     const at = this.stamp();
     for (const step of job.steps) {
       if (step.state === 'running') {
         step.state = state === 'cancelled' ? 'skipped' : 'failed';
-        step.detail = state === 'cancelled' ? 'cancelled' : 'did not finish';
+        step.detail =
+          state === 'cancelled' ? 'cancelled' : state === 'interrupted' ? 'interrupted' : 'did not finish';
         step.endedAt = at;
         this.repo.upsertStep(job.summary.id, step);
       }

@@ -1,7 +1,7 @@
 import type { Settings } from '@contract';
 import type { Database } from '../infra/store/database';
 
-const defaults: Settings = { theme: 'system' };
+const defaults: Settings = { theme: 'system', vaultAutoLockMinutes: 15 };
 
 /** App settings as key/value rows; unknown keys are ignored so older builds can read newer files. */
 export class SettingsRepository {

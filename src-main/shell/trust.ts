@@ -46,9 +46,12 @@ export function resolveRendererPath(
   } catch {
     return null;
   }
-  if (pathname.includes('\0') || pathname.split('/').some((seg) => seg === '..')) return null;
+  // Backslashes are separators on Windows: refuse them outright, with NUL and any '..' segment.
+  if (pathname.includes('\0') || pathname.includes('\\') || pathname.split('/').some((seg) => seg === '..')) {
+    return null;
+  }
   const rel = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
   const full = join(rendererDir, rel);
-  if (!full.startsWith(rendererDir)) return null;
-  return full;
+  const inside = full.startsWith(`${rendererDir}/`) || full.startsWith(`${rendererDir}\\`);
+  return inside ? full : null;
 }

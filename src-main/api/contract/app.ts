@@ -14,6 +14,8 @@ export type Theme = (typeof themes)[number];
 
 export interface Settings {
   theme: Theme;
+  /** Lock the vault after this many idle minutes; 0 = never. */
+  vaultAutoLockMinutes: number;
 }
 
 export const settingsUpdate = z

@@ -10,6 +10,15 @@ export const errorCodes = [
   'CONFLICT',
   'INVALID_STATE', // e.g. cancelling a job that already ended
   'UNAVAILABLE', // an optional facility (keychain, ssh-agent) is not present here
+  'LOCKED', // the vault is locked: unlock it first
+  'WRONG_PASSWORD',
+  'TAMPERED', // a ciphertext or wrapped key failed authentication
+  'UNREACHABLE', // SSH: connection refused / no route / DNS
+  'TIMEOUT', // SSH: no answer in time
+  'AUTH_FAILED', // SSH: credentials refused
+  'HOST_KEY_UNKNOWN', // SSH: first connection, the fingerprint needs confirming
+  'HOST_KEY_MISMATCH', // SSH: the server presented a different host key than the one trusted
+  'SSH_ERROR', // SSH: any other protocol or channel failure
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

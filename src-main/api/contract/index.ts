@@ -14,6 +14,20 @@ import type { Result } from './errors';
 import type { CommandSpec, EventSpec } from './define';
 import { jobId, jobsList, jobsLog } from './jobs';
 import type { JobDetail, JobLogLine, JobSummary, JobUpdate } from './jobs';
+import {
+  secretAdd,
+  secretRef,
+  sshKeyGenerate,
+  sshKeyImport,
+  vaultChangePassword,
+  vaultExport,
+  vaultImport,
+  vaultSetAutoLock,
+  vaultSetKeychain,
+  vaultSetup,
+  vaultUnlock,
+} from './vault';
+import type { RevealedSecret, SecretInfo, VaultStatus } from './vault';
 
 const empty = z.object({}).strict();
 
@@ -34,10 +48,54 @@ export const contract = {
       empty,
       'Check this install (data directory, database, key derivation speed, OpenSSH) as a job.',
     ),
+    'vault.status': command<VaultStatus>()(
+      empty,
+      'Whether a vault exists and is unlocked; keychain availability.',
+    ),
+    'vault.setup': command<VaultStatus>()(vaultSetup, 'Create the vault with a master password (first run).'),
+    'vault.unlock': command<VaultStatus>()(vaultUnlock, 'Unlock with the master password.'),
+    'vault.unlockWithKeychain': command<VaultStatus>()(
+      empty,
+      'Unlock with the data key kept in the OS keychain.',
+    ),
+    'vault.lock': command<VaultStatus>()(empty, 'Lock now: the data key is wiped from memory.'),
+    'vault.changePassword': command<VaultStatus>()(
+      vaultChangePassword,
+      'Change the master password (re-wraps the data key).',
+    ),
+    'vault.setKeychain': command<VaultStatus>()(
+      vaultSetKeychain,
+      'Turn unlocking with the OS keychain on or off.',
+    ),
+    'vault.setAutoLock': command<VaultStatus>()(
+      vaultSetAutoLock,
+      'Lock after this many idle minutes (0 = never).',
+    ),
+    'vault.secrets.list': command<SecretInfo[]>()(
+      empty,
+      'Secrets by id, kind, label and fingerprint (never values).',
+    ),
+    'vault.secrets.add': command<SecretInfo>()(secretAdd, 'Store a password, token or database credential.'),
+    'vault.secrets.reveal': command<RevealedSecret>()(secretRef, 'Show a secret value (audited).'),
+    'vault.secrets.remove': command<{ removed: true }>()(secretRef, 'Delete a secret that nothing uses.'),
+    'vault.sshKeys.generate': command<SecretInfo>()(
+      sshKeyGenerate,
+      'Generate an ed25519 key pair in the vault.',
+    ),
+    'vault.sshKeys.import': command<SecretInfo>()(sshKeyImport, 'Import an OpenSSH or PEM private key.'),
+    'vault.export': command<{ count: number }>()(
+      vaultExport,
+      'Write an encrypted export file of every secret.',
+    ),
+    'vault.import': command<{ imported: number; skipped: number }>()(
+      vaultImport,
+      'Read an encrypted export file.',
+    ),
   },
   events: {
     'jobs.updated': event<JobUpdate>('A job changed state, progress or steps.'),
     'jobs.log': event<JobLogLine[]>('New log lines of a running job, in order.'),
+    'vault.changed': event<VaultStatus>('The vault was set up, locked, unlocked or reconfigured.'),
   },
 } as const satisfies {
   commands: Record<string, CommandSpec>;
@@ -73,4 +131,5 @@ export interface HostdeckBridge {
 export * from './app';
 export * from './errors';
 export * from './jobs';
+export * from './vault';
 export type { CommandSpec, EventSpec } from './define';

@@ -22,7 +22,12 @@ export function openDatabase(file: string, list: Migration[] = defaultMigrations
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db, list);
+  try {
+    migrate(db, list);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 

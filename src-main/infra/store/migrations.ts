@@ -63,4 +63,56 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'vault and servers',
+    sql: `
+      CREATE TABLE vault_meta (
+        singleton        INTEGER PRIMARY KEY CHECK (singleton = 1),
+        vault_id         TEXT NOT NULL,
+        kdf              TEXT NOT NULL,
+        salt             BLOB NOT NULL,
+        wrapped_key      BLOB NOT NULL,
+        key_check        BLOB NOT NULL,
+        keychain_enabled INTEGER NOT NULL DEFAULT 0,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE secrets (
+        id          TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL CHECK (kind IN ('ssh-key','password','db-credential','token')),
+        label       TEXT NOT NULL,
+        fingerprint TEXT,
+        public_key  TEXT,
+        sealed      BLOB NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE servers (
+        id                   TEXT PRIMARY KEY,
+        name                 TEXT NOT NULL UNIQUE,
+        host                 TEXT NOT NULL,
+        port                 INTEGER NOT NULL,
+        username             TEXT NOT NULL,
+        auth                 TEXT NOT NULL CHECK (auth IN ('key','password','agent')),
+        secret_id            TEXT REFERENCES secrets(id) ON DELETE RESTRICT,
+        jump_server_id       TEXT REFERENCES servers(id) ON DELETE RESTRICT,
+        tags                 TEXT NOT NULL DEFAULT '[]',
+        notes                TEXT NOT NULL DEFAULT '',
+        host_key_type        TEXT,
+        host_key             TEXT,
+        host_key_fingerprint TEXT,
+        host_key_trusted_at  TEXT,
+        facts                TEXT,
+        facts_at             TEXT,
+        last_status          TEXT NOT NULL DEFAULT 'unknown',
+        last_error           TEXT,
+        last_checked_at      TEXT,
+        created_at           TEXT NOT NULL,
+        updated_at           TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
