@@ -43,3 +43,7 @@ cat >"$target/etc/hosts" <<HOSTS
 $mirror_addr	deb.debian.org
 HOSTS
 : >"$target/etc/resolv.conf"
+
+# Like a fresh VPS image: no downloaded .debs, no package lists (tests run apt-get update).
+rm -f "$target"/var/cache/apt/archives/*.deb "$target"/var/cache/apt/*.bin
+find "$target/var/lib/apt/lists" -maxdepth 1 -type f -delete
