@@ -30,5 +30,8 @@ function pick(stored: Record<string, unknown>): Partial<Settings> {
   const out: Partial<Settings> = {};
   if (stored.theme === 'system' || stored.theme === 'light' || stored.theme === 'dark')
     out.theme = stored.theme;
+  const minutes = stored.vaultAutoLockMinutes;
+  if (typeof minutes === 'number' && Number.isInteger(minutes) && minutes >= 0)
+    out.vaultAutoLockMinutes = minutes;
   return out;
 }

@@ -4,21 +4,22 @@
  */
 export class SecretRedactor {
   private readonly values = new Set<string>();
+  private ordered: string[] = [];
 
   add(value: string): void {
     // Very short values would blank ordinary words; the vault refuses them as master passwords and
     // they are not worth hiding elsewhere.
+    const before = this.values.size;
     if (value.length >= 4) this.values.add(value);
     for (const line of value.split(/\r?\n/)) if (line.length >= 16) this.values.add(line);
-  }
-
-  clear(): void {
-    this.values.clear();
+    // Longest first, so a value that contains another (a password starting with the user name) is
+    // blanked whole rather than in part.
+    if (this.values.size !== before) this.ordered = [...this.values].sort((a, b) => b.length - a.length);
   }
 
   redact = (text: string): string => {
     let out = text;
-    for (const v of this.values) if (out.includes(v)) out = out.split(v).join('[secret]');
+    for (const v of this.ordered) if (out.includes(v)) out = out.split(v).join('[secret]');
     return out;
   };
 }

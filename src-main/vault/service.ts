@@ -47,6 +47,7 @@ export interface VaultOptions {
  */
 export class VaultService {
   private dataKey: Buffer | null = null;
+  private settingUp = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private keychainStatus: { available: boolean; reason: string | null } | null = null;
   private readonly kdf: KdfParams;
@@ -78,11 +79,20 @@ export class VaultService {
   }
 
   async setup(password: string): Promise<VaultStatus> {
-    if (this.repo.meta()) {
+    if (this.repo.meta() || this.settingUp) {
       throw new AppError('CONFLICT', 'A vault already exists.', {
         hint: 'Unlock it with its master password.',
       });
     }
+    this.settingUp = true;
+    try {
+      return await this.create(password);
+    } finally {
+      this.settingUp = false;
+    }
+  }
+
+  private async create(password: string): Promise<VaultStatus> {
     const vaultId = randomUUID();
     const salt = newSalt();
     const kek = await deriveKey(password, salt, this.kdf);
@@ -153,7 +163,8 @@ export class VaultService {
       wipe(this.dataKey);
       this.dataKey = null;
     }
-    this.redactor.clear();
+    // The redactor keeps its values: a job still running may print a secret it decrypted before the
+    // lock. They live only in this process's memory.
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
   }
@@ -297,6 +308,7 @@ export class VaultService {
   }
 
   remove(id: string): void {
+    this.requireKey();
     if (!this.repo.remove(id)) throw notFound('Secret', id);
   }
 
@@ -345,7 +357,7 @@ export class VaultService {
         field: 'path',
       });
     }
-    if (file.kdf.algorithm !== 'scrypt' || file.kdf.N > 2 ** 20 || file.kdf.r > 32 || file.kdf.p > 4) {
+    if (!acceptableKdf(file.kdf)) {
       throw new AppError(
         'VALIDATION',
         'The export uses key-derivation parameters Hostdeck does not accept.',
@@ -466,4 +478,23 @@ export class VaultService {
   private stamp(): string {
     return this.now().toISOString();
   }
+}
+
+/** Export files choose their own scrypt cost: accept only sane, bounded parameters (≤ 256 MiB). */
+function acceptableKdf(kdf: KdfParams): boolean {
+  const isPow2 = Number.isInteger(Math.log2(kdf.N));
+  return (
+    kdf.algorithm === 'scrypt' &&
+    kdf.keyLength === 32 &&
+    isPow2 &&
+    kdf.N >= 2 ** 10 &&
+    kdf.N <= 2 ** 18 &&
+    Number.isInteger(kdf.r) &&
+    kdf.r >= 1 &&
+    kdf.r <= 16 &&
+    Number.isInteger(kdf.p) &&
+    kdf.p >= 1 &&
+    kdf.p <= 4 &&
+    128 * kdf.N * kdf.r <= 256 * 1024 * 1024
+  );
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { AppError } from '../api/app-error';
 
@@ -15,9 +15,55 @@ export interface SshKeyMaterial {
 export const fingerprintOf = (publicBlob: Buffer) =>
   `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
 
+/**
+ * A new ed25519 key in OpenSSH's private key format, from Node's own key generator. (ssh2 1.17's
+ * generator strips leading zero bytes of the public key and writes an unreadable key about one time
+ * in 256: mscdex/ssh2#1390.)
+ */
 export function generateEd25519(comment: string): SshKeyMaterial {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return describeKey(pair.private, undefined, comment);
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  const seed = Buffer.from(jwk.d!, 'base64url');
+  const pub = Buffer.from(jwk.x!, 'base64url');
+  return describeKey(openSshEd25519(seed, pub, comment), undefined, comment);
+}
+
+/** PROTOCOL.key: "openssh-key-v1", no cipher, one key, check ints, padding 1, 2, 3 … to 8 bytes. */
+function openSshEd25519(seed: Buffer, pub: Buffer, comment: string): string {
+  const str = (b: Buffer | string) => {
+    const buf = typeof b === 'string' ? Buffer.from(b) : b;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(buf.length);
+    return Buffer.concat([len, buf]);
+  };
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const publicBlob = Buffer.concat([str('ssh-ed25519'), str(pub)]);
+  const check = randomBytes(4).readUInt32BE();
+  let secret = Buffer.concat([
+    u32(check),
+    u32(check),
+    str('ssh-ed25519'),
+    str(pub),
+    str(Buffer.concat([seed, pub])),
+    str(comment),
+  ]);
+  const pad = (8 - (secret.length % 8)) % 8;
+  secret = Buffer.concat([secret, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
+  const body = Buffer.concat([
+    Buffer.from('openssh-key-v1\0'),
+    str('none'),
+    str('none'),
+    str(''),
+    u32(1),
+    str(publicBlob),
+    str(secret),
+  ]);
+  const b64 = body.toString('base64').replace(/.{1,70}/g, '$&\n');
+  return `-----BEGIN OPENSSH PRIVATE KEY-----\n${b64}-----END OPENSSH PRIVATE KEY-----\n`;
 }
 
 /** Parses an OpenSSH or PEM private key (with its passphrase, if any); refuses anything else. */

@@ -26,7 +26,8 @@ export interface VaultStatus {
 }
 
 /** True when the text holds C0 control characters or DEL (newlines, escapes, NUL …). */
-export const hasControlChars = (v: string) => [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+export const hasControlChars = (v: string) =>
+  [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 export const masterPassword = z
   .string()
