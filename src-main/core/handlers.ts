@@ -5,6 +5,7 @@ import type { Database } from '../infra/store/database';
 import { schemaVersion } from '../infra/store/database';
 import type { JobService } from '../jobs/service';
 import type { SettingsRepository } from '../settings/repository';
+import type { ServerService } from '../servers/service';
 import type { VaultService } from '../vault/service';
 
 interface HandlerDeps {
@@ -13,6 +14,7 @@ interface HandlerDeps {
   audit: AuditRepository;
   settings: SettingsRepository;
   vault: VaultService;
+  servers: ServerService;
   dataDir: string;
   version: string;
   runtime: string;
@@ -143,6 +145,21 @@ export function createHandlers(s: HandlerDeps): Handlers {
       s.audit.record({ actor: ctx.actor, action: 'vault.import', detail: { path: input.path, ...result } });
       return result;
     },
+    'servers.list': () => s.servers.list(),
+    'servers.get': (input) => s.servers.get(input.id),
+    'servers.add': (input, ctx) => s.servers.add(input, ctx.actor),
+    'servers.update': ({ id, ...patch }, ctx) => s.servers.update(id, patch, ctx.actor),
+    'servers.remove': (input, ctx) => {
+      s.servers.remove(input.id, ctx.actor);
+      return { removed: true as const };
+    },
+    'servers.probeHostKey': (input) => s.servers.probeHostKey(input.id),
+    'servers.trustHostKey': (input, ctx) => s.servers.trustHostKey(input.id, input.fingerprint, ctx.actor),
+    'servers.replaceHostKey': (input, ctx) =>
+      s.servers.replaceHostKey(input.id, input.fingerprint, ctx.actor),
+    'servers.installKey': (input, ctx) =>
+      s.servers.installKey(input.id, input.password, input.keyId, ctx.actor),
+    'servers.refresh': (input) => s.servers.refresh(input.ids),
     'diagnostics.run': () => {
       const job = s.jobs.start(
         { kind: 'diagnostics', title: 'Check this install', plannedSteps: diagnosticsPlannedSteps },

@@ -11,6 +11,10 @@ import { JobRepository } from '../jobs/repository';
 import { JobService } from '../jobs/service';
 import { keytarKeychain } from '../infra/keychain/keychain';
 import type { Keychain } from '../infra/keychain/keychain';
+import { SshPool } from '../infra/ssh/pool';
+import type { PoolOptions } from '../infra/ssh/pool';
+import { ServerRepository } from '../servers/repository';
+import { ServerService } from '../servers/service';
 import { SettingsRepository } from '../settings/repository';
 import type { KdfParams } from '../vault/crypto';
 import { SecretRedactor } from '../vault/redactor';
@@ -27,6 +31,8 @@ export interface HostdeckOptions {
   keychain?: Keychain;
   /** Tests may use cheaper scrypt parameters; the app always uses the documented defaults. */
   kdf?: KdfParams;
+  ssh?: PoolOptions;
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Hostdeck {
@@ -35,6 +41,8 @@ export interface Hostdeck {
   readonly jobs: JobService;
   readonly vault: VaultService;
   readonly redactor: SecretRedactor;
+  readonly servers: ServerService;
+  readonly pool: SshPool;
   readonly db: Database;
   readonly dataDir: string;
   /** Marks jobs cut off by the previous process as interrupted (returns their ids). */
@@ -71,11 +79,24 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
       autoLockMinutes: () => settings.get().vaultAutoLockMinutes,
     },
   );
+  const audit = new AuditRepository(db);
+  // The pool asks the server service how to reach a server; the service uses the pool to run commands.
+  const pool: SshPool = new SshPool((id) => servers.resolveTarget(id), opts.ssh);
+  const servers: ServerService = new ServerService({
+    repo: new ServerRepository(db),
+    vault,
+    pool,
+    audit,
+    events,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.ssh?.readyTimeoutMs ? { connectTimeoutMs: opts.ssh.readyTimeoutMs } : {}),
+  });
   const services = {
     db,
     events,
     jobs,
-    audit: new AuditRepository(db),
+    audit,
+    servers,
     settings,
     vault,
     dataDir: opts.dataDir,
@@ -99,6 +120,8 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     jobs,
     vault,
     redactor,
+    servers,
+    pool,
     db,
     dataDir: opts.dataDir,
     interruptedAtStart,
@@ -106,6 +129,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
       if (closed) return;
       closed = true;
       await jobs.shutdown();
+      pool.closeAll();
       vault.dispose();
       db.close();
       releaseLock();

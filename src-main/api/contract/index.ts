@@ -28,6 +28,8 @@ import {
   vaultUnlock,
 } from './vault';
 import type { RevealedSecret, SecretInfo, VaultStatus } from './vault';
+import { hostKeyConfirm, installKey, serverAdd, serverRef, serversRefresh, serverUpdate } from './servers';
+import type { HostKeyProbeResult, ServerInfo } from './servers';
 
 const empty = z.object({}).strict();
 
@@ -44,6 +46,31 @@ export const contract = {
       z.object({ id: jobId }).strict(),
       'Ask a queued or running job to stop.',
     ),
+    'servers.list': command<ServerInfo[]>()(empty, 'Every server with its cached status and facts.'),
+    'servers.get': command<ServerInfo>()(serverRef, 'One server.'),
+    'servers.add': command<ServerInfo>()(serverAdd, 'Add a server (nothing is sent to it yet).'),
+    'servers.update': command<ServerInfo>()(serverUpdate, "Change a server's details."),
+    'servers.remove': command<{ removed: true }>()(
+      serverRef,
+      'Remove a server from the inventory (the host is untouched).',
+    ),
+    'servers.probeHostKey': command<HostKeyProbeResult>()(
+      serverRef,
+      'Fetch the host key the server presents, for confirmation.',
+    ),
+    'servers.trustHostKey': command<ServerInfo>()(
+      hostKeyConfirm,
+      'Trust the confirmed host key (first connection).',
+    ),
+    'servers.replaceHostKey': command<ServerInfo>()(
+      hostKeyConfirm,
+      'Deliberately replace a changed host key.',
+    ),
+    'servers.installKey': command<ServerInfo>()(
+      installKey,
+      "With a one-time password, add the app's public key to authorized_keys and switch to key auth.",
+    ),
+    'servers.refresh': command<ServerInfo[]>()(serversRefresh, 'Read facts from servers in parallel.'),
     'diagnostics.run': command<DiagnosticsStarted>()(
       empty,
       'Check this install (data directory, database, key derivation speed, OpenSSH) as a job.',
@@ -95,6 +122,7 @@ export const contract = {
   events: {
     'jobs.updated': event<JobUpdate>('A job changed state, progress or steps.'),
     'jobs.log': event<JobLogLine[]>('New log lines of a running job, in order.'),
+    'servers.changed': event<ServerInfo>('A server was added, changed, checked or removed.'),
     'vault.changed': event<VaultStatus>('The vault was set up, locked, unlocked or reconfigured.'),
   },
 } as const satisfies {
@@ -132,4 +160,5 @@ export * from './app';
 export * from './errors';
 export * from './jobs';
 export * from './vault';
+export * from './servers';
 export type { CommandSpec, EventSpec } from './define';

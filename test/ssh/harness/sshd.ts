@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,15 @@ export interface Sshd {
   clientKeyPath: string;
   user: string;
   hostPublicKey: string;
+  /** SHA256:… as `ssh-keygen -lf` prints it. */
+  hostFingerprint: string;
   pid: number;
+  /** Everything sshd wrote to stderr so far. */
+  log(): string;
+  /** Restarts on the same port with a freshly generated host key (a "rebuilt" server). */
+  rotateHostKey(): Promise<void>;
+  /** Restarts on the same port with the same host key (drops every connection). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,12 +46,38 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hostdeck-test', '-f', file]);
   keygen(join(dir, 'host_ed25519'));
   keygen(join(dir, 'client_ed25519'));
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_ed25519.pub')), { mode: 0o600 });
+  // sshd reads AuthorizedKeysFile as the logging-in user: let it through the directory (keys stay 0600).
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_ed25519.pub')), { mode: 0o644 });
 
-  const user = opts.user ?? 'root';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+  // By default log in as a throwaway user with /bin/sh: root's dotfiles on the test machine (pyenv,
+  // cargo …) are not ours and once hung every login. Removed again by stop().
+  const ownUser = opts.user
+    ? null
+    : `hdssh${process.pid.toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  if (ownUser) {
+    // Password '*' (no password, not locked): with UsePAM no, sshd refuses even key logins for '!'.
+    execFileSync('useradd', [
+      '--system',
+      '--shell',
+      '/bin/sh',
+      '--password',
+      '*',
+      '--home-dir',
+      join(dir, 'home'),
+      '--create-home',
+      ownUser,
+    ]);
+  }
+  const user = opts.user ?? ownUser!;
+  let child: ChildProcess | null = null;
+  let stopped = false;
+  let log = '';
+  let port = 0;
+  const launch = async (): Promise<boolean> => {
     const config = [
+      // sshd keeps the first value of a keyword: the caller's lines win over the defaults below.
+      ...(opts.config ?? []),
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${join(dir, 'host_ed25519')}`,
@@ -56,39 +90,80 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       'PermitRootLogin prohibit-password',
       'Subsystem sftp internal-sftp',
       'LogLevel VERBOSE',
-      ...(opts.config ?? []),
     ];
     writeFileSync(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
-    const child = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    const proc = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let log = '';
-    child.stderr?.on('data', (d: Buffer) => {
+    proc.stderr?.on('data', (d: Buffer) => {
       log += d.toString();
     });
-    const ready = await waitForBanner(port, child, 10_000);
-    if (!ready) {
-      child.kill('SIGKILL');
-      if (/Address already in use/.test(log)) continue;
+    child = proc;
+    return waitForBanner(port, proc, 10_000);
+  };
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    port = await freePort();
+    if (await launch()) {
+      const fingerprint = () =>
+        execFileSync('ssh-keygen', ['-lf', join(dir, 'host_ed25519.pub')])
+          .toString()
+          .split(' ')[1] ?? '';
+      const sshd: Sshd = {
+        host: '127.0.0.1',
+        port,
+        dir,
+        user,
+        clientKey: readFileSync(join(dir, 'client_ed25519'), 'utf8'),
+        clientKeyPath: join(dir, 'client_ed25519'),
+        hostPublicKey: readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim(),
+        hostFingerprint: fingerprint(),
+        pid: child!.pid!,
+        log: () => log,
+        restart: async () => {
+          await stopProcess(child!);
+          if (!(await launch())) throw new Error(`sshd did not restart on port ${port}:\n${log}`);
+          sshd.pid = child!.pid!;
+        },
+        rotateHostKey: async () => {
+          await stopProcess(child!);
+          rmSync(join(dir, 'host_ed25519'));
+          rmSync(join(dir, 'host_ed25519.pub'));
+          keygen(join(dir, 'host_ed25519'));
+          sshd.hostPublicKey = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim();
+          sshd.hostFingerprint = fingerprint();
+          if (!(await launch())) throw new Error(`sshd did not restart on port ${port}:\n${log}`);
+          sshd.pid = child!.pid!;
+        },
+        stop: async () => {
+          if (stopped) return;
+          stopped = true;
+          await stopProcess(child!);
+          if (ownUser) removeUser(ownUser);
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+      return sshd;
+    }
+    (child as ChildProcess | null)?.kill('SIGKILL');
+    if (!/Address already in use/.test(log)) {
+      if (ownUser) removeUser(ownUser);
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`sshd did not start on port ${port}:\n${log}`);
     }
-    return {
-      host: '127.0.0.1',
-      port,
-      dir,
-      user,
-      clientKey: readFileSync(join(dir, 'client_ed25519'), 'utf8'),
-      clientKeyPath: join(dir, 'client_ed25519'),
-      hostPublicKey: readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim(),
-      pid: child.pid!,
-      stop: () => stop(child, dir),
-    };
   }
   throw new Error('sshd: no free port after 5 attempts');
 }
 
-async function stop(child: ChildProcess, dir: string) {
+/** Stops sshd and every session process it forked, so established connections drop too. */
+async function stopProcess(child: ChildProcess) {
+  for (const pid of descendants(child.pid!)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
@@ -96,7 +171,30 @@ async function stop(child: ChildProcess, dir: string) {
     await exited;
     clearTimeout(timer);
   }
-  rmSync(dir, { recursive: true, force: true });
+}
+
+function removeUser(name: string): void {
+  try {
+    execFileSync('pkill', ['-KILL', '-u', name], { stdio: 'ignore' });
+  } catch {
+    // no processes left
+  }
+  execFileSync('userdel', ['--force', name], { stdio: 'ignore' });
+}
+
+function descendants(pid: number): number[] {
+  let direct: number[];
+  try {
+    direct = execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+  return direct.flatMap((child) => [...descendants(child), child]);
 }
 
 function freePort(): Promise<number> {
