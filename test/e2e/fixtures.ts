@@ -6,20 +6,37 @@ import { commandNames, eventNames } from '../../src-main/api/contract';
 import type { Bridge } from './bridge/server';
 import { startBridge } from './bridge/server';
 import { installShim } from './bridge/shim';
+import { noKeychain, testKdf } from '../ssh/harness/app';
 
 export const rendererDir = resolve(__dirname, '../../out/renderer');
 
 /** Each test gets its own data directory, its own real services, and a page wired to them. */
-export const test = base.extend<{ bridge: Bridge }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures must destructure their dependencies
-  bridge: async ({}, use) => {
+export const MASTER_PASSWORD = 'e2e master password';
+
+export const test = base.extend<{ bridge: Bridge; vault: 'unlocked' | 'new' }>({
+  /** 'unlocked': the vault exists and is open (most tests); 'new': first run, no vault yet. */
+  vault: ['unlocked', { option: true }],
+  bridge: async ({ vault }, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hostdeck-e2e-'));
-    const bridge = await startBridge({ dataDir, rendererDir });
+    // Cheap scrypt and no OS keychain: these tests are about the UI, not the KDF (unit tests are).
+    const bridge = await startBridge({
+      dataDir,
+      rendererDir,
+      services: { kdf: testKdf, keychain: noKeychain },
+    });
+    if (vault === 'unlocked') {
+      const r = await bridge.hostdeck.router.dispatch(
+        'vault.setup',
+        { password: MASTER_PASSWORD },
+        { actor: 'test-bridge' },
+      );
+      if (!r.ok) throw new Error(`vault setup failed: ${r.error.message}`);
+    }
     await use(bridge);
     await bridge.close();
     rmSync(dataDir, { recursive: true, force: true });
   },
-  page: async ({ page, bridge }, use) => {
+  page: async ({ page, bridge, vault }, use) => {
     await page.addInitScript(installShim, { commands: commandNames, events: eventNames });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
@@ -27,7 +44,7 @@ export const test = base.extend<{ bridge: Bridge }>({
       if (msg.type() === 'error') errors.push(msg.text());
     });
     await page.goto(bridge.url);
-    await page.getByRole('navigation', { name: 'Sections' }).waitFor();
+    if (vault === 'unlocked') await page.getByRole('navigation', { name: 'Sections' }).waitFor();
     await use(page);
     // A CSP violation or an uncaught error in the renderer fails the test.
     if (errors.length > 0) throw new Error(`renderer errors:\n${errors.join('\n')}`);

@@ -16,6 +16,8 @@ test('the shell renders every section with honest empty states', async ({ page }
   const nav = page.getByRole('navigation', { name: 'Sections' });
   for (const label of sections) await expect(nav.getByRole('button', { name: label })).toBeVisible();
   await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+  await expect(page.getByText('No servers yet')).toBeVisible();
+  await nav.getByRole('button', { name: 'Sites' }).click();
   await expect(page.getByText('Not built yet')).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Jobs' })).toBeVisible();
   await page.screenshot({ path: 'test-results/shell-light.png' });

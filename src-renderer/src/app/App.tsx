@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useState } from 'react';
 import { hasBridge } from '../api/client';
 import { JobsPanel } from '../features/jobs/JobsPanel';
+import { VaultGate } from '../features/vault/VaultGate';
 import { followJobs } from '../stores/jobs';
 import { useSettings } from '../stores/settings';
 import { sections } from './sections';
@@ -8,7 +9,11 @@ import { useTheme } from './useTheme';
 
 export function App() {
   if (!hasBridge()) return <NoBridge />;
-  return <Shell />;
+  return (
+    <VaultGate>
+      <Shell />
+    </VaultGate>
+  );
 }
 
 function Shell() {

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { AuditView } from '../features/audit/AuditView';
 import { notBuilt } from '../features/placeholders/NotBuilt';
+import { ServersView } from '../features/servers/ServersView';
 import { SettingsView } from '../features/settings/SettingsView';
 
 export interface Section {
@@ -16,10 +17,7 @@ export const sections: Section[] = [
     id: 'servers',
     label: 'Servers',
     icon: '▣',
-    View: notBuilt(
-      'Servers',
-      'Add servers over SSH, confirm their host keys, and see their facts across the fleet.',
-    ),
+    View: ServersView,
   },
   {
     id: 'sites',

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer } from 'ws';
-import type { Hostdeck } from '../../../src-main/core/hostdeck';
+import type { Hostdeck, HostdeckOptions } from '../../../src-main/core/hostdeck';
 import { createHostdeck } from '../../../src-main/core/hostdeck';
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/shell/trust';
 
@@ -27,8 +27,17 @@ const types: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export async function startBridge(opts: { dataDir: string; rendererDir: string }): Promise<Bridge> {
-  const hostdeck = createHostdeck({ dataDir: opts.dataDir, version: 'e2e', runtime: 'node (e2e bridge)' });
+export async function startBridge(opts: {
+  dataDir: string;
+  rendererDir: string;
+  services?: Partial<HostdeckOptions>;
+}): Promise<Bridge> {
+  const hostdeck = createHostdeck({
+    dataDir: opts.dataDir,
+    version: 'e2e',
+    runtime: 'node (e2e bridge)',
+    ...opts.services,
+  });
   const root = normalize(opts.rendererDir);
 
   const http = createServer((req, res) => {

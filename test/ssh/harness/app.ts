@@ -9,7 +9,7 @@ import { createHostdeck } from '../../../src-main/core/hostdeck';
 import { keytarKeychain } from '../../../src-main/infra/keychain/keychain';
 
 /** Cheap scrypt for tests that are not about the KDF (the app's default is 2^17). */
-export const testKdf = { algorithm: 'scrypt', N: 2 ** 12, r: 8, p: 1, keyLength: 32 } as const;
+export const testKdf = { algorithm: 'scrypt' as const, N: 2 ** 12, r: 8, p: 1, keyLength: 32 as const };
 export const noKeychain = keytarKeychain(async () => {
   throw new Error('no keychain in this test');
 });
@@ -29,7 +29,7 @@ export interface TestApp {
 /** A Hostdeck with a fresh data directory and an unlocked vault, driven through its router like the UI. */
 export async function startApp(opts: Partial<HostdeckOptions> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hostdeck-ssh-tier-'));
-  const hd = createHostdeck({ dataDir, version: 'test', kdf: { ...testKdf }, keychain: noKeychain, ...opts });
+  const hd = createHostdeck({ dataDir, version: 'test', kdf: testKdf, keychain: noKeychain, ...opts });
   const call = async <K extends CommandName>(name: K, input: InputOf<K>) => {
     const r = await hd.router.dispatch(name, input, { actor: 'ui' });
     if (!r.ok) throw new Error(`${name} failed: ${JSON.stringify(r.error)}`);

@@ -3,6 +3,7 @@ import type { Theme } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { useSettings } from '../../stores/settings';
+import { VaultSettings } from './VaultSettings';
 
 const themeLabels: Record<Theme, string> = { system: 'Follow the system', light: 'Light', dark: 'Dark' };
 
@@ -43,6 +44,8 @@ export function SettingsView() {
           ))}
         </div>
       </fieldset>
+
+      <VaultSettings />
 
       <div className="card">
         <h2>This install</h2>

@@ -1,0 +1,187 @@
+import type { ServerInfo } from '@contract';
+import { useState } from 'react';
+import { api, errorText } from '../../api/client';
+import { TextField } from '../../components/TextField';
+import { useServers } from '../../stores/servers';
+import { ago, bytes, duration, statusLabel } from './format';
+import { HostKeyDialog } from './HostKeyDialog';
+
+/** One server: its facts, its host key, and the actions that talk to it. */
+export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack(): void }) {
+  const refresh = useServers((x) => x.refresh);
+  const refreshing = useServers((x) => x.refreshing);
+  const [keyDialog, setKeyDialog] = useState<'trust' | 'replace' | null>(null);
+  const [installing, setInstalling] = useState(false);
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <section className="view" aria-labelledby="view-title">
+      <header className="view-header">
+        <div>
+          <button type="button" className="link" onClick={onBack}>
+            ← All servers
+          </button>
+          <h1 id="view-title">{s.name}</h1>
+          <p className="muted mono">
+            {s.username}@{s.host}:{s.port} · {s.auth.kind === 'agent' ? 'ssh-agent' : s.auth.kind}
+          </p>
+        </div>
+        <div className="row">
+          <span className={`badge status-${s.status}`}>{statusLabel[s.status]}</span>
+          <button type="button" disabled={refreshing} onClick={() => void refresh([s.id])}>
+            {refreshing ? 'Checking…' : 'Check now'}
+          </button>
+        </div>
+      </header>
+      {s.lastError && (
+        <p className="error" role="alert">
+          {s.lastError}
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+
+      <div className="card">
+        <h2>Facts</h2>
+        {s.facts ? (
+          <dl className="facts">
+            <dt>System</dt>
+            <dd>{s.facts.os.name}</dd>
+            <dt>Kernel</dt>
+            <dd>
+              {s.facts.kernel} ({s.facts.arch})
+            </dd>
+            <dt>CPUs</dt>
+            <dd>{s.facts.cpus}</dd>
+            <dt>Memory</dt>
+            <dd>
+              {bytes(s.facts.memory.availableBytes)} free of {bytes(s.facts.memory.totalBytes)}
+            </dd>
+            <dt>Disk /</dt>
+            <dd>
+              {bytes(s.facts.disk.availableBytes)} free of {bytes(s.facts.disk.totalBytes)}
+            </dd>
+            <dt>Uptime</dt>
+            <dd>{duration(s.facts.uptimeSeconds)}</dd>
+            <dt>Load</dt>
+            <dd>{s.facts.load.join(' · ')}</dd>
+            <dt>systemd</dt>
+            <dd>{s.facts.systemd ? 'yes' : 'no'}</dd>
+            <dt>As of</dt>
+            <dd>{ago(s.factsAt)}</dd>
+          </dl>
+        ) : (
+          <p className="muted">Not read yet: confirm the host key, then “Check now”.</p>
+        )}
+      </div>
+
+      <div className="card">
+        <h2>Security</h2>
+        <p>
+          Host key:{' '}
+          {s.hostKey ? (
+            <span className="mono">
+              {s.hostKey.type} {s.hostKey.fingerprint} (trusted {ago(s.hostKey.trustedAt)})
+            </span>
+          ) : (
+            'not confirmed yet'
+          )}
+        </p>
+        <div className="row">
+          {!s.hostKey && (
+            <button type="button" className="primary" onClick={() => setKeyDialog('trust')}>
+              Confirm host key
+            </button>
+          )}
+          {s.status === 'host-key-mismatch' && (
+            <button type="button" onClick={() => setKeyDialog('replace')}>
+              Replace host key…
+            </button>
+          )}
+          {s.hostKey && !installing && (
+            <button type="button" onClick={() => setInstalling(true)}>
+              Install my key…
+            </button>
+          )}
+        </div>
+        {installing && (
+          <form
+            className="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(async () => {
+                await api.call('servers.installKey', { id: s.id, password });
+                setPassword('');
+                setInstalling(false);
+              });
+            }}
+          >
+            <TextField
+              type="password"
+              label={`Password of ${s.username} (used once, never stored)`}
+              value={password}
+              onChange={setPassword}
+              autoFocus
+            />
+            <div className="row">
+              <button type="submit" className="primary" disabled={!password}>
+                Install key and switch to it
+              </button>
+              <button type="button" onClick={() => setInstalling(false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        )}
+      </div>
+      {keyDialog && (
+        <HostKeyDialog
+          server={s}
+          mode={keyDialog}
+          onDone={(updated) => {
+            setKeyDialog(null);
+            if (updated) void refresh([s.id]);
+          }}
+        />
+      )}
+      {confirmRemove ? (
+        <div className="row" role="group" aria-label="Confirm removal">
+          <span>Remove {s.name} from Hostdeck? The server itself is not touched.</span>
+          <button
+            type="button"
+            className="danger"
+            onClick={() =>
+              void act(async () => {
+                await api.call('servers.remove', { id: s.id });
+                onBack();
+              })
+            }
+          >
+            Remove
+          </button>
+          <button type="button" onClick={() => setConfirmRemove(false)}>
+            Keep it
+          </button>
+        </div>
+      ) : (
+        <button type="button" className="danger" onClick={() => setConfirmRemove(true)}>
+          Remove from Hostdeck…
+        </button>
+      )}
+    </section>
+  );
+}

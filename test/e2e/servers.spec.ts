@@ -1,0 +1,84 @@
+import { startSshd } from '../ssh/harness/sshd';
+import type { Sshd } from '../ssh/harness/sshd';
+import { expect, test } from './fixtures';
+
+test.describe('first run: vault, then a real server', () => {
+  test.use({ vault: 'new' });
+  let sshd: Sshd;
+  test.beforeEach(async () => {
+    sshd = await startSshd();
+  });
+  test.afterEach(async () => {
+    await sshd?.stop();
+  });
+
+  test('create the vault, add the loopback sshd, confirm its fingerprint and see its facts', async ({
+    page,
+  }) => {
+    await expect(page.getByRole('heading', { name: 'Create your vault' })).toBeVisible();
+    const password = page.getByLabel('Master password');
+    await password.fill('short');
+    await page.getByLabel('Repeat it').fill('short');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await expect(page.getByText('use at least 12 characters')).toBeVisible();
+    await page.screenshot({ path: 'test-results/vault-setup.png' });
+    await password.fill('a long enough master password');
+    await page.getByLabel('Repeat it').fill('a long enough master password');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+
+    await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+    await expect(page.getByText('No servers yet')).toBeVisible();
+    await page.getByRole('button', { name: 'Add server' }).click();
+
+    // Inline validation with the contract's own rules, before anything is sent.
+    await page.getByLabel('Host').fill('not a host!');
+    await page.getByLabel('Host').blur();
+    await expect(page.getByText('enter a host name or IP address (no scheme, no port)')).toBeVisible();
+    await page.getByLabel('Port').fill('70000');
+    await page.getByLabel('Port').blur();
+    await expect(page.getByText('ports run from 1 to 65535')).toBeVisible();
+
+    await page.getByLabel('Name').fill('loopback');
+    await page.getByLabel('Host').fill(sshd.host);
+    await page.getByLabel('Port').fill(String(sshd.port));
+    await page.getByLabel('User').fill(sshd.user);
+    await page.getByLabel('A private key I paste').check();
+    await page.getByLabel('Private key (OpenSSH or PEM)').fill(sshd.clientKey);
+    await page.getByRole('button', { name: 'Add server', exact: true }).last().click();
+
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByTestId('fingerprint')).toHaveText(sshd.hostFingerprint);
+    await page.screenshot({ path: 'test-results/host-key-dialog.png' });
+    await dialog.getByRole('button', { name: 'It matches: trust it' }).click();
+
+    const row = page.locator('tr[data-server="loopback"]');
+    await expect(row).toHaveAttribute('data-status', 'online', { timeout: 20_000 });
+    await expect(row).toContainText('Online');
+    await expect(row).toContainText('just now');
+    await page.screenshot({ path: 'test-results/fleet.png' });
+
+    await row.getByRole('button', { name: 'loopback' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'loopback' })).toBeVisible();
+    await expect(page.getByText(sshd.hostFingerprint)).toBeVisible();
+    await expect(page.locator('.facts')).toContainText('Kernel');
+    await page.screenshot({ path: 'test-results/server-detail.png' });
+  });
+
+  test('a wrong master password is refused at unlock, and the right one opens the vault', async ({
+    page,
+    bridge,
+  }) => {
+    await page.getByLabel('Master password').fill('the right master password');
+    await page.getByLabel('Repeat it').fill('the right master password');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+    await bridge.hostdeck.router.dispatch('vault.lock', {}, { actor: 'test-bridge' });
+    await expect(page.getByRole('heading', { name: 'Unlock the vault' })).toBeVisible();
+    await page.getByLabel('Master password').fill('the wrong master password');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByText('That master password is not right.')).toBeVisible();
+    await page.getByLabel('Master password').fill('the right master password');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+  });
+});
