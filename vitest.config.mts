@@ -35,6 +35,18 @@ export default defineConfig({
           globalSetup: ['test/vps/global-setup.ts'],
         },
       },
+      {
+        // Benchmarks: not part of `npm test`; run by `npm run bench:*`. They print figures.
+        extends: true,
+        test: {
+          name: 'bench',
+          include: ['bench/**/*.run.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          globalSetup: ['test/vps/global-setup.ts'],
+        },
+      },
     ],
   },
 });

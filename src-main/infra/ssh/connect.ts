@@ -145,6 +145,9 @@ function handshake(
     client.once('ready', () => {
       if (settled) return;
       settled = true;
+      // Small request/response exchanges: without TCP_NODELAY, Nagle plus delayed ACKs add ~40 ms
+      // to every command's round trip.
+      client.setNoDelay(true);
       resolve({ client, hostKey: presented! });
     });
     client.on('error', fail);

@@ -1,0 +1,142 @@
+/**
+ * npm run bench:fleet — facts refresh across 10 real Debian hosts (vps tier), and the pooled exec
+ * round trip against a raw ssh2 exec. Prints figures; asserts only that the work succeeded
+ * (benchmarks are not timed tests).
+ *
+ *   total/single ratio target ≤ 1.5× (ten hosts in parallel vs one)
+ *   pooled/raw exec ratio target ≤ 1.2×
+ */
+import { availableParallelism } from 'node:os';
+import ssh2 from 'ssh2';
+import { afterAll, expect, it } from 'vitest';
+import { startApp } from '../test/ssh/harness/app';
+import type { TestApp } from '../test/ssh/harness/app';
+import { FACTS_SCRIPT } from '../src-main/servers/facts';
+import { startHosts, stopAll } from '../test/vps/harness/index.js';
+
+const HOSTS = 10;
+const ROUNDS = 7;
+
+afterAll(stopAll);
+
+it(`refreshes facts of ${HOSTS} hosts about as fast as one`, async () => {
+  const booted = Date.now();
+  const hosts = await startHosts(HOSTS);
+  console.log(`booted ${HOSTS} hosts in ${Date.now() - booted} ms`);
+  const app = await startApp();
+  try {
+    const key = await app.call('vault.sshKeys.import', {
+      label: 'vps test key',
+      privateKey: hosts[0]!.ssh.privateKey.toString('utf8'),
+    });
+    const ids: string[] = [];
+    for (const h of hosts) {
+      const s = await app.call('servers.add', {
+        name: h.name,
+        host: h.address,
+        port: 22,
+        username: 'root',
+        auth: { kind: 'key', secretId: key.id },
+      });
+      const probe = await app.call('servers.probeHostKey', { id: s.id });
+      await app.call('servers.trustHostKey', { id: s.id, fingerprint: probe.fingerprint });
+      ids.push(s.id);
+    }
+
+    const cold = await timed(() => app.call('servers.refresh', {}));
+    expect(cold.value.every((s) => s.status === 'online')).toBe(true);
+
+    const single = await median(ROUNDS, () => app.call('servers.refresh', { ids: [ids[0]!] }));
+    const total = await median(ROUNDS, () => app.call('servers.refresh', {}));
+    const pooled = await median(50, () => app.hd.pool.exec(ids[0]!, 'true'));
+
+    // Baselines over plain, already-connected ssh2 clients with the same socket option (TCP_NODELAY).
+    const raw = await rawClients(
+      hosts.map((h) => h.address),
+      hosts[0]!.ssh.privateKey,
+    );
+    try {
+      const rawTrue = await median(50, () => rawExec(raw[0]!, 'true'));
+      // The floor of the fleet refresh on this machine: the same facts command on the same hosts, in
+      // parallel, with no Hostdeck in the way. All ten "servers" share this machine's two cores.
+      const floorOne = await median(ROUNDS, () => rawExec(raw[0]!, FACTS_SCRIPT));
+      const floorAll = await median(ROUNDS, () => Promise.all(raw.map((c) => rawExec(c, FACTS_SCRIPT))));
+      report({ cold: cold.ms, single, total, pooled, rawExec: rawTrue, floorOne, floorAll });
+    } finally {
+      for (const c of raw) c.end();
+    }
+  } finally {
+    await closeApp(app);
+  }
+});
+
+function report(
+  r: Record<'cold' | 'single' | 'total' | 'pooled' | 'rawExec' | 'floorOne' | 'floorAll', number>,
+) {
+  const fmt = (n: number) => `${n.toFixed(1)} ms`.padStart(9);
+  console.log(
+    [
+      '',
+      `bench:fleet — ${HOSTS} Debian 12 hosts (vps tier, ${cpus()} CPU cores shared by all of them), median of ${ROUNDS}`,
+      `  first refresh, connect + facts, all ${HOSTS}:   ${fmt(r.cold)}`,
+      `  refresh one host (warm pool):              ${fmt(r.single)}`,
+      `  refresh all ${HOSTS} hosts (warm pool):          ${fmt(r.total)}`,
+      `  ratio all/one:                             ${(r.total / r.single).toFixed(2)}x  (target <= 1.5x)`,
+      `  floor, raw ssh2 facts on one host:         ${fmt(r.floorOne)}`,
+      `  floor, raw ssh2 facts on all ${HOSTS} at once:   ${fmt(r.floorAll)}`,
+      `  floor ratio all/one (this machine):        ${(r.floorAll / r.floorOne).toFixed(2)}x`,
+      `  Hostdeck all-hosts time / floor:           ${(r.total / r.floorAll).toFixed(2)}x`,
+      `  pooled exec round trip:                    ${fmt(r.pooled)}`,
+      `  raw ssh2 exec round trip:                  ${fmt(r.rawExec)}`,
+      `  ratio pooled/raw:                          ${(r.pooled / r.rawExec).toFixed(2)}x  (target <= 1.2x)`,
+    ].join('\n'),
+  );
+}
+
+const cpus = () => availableParallelism();
+
+async function closeApp(app: TestApp) {
+  await app.close();
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+}
+
+async function median(rounds: number, fn: () => Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) samples.push((await timed(fn)).ms);
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+/** Plain ssh2 clients, connected once, TCP_NODELAY like the pool's. */
+async function rawClients(addresses: string[], privateKey: Buffer): Promise<ssh2.Client[]> {
+  return Promise.all(
+    addresses.map(
+      (host) =>
+        new Promise<ssh2.Client>((resolve, reject) => {
+          const client = new ssh2.Client();
+          client
+            .on('ready', () => {
+              client.setNoDelay(true);
+              resolve(client);
+            })
+            .on('error', reject)
+            .connect({ host, port: 22, username: 'root', privateKey });
+        }),
+    ),
+  );
+}
+
+function rawExec(client: ssh2.Client, command: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.exec(command, (err, stream) => {
+      if (err) return reject(err);
+      stream.on('close', () => resolve()).resume();
+      stream.stderr.resume();
+    }),
+  );
+}
