@@ -1,3 +1,4 @@
+import { AppError } from '../api/app-error';
 import type { Handlers } from '../api/router';
 import type { AuditRepository } from '../audit/repository';
 import { diagnosticsPlannedSteps, diagnosticsRunner } from '../diagnostics/checks';
@@ -102,6 +103,16 @@ export function createHandlers(s: HandlerDeps): Handlers {
     },
     'vault.secrets.remove': (input, ctx) => {
       const info = s.vault.info(input.id);
+      const users = s.servers.list().filter((x) => x.auth.kind !== 'agent' && x.auth.secretId === input.id);
+      if (users.length > 0) {
+        throw new AppError(
+          'CONFLICT',
+          `"${info.label}" is how ${users.map((u) => u.name).join(', ')} signs in.`,
+          {
+            hint: 'Switch those servers to another key or password first.',
+          },
+        );
+      }
       s.vault.remove(input.id);
       s.audit.record({
         actor: ctx.actor,

@@ -82,3 +82,66 @@ test.describe('first run: vault, then a real server', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
   });
 });
+
+test.describe('managing servers and secrets', () => {
+  let sshd: Sshd;
+  test.beforeEach(async () => {
+    sshd = await startSshd();
+  });
+  test.afterEach(async () => {
+    await sshd?.stop();
+  });
+
+  test('edit a server, reveal its key (audited), and refuse to delete a key in use', async ({
+    page,
+    bridge,
+  }) => {
+    const call = async (name: string, input: unknown) => {
+      const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value as { id: string; fingerprint: string };
+    };
+    const key = await call('vault.sshKeys.import', { label: 'loopback key', privateKey: sshd.clientKey });
+    const server = await call('servers.add', {
+      name: 'edit-me',
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.user,
+      auth: { kind: 'key', secretId: key.id },
+    });
+    const probe = await call('servers.probeHostKey', { id: server.id });
+    await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+
+    await page.reload();
+    await page.locator('tr[data-server="edit-me"]').getByRole('button', { name: 'edit-me' }).click();
+    await page.getByRole('button', { name: 'Edit…' }).click();
+    const form = page.getByRole('form', { name: 'Edit edit-me' });
+    await form.getByLabel('Tags (comma separated)').fill('production, Bad Tag');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.getByText('tags: lower-case letters, digits and dashes')).toBeVisible();
+    await form.getByLabel('Tags (comma separated)').fill('production, eu');
+    await form.getByLabel('Notes').fill('Primary web host');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(page.locator('.tag')).toHaveText(['production', 'eu']);
+    await expect(page.getByText('Primary web host')).toBeVisible();
+
+    await page.keyboard.press('Alt+9');
+    const secrets = page.getByRole('table', { name: 'Secrets' });
+    const row = secrets.getByRole('row').filter({ hasText: 'loopback key' });
+    await row.getByRole('button', { name: 'Delete…' }).click();
+    await row.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(page.getByText('"loopback key" is how edit-me signs in.')).toBeVisible();
+
+    await row.getByRole('button', { name: 'Reveal…' }).click();
+    await row.getByRole('button', { name: 'Show' }).click();
+    const revealed = page.getByRole('region', { name: 'Revealed secret' });
+    await expect(revealed.locator('textarea')).toHaveValue(sshd.clientKey);
+    await page.screenshot({ path: 'test-results/secrets.png' });
+    await revealed.getByRole('button', { name: 'Hide' }).click();
+    await expect(revealed).toHaveCount(0);
+
+    await page.keyboard.press('Alt+8');
+    await expect(page.getByRole('row').filter({ hasText: 'vault.secrets.reveal' })).toHaveCount(1);
+    await expect(page.getByRole('row').filter({ hasText: 'servers.update' })).toHaveCount(1);
+  });
+});

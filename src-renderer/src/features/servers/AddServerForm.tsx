@@ -3,8 +3,9 @@ import type { SecretInfo, ServerInfo } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText, HostdeckError } from '../../api/client';
 import { TextField } from '../../components/TextField';
+import { AuthPicker } from './AuthPicker';
+import type { AuthChoice, SecretDraft } from './AuthPicker';
 
-type AuthChoice = 'new-key' | 'existing-key' | 'import-key' | 'password' | 'agent';
 type Field = 'name' | 'host' | 'port' | 'username' | 'secret';
 
 const check: Record<Exclude<Field, 'secret'>, (v: string) => string | null> = {
@@ -26,7 +27,7 @@ export function AddServerForm({ onAdded, onCancel }: { onAdded(s: ServerInfo): v
   const [auth, setAuth] = useState<AuthChoice>('new-key');
   const [keys, setKeys] = useState<SecretInfo[]>([]);
   const [keyId, setKeyId] = useState('');
-  const [secret, setSecret] = useState({ privateKey: '', passphrase: '', password: '' });
+  const [secret, setSecret] = useState<SecretDraft>({ privateKey: '', passphrase: '', password: '' });
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -144,61 +145,15 @@ export function AddServerForm({ onAdded, onCancel }: { onAdded(s: ServerInfo): v
           error={errorOf('username')}
         />
       </div>
-      <fieldset className="auth-choice">
-        <legend>Sign in with</legend>
-        {keys.length > 0 && (
-          <Radio value="existing-key" current={auth} onPick={setAuth} label="A key in the vault" />
-        )}
-        <Radio
-          value="new-key"
-          current={auth}
-          onPick={setAuth}
-          label="A new ed25519 key (then use “Install my key”)"
-        />
-        <Radio value="import-key" current={auth} onPick={setAuth} label="A private key I paste" />
-        <Radio value="password" current={auth} onPick={setAuth} label="A password" />
-        <Radio value="agent" current={auth} onPick={setAuth} label="My ssh-agent" />
-      </fieldset>
-      {auth === 'existing-key' && (
-        <label className="field">
-          Key
-          <select value={keyId} onChange={(e) => setKeyId(e.target.value)}>
-            {keys.map((k) => (
-              <option key={k.id} value={k.id}>
-                {k.label} — {k.fingerprint}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {auth === 'import-key' && (
-        <>
-          <label className="field">
-            Private key (OpenSSH or PEM)
-            <textarea
-              className="mono"
-              rows={5}
-              value={secret.privateKey}
-              spellCheck={false}
-              onChange={(e) => setSecret((s) => ({ ...s, privateKey: e.target.value }))}
-            />
-          </label>
-          <TextField
-            label="Passphrase (if the key has one)"
-            type="password"
-            value={secret.passphrase}
-            onChange={(v) => setSecret((s) => ({ ...s, passphrase: v }))}
-          />
-        </>
-      )}
-      {auth === 'password' && (
-        <TextField
-          label="Password"
-          type="password"
-          value={secret.password}
-          onChange={(v) => setSecret((s) => ({ ...s, password: v }))}
-        />
-      )}
+      <AuthPicker
+        auth={auth}
+        onAuth={setAuth}
+        keys={keys}
+        keyId={keyId}
+        onKeyId={setKeyId}
+        secret={secret}
+        onSecret={setSecret}
+      />
       {serverErrors.secret && (
         <p className="error" role="alert">
           {serverErrors.secret}
@@ -218,30 +173,5 @@ export function AddServerForm({ onAdded, onCancel }: { onAdded(s: ServerInfo): v
         </button>
       </div>
     </form>
-  );
-}
-
-function Radio({
-  value,
-  current,
-  onPick,
-  label,
-}: {
-  value: AuthChoice;
-  current: AuthChoice;
-  onPick(v: AuthChoice): void;
-  label: string;
-}) {
-  return (
-    <label className="radio">
-      <input
-        type="radio"
-        name="auth"
-        value={value}
-        checked={current === value}
-        onChange={() => onPick(value)}
-      />
-      {label}
-    </label>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { TextField } from '../../components/TextField';
 import { useServers } from '../../stores/servers';
+import { EditServerForm } from './EditServerForm';
 import { ago, bytes, duration, statusLabel } from './format';
 import { HostKeyDialog } from './HostKeyDialog';
 
@@ -15,6 +16,7 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const [editing, setEditing] = useState(false);
 
   const act = async (fn: () => Promise<unknown>) => {
     setError(null);
@@ -39,6 +41,9 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
         </div>
         <div className="row">
           <span className={`badge status-${s.status}`}>{statusLabel[s.status]}</span>
+          <button type="button" onClick={() => setEditing(true)} disabled={editing}>
+            Edit…
+          </button>
           <button type="button" disabled={refreshing} onClick={() => void refresh([s.id])}>
             {refreshing ? 'Checking…' : 'Check now'}
           </button>
@@ -55,6 +60,21 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
         </p>
       )}
 
+      {editing && <EditServerForm server={s} onDone={() => setEditing(false)} />}
+      {(s.tags.length > 0 || s.notes) && !editing && (
+        <div className="card">
+          {s.tags.length > 0 && (
+            <p>
+              {s.tags.map((t) => (
+                <span key={t} className="tag">
+                  {t}
+                </span>
+              ))}
+            </p>
+          )}
+          {s.notes && <p className="notes">{s.notes}</p>}
+        </div>
+      )}
       <div className="card">
         <h2>Facts</h2>
         {s.facts ? (

@@ -3,7 +3,9 @@ import type { Theme } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { useSettings } from '../../stores/settings';
+import { SecretsCard } from './SecretsCard';
 import { VaultSettings } from './VaultSettings';
+import { VaultTransfer } from './VaultTransfer';
 
 const themeLabels: Record<Theme, string> = { system: 'Follow the system', light: 'Light', dark: 'Dark' };
 
@@ -46,6 +48,8 @@ export function SettingsView() {
       </fieldset>
 
       <VaultSettings />
+      <SecretsCard />
+      <VaultTransfer />
 
       <div className="card">
         <h2>This install</h2>
