@@ -8,6 +8,7 @@ import type { Hostdeck } from './core/hostdeck';
 import { createHostdeck } from './core/hostdeck';
 import { bindIpc } from './shell/ipc';
 import { registerAppScheme, serveRenderer } from './shell/protocol';
+import { allowPermission } from './shell/trust';
 import { createMainWindow, defaultPreloadPath, defaultRendererDir } from './shell/window';
 
 let hostdeck: Hostdeck | null = null;
@@ -37,8 +38,12 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-    session.defaultSession.setPermissionCheckHandler(() => false);
+    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
+      callback(allowPermission(permission, details.requestingUrl)),
+    );
+    session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) =>
+      allowPermission(permission, origin),
+    );
     hostdeck = createHostdeck({
       dataDir: app.getPath('userData'),
       version: app.getVersion(),

@@ -7,6 +7,7 @@ import { schemaVersion } from '../infra/store/database';
 import type { JobService } from '../jobs/service';
 import type { SettingsRepository } from '../settings/repository';
 import type { ServerService } from '../servers/service';
+import type { TerminalService } from '../terminal/service';
 import type { VaultService } from '../vault/service';
 
 interface HandlerDeps {
@@ -16,6 +17,7 @@ interface HandlerDeps {
   settings: SettingsRepository;
   vault: VaultService;
   servers: ServerService;
+  terminal: TerminalService;
   dataDir: string;
   version: string;
   runtime: string;
@@ -171,6 +173,32 @@ export function createHandlers(s: HandlerDeps): Handlers {
     'servers.installKey': (input, ctx) =>
       s.servers.installKey(input.id, input.password, input.keyId, ctx.actor),
     'servers.refresh': (input) => s.servers.refresh(input.ids),
+    'terminal.open': async (input, ctx) => {
+      const opened = await s.terminal.open(input.serverId, input.cols, input.rows);
+      s.audit.record({
+        actor: ctx.actor,
+        action: 'terminal.open',
+        target: input.serverId,
+        detail: { session: opened.sessionId },
+      });
+      return opened;
+    },
+    'terminal.write': (input) => {
+      s.terminal.write(input.sessionId, input.data);
+      return { done: true as const };
+    },
+    'terminal.resize': (input) => {
+      s.terminal.resize(input.sessionId, input.cols, input.rows);
+      return { done: true as const };
+    },
+    'terminal.ack': (input) => {
+      s.terminal.ack(input.sessionId, input.units);
+      return { done: true as const };
+    },
+    'terminal.close': (input) => {
+      s.terminal.close(input.sessionId);
+      return { done: true as const };
+    },
     'diagnostics.run': () => {
       const job = s.jobs.start(
         { kind: 'diagnostics', title: 'Check this install', plannedSteps: diagnosticsPlannedSteps },

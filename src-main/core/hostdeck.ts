@@ -16,6 +16,8 @@ import type { PoolOptions } from '../infra/ssh/pool';
 import { ServerRepository } from '../servers/repository';
 import { ServerService } from '../servers/service';
 import { SettingsRepository } from '../settings/repository';
+import { TerminalService } from '../terminal/service';
+import type { FlowControl } from '../terminal/service';
 import type { KdfParams } from '../vault/crypto';
 import { SecretRedactor } from '../vault/redactor';
 import { VaultRepository } from '../vault/repository';
@@ -32,6 +34,7 @@ export interface HostdeckOptions {
   /** Tests may use cheaper scrypt parameters; the app always uses the documented defaults. */
   kdf?: KdfParams;
   ssh?: PoolOptions;
+  terminalFlow?: Partial<FlowControl>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -43,6 +46,7 @@ export interface Hostdeck {
   readonly redactor: SecretRedactor;
   readonly servers: ServerService;
   readonly pool: SshPool;
+  readonly terminal: TerminalService;
   readonly db: Database;
   readonly dataDir: string;
   /** Marks jobs cut off by the previous process as interrupted (returns their ids). */
@@ -91,6 +95,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.ssh?.readyTimeoutMs ? { connectTimeoutMs: opts.ssh.readyTimeoutMs } : {}),
   });
+  const terminal = new TerminalService(pool, events, opts.terminalFlow);
   const services = {
     db,
     events,
@@ -99,6 +104,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     servers,
     settings,
     vault,
+    terminal,
     dataDir: opts.dataDir,
     version: opts.version,
     runtime: opts.runtime ?? `node ${process.versions.node}`,
@@ -122,6 +128,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     redactor,
     servers,
     pool,
+    terminal,
     db,
     dataDir: opts.dataDir,
     interruptedAtStart,
@@ -129,6 +136,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
       if (closed) return;
       closed = true;
       await jobs.shutdown();
+      terminal.closeAll();
       pool.closeAll();
       vault.dispose();
       db.close();

@@ -55,3 +55,9 @@ export function resolveRendererPath(
   const inside = full.startsWith(`${rendererDir}/`) || full.startsWith(`${rendererDir}\\`);
   return inside ? full : null;
 }
+
+/** Permissions the window may have: clipboard access for the terminal, for our own origin only. */
+export function allowPermission(permission: string, requestingUrl: string | undefined): boolean {
+  const allowed = permission === 'clipboard-read' || permission === 'clipboard-sanitized-write';
+  return allowed && isTrustedSender(requestingUrl ? { url: requestingUrl, isMainFrame: true } : null);
+}

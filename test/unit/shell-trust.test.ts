@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { posix, resolve, win32 } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, isTrustedSender, resolveRendererPath } from '../../src-main/shell/trust';
+import {
+  allowPermission,
+  CONTENT_SECURITY_POLICY,
+  isTrustedSender,
+  resolveRendererPath,
+} from '../../src-main/shell/trust';
 
 const directives = (csp: string) =>
   new Map(
@@ -135,5 +140,16 @@ describe('Content-Security-Policy', () => {
     expect(content).not.toContain('unsafe-eval');
     expect(directives(content).get('default-src')).toEqual(["'none'"]);
     expect(directives(content).get('script-src')).toEqual(["'self'"]);
+  });
+});
+
+describe('window permissions', () => {
+  it('grants clipboard access to the app origin and nothing else', () => {
+    expect(allowPermission('clipboard-read', 'app://hostdeck/index.html')).toBe(true);
+    expect(allowPermission('clipboard-sanitized-write', 'app://hostdeck/')).toBe(true);
+    expect(allowPermission('clipboard-read', 'https://evil.example/')).toBe(false);
+    expect(allowPermission('media', 'app://hostdeck/')).toBe(false);
+    expect(allowPermission('geolocation', 'app://hostdeck/')).toBe(false);
+    expect(allowPermission('clipboard-read', undefined)).toBe(false);
   });
 });

@@ -30,6 +30,8 @@ import {
 import type { RevealedSecret, SecretInfo, VaultStatus } from './vault';
 import { hostKeyConfirm, installKey, serverAdd, serverRef, serversRefresh, serverUpdate } from './servers';
 import type { HostKeyProbeResult, ServerInfo } from './servers';
+import { terminalAck, terminalOpen, terminalRef, terminalResize, terminalWrite } from './terminal';
+import type { TerminalClosed, TerminalData, TerminalOpened } from './terminal';
 
 const empty = z.object({}).strict();
 
@@ -71,6 +73,14 @@ export const contract = {
       "With a one-time password, add the app's public key to authorized_keys and switch to key auth.",
     ),
     'servers.refresh': command<ServerInfo[]>()(serversRefresh, 'Read facts from servers in parallel.'),
+    'terminal.open': command<TerminalOpened>()(terminalOpen, 'Open an SSH shell (PTY) on a server.'),
+    'terminal.write': command<{ done: true }>()(terminalWrite, 'Send keystrokes or pasted text to a shell.'),
+    'terminal.resize': command<{ done: true }>()(terminalResize, 'Tell the shell its new size.'),
+    'terminal.ack': command<{ done: true }>()(
+      terminalAck,
+      'Acknowledge output the terminal has drawn (flow control).',
+    ),
+    'terminal.close': command<{ done: true }>()(terminalRef, 'Close a shell.'),
     'diagnostics.run': command<DiagnosticsStarted>()(
       empty,
       'Check this install (data directory, database, key derivation speed, OpenSSH) as a job.',
@@ -123,6 +133,8 @@ export const contract = {
     'jobs.updated': event<JobUpdate>('A job changed state, progress or steps.'),
     'jobs.log': event<JobLogLine[]>('New log lines of a running job, in order.'),
     'servers.changed': event<ServerInfo>('A server was added, changed, checked or removed.'),
+    'terminal.data': event<TerminalData>('Shell output, in order, coalesced.'),
+    'terminal.closed': event<TerminalClosed>('A shell ended: exited, dropped or closed.'),
     'vault.changed': event<VaultStatus>('The vault was set up, locked, unlocked or reconfigured.'),
   },
 } as const satisfies {
@@ -161,4 +173,5 @@ export * from './errors';
 export * from './jobs';
 export * from './vault';
 export * from './servers';
+export * from './terminal';
 export type { CommandSpec, EventSpec } from './define';

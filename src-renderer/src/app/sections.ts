@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { AuditView } from '../features/audit/AuditView';
 import { notBuilt } from '../features/placeholders/NotBuilt';
 import { ServersView } from '../features/servers/ServersView';
+import { TerminalView } from '../features/terminal/TerminalView';
 import { SettingsView } from '../features/settings/SettingsView';
 
 export interface Section {
@@ -56,7 +57,7 @@ export const sections: Section[] = [
     id: 'terminal',
     label: 'Terminal',
     icon: '›_',
-    View: notBuilt('Terminal', 'An SSH terminal per server, over the same pooled connection.'),
+    View: TerminalView,
   },
   { id: 'audit', label: 'Audit', icon: '✓', View: AuditView },
   { id: 'settings', label: 'Settings', icon: '⚙', View: SettingsView },

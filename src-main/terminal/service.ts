@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import type { ClientChannel } from 'ssh2';
+import { AppError } from '../api/app-error';
+import type { EventBus } from '../api/events';
+import type { SshPool } from '../infra/ssh/pool';
+
+export interface FlowControl {
+  /** Pause the SSH channel when this many units are sent but not yet acknowledged by the renderer. */
+  highWater: number;
+  /** Resume once the backlog falls to this. */
+  lowWater: number;
+  /** Coalesce output for this long before sending (fewer, larger messages under a flood). */
+  flushMs: number;
+  /** Never send a single message larger than this. */
+  maxChunk: number;
+}
+
+const defaults: FlowControl = { highWater: 1_048_576, lowWater: 262_144, flushMs: 4, maxChunk: 262_144 };
+
+interface Session {
+  id: string;
+  serverId: string;
+  stream: ClientChannel;
+  decoder: StringDecoder;
+  pending: string;
+  timer: NodeJS.Timeout | null;
+  unacked: number;
+  paused: boolean;
+  closed: boolean;
+}
+
+/**
+ * SSH shells with a PTY over the pooled connection, streamed to the renderer with flow control at
+ * every hop: output is coalesced, counted, and the SSH channel is paused while the renderer has more
+ * than `highWater` unacknowledged; ssh2 then stops replenishing the SSH window, so the server stops
+ * sending. Nothing is dropped; the UI never has more than highWater queued.
+ */
+export class TerminalService {
+  private readonly sessions = new Map<string, Session>();
+  private readonly flow: FlowControl;
+
+  constructor(
+    private readonly pool: SshPool,
+    private readonly events: EventBus,
+    flow: Partial<FlowControl> = {},
+  ) {
+    this.flow = { ...defaults, ...flow };
+  }
+
+  async open(serverId: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+    const conn = await this.pool.connection(serverId);
+    const stream = await new Promise<ClientChannel>((resolve, reject) =>
+      conn.client.shell({ term: 'xterm-256color', cols, rows }, (err, s) =>
+        err ? reject(new AppError('SSH_ERROR', `Could not open a shell: ${err.message}`)) : resolve(s),
+      ),
+    );
+    const session: Session = {
+      id: randomUUID(),
+      serverId,
+      stream,
+      decoder: new StringDecoder('utf8'),
+      pending: '',
+      timer: null,
+      unacked: 0,
+      paused: false,
+      closed: false,
+    };
+    this.sessions.set(session.id, session);
+    const onData = (chunk: Buffer) => this.output(session, session.decoder.write(chunk));
+    stream.on('data', onData);
+    stream.stderr.on('data', onData);
+    let exitCode: number | null = null;
+    stream.on('exit', (code: number | null) => {
+      exitCode = code;
+    });
+    const onDropped = () => this.end(session, 'dropped', 'The SSH connection dropped.');
+    conn.client.once('close', onDropped);
+    stream.on('close', () => {
+      conn.client.removeListener('close', onDropped);
+      this.end(
+        session,
+        exitCode === null ? 'dropped' : 'exit',
+        exitCode === null ? 'The SSH connection dropped.' : `The shell exited (${exitCode}).`,
+      );
+    });
+    return { sessionId: session.id };
+  }
+
+  write(sessionId: string, data: string): void {
+    const s = this.session(sessionId);
+    s.stream.write(data);
+  }
+
+  resize(sessionId: string, cols: number, rows: number): void {
+    this.session(sessionId).stream.setWindow(rows, cols, 0, 0);
+  }
+
+  ack(sessionId: string, units: number): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return; // late acks after close are harmless
+    s.unacked = Math.max(0, s.unacked - units);
+    if (s.paused && s.unacked <= this.flow.lowWater) {
+      s.paused = false;
+      s.stream.resume();
+    }
+  }
+
+  close(sessionId: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    s.stream.close();
+    this.end(s, 'closed', 'Closed.');
+  }
+
+  closeAll(): void {
+    for (const id of [...this.sessions.keys()]) this.close(id);
+  }
+
+  /** For tests and benchmarks. */
+  backlog(sessionId: string): { unacked: number; paused: boolean } {
+    const s = this.session(sessionId);
+    return { unacked: s.unacked, paused: s.paused };
+  }
+
+  private output(s: Session, text: string): void {
+    if (!text) return;
+    s.pending += text;
+    if (s.pending.length >= this.flow.maxChunk) this.flush(s);
+    else if (!s.timer) s.timer = setTimeout(() => this.flush(s), this.flow.flushMs);
+  }
+
+  private flush(s: Session): void {
+    if (s.timer) {
+      clearTimeout(s.timer);
+      s.timer = null;
+    }
+    while (s.pending.length > 0) {
+      const data = s.pending.slice(0, this.flow.maxChunk);
+      s.pending = s.pending.slice(data.length);
+      s.unacked += data.length;
+      this.events.emit('terminal.data', { sessionId: s.id, data });
+    }
+    if (!s.paused && s.unacked >= this.flow.highWater) {
+      s.paused = true;
+      s.stream.pause();
+    }
+  }
+
+  private end(s: Session, reason: 'exit' | 'dropped' | 'closed', message: string): void {
+    if (s.closed) return;
+    s.closed = true;
+    const tail = s.decoder.end();
+    if (tail) s.pending += tail;
+    this.flush(s);
+    this.sessions.delete(s.id);
+    this.events.emit('terminal.closed', { sessionId: s.id, reason, message });
+  }
+
+  private session(id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s) {
+      throw new AppError('NOT_FOUND', 'That terminal session has ended.', { hint: 'Open a new terminal.' });
+    }
+    return s;
+  }
+}

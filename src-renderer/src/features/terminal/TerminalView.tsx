@@ -1,0 +1,100 @@
+import { useEffect, useState } from 'react';
+import { followServers, useServers } from '../../stores/servers';
+import { TerminalTab } from './TerminalTab';
+
+interface Tab {
+  key: number;
+  serverId: string;
+  title: string;
+}
+
+let nextKey = 1;
+
+/** SSH terminals: several tabs, each its own shell over the server's pooled connection. */
+export function TerminalView() {
+  const servers = useServers((s) => s.servers);
+  const [serverId, setServerId] = useState('');
+  const [tabs, setTabs] = useState<Tab[]>([]);
+  const [active, setActive] = useState<number | null>(null);
+  useEffect(followServers, []);
+  const chosen = serverId || servers[0]?.id || '';
+
+  const open = () => {
+    const server = servers.find((s) => s.id === chosen);
+    if (!server) return;
+    const tab = { key: nextKey++, serverId: server.id, title: server.name };
+    setTabs((t) => [...t, tab]);
+    setActive(tab.key);
+  };
+  const close = (key: number) => {
+    setTabs((t) => t.filter((x) => x.key !== key));
+    setActive((a) => (a === key ? (tabs.find((x) => x.key !== key)?.key ?? null) : a));
+  };
+
+  return (
+    <section className="view terminal-view" aria-labelledby="view-title">
+      <header className="view-header">
+        <h1 id="view-title">Terminal</h1>
+        <div className="row">
+          <select
+            aria-label="Server"
+            value={chosen}
+            onChange={(e) => setServerId(e.target.value)}
+            disabled={servers.length === 0}
+          >
+            {servers.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <button type="button" className="primary" onClick={open} disabled={!chosen}>
+            New terminal
+          </button>
+        </div>
+      </header>
+      {servers.length === 0 && (
+        <div className="empty-state" role="status">
+          <p className="empty-title">No servers yet</p>
+          <p>Add a server first; its terminal opens over the same SSH connection Hostdeck uses.</p>
+        </div>
+      )}
+      {tabs.length > 0 && (
+        <div className="tabs" role="tablist" aria-label="Terminals">
+          {tabs.map((t) => (
+            <div key={t.key} className="tab" role="presentation">
+              <button
+                type="button"
+                role="tab"
+                aria-selected={t.key === active}
+                onClick={() => setActive(t.key)}
+              >
+                {t.title}
+              </button>
+              <button
+                type="button"
+                className="link"
+                aria-label={`Close ${t.title}`}
+                onClick={() => close(t.key)}
+              >
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
+      <div className="terminal-stack">
+        {tabs.map((t) => (
+          <TerminalTab
+            key={t.key}
+            serverId={t.serverId}
+            active={t.key === active}
+            onTitle={(title) =>
+              setTabs((all) => all.map((x) => (x.key === t.key ? { ...x, title: title || x.title } : x)))
+            }
+          />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,133 @@
+import type { Page } from '@playwright/test';
+import { startSshd } from '../ssh/harness/sshd';
+import type { Sshd } from '../ssh/harness/sshd';
+import { expect, test } from './fixtures';
+
+/**
+ * A tap in the page records every chunk each terminal receives: the tail of its text, and a running
+ * check that lines of `seq` output arrive complete and in order.
+ */
+async function installTap(page: Page) {
+  await page.addInitScript(() => {
+    type Tap = { tail: string; next: number; ok: boolean; carry: string; inSeq: boolean; chunks: number };
+    const taps: Record<string, Tap> = {};
+    (window as unknown as { taps: typeof taps }).taps = taps;
+    (
+      window as unknown as { __hostdeckTerminalTap: (id: string, text: string) => void }
+    ).__hostdeckTerminalTap = (id, text) => {
+      const t = (taps[id] ??= { tail: '', next: 1, ok: true, carry: '', inSeq: false, chunks: 0 });
+      t.chunks += 1;
+      t.tail = (t.tail + text).slice(-4000);
+      const lines = (t.carry + text).split('\r\n');
+      t.carry = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '1') t.inSeq = true;
+        if (!t.inSeq) continue;
+        if (/^\d+$/.test(line)) {
+          if (Number(line) !== t.next) t.ok = false;
+          t.next = Number(line) + 1;
+        } else t.inSeq = false;
+      }
+    };
+  });
+}
+
+const tap = (page: Page, index: number) =>
+  page.evaluate((i) => {
+    const taps = (window as unknown as { taps: Record<string, { tail: string; next: number; ok: boolean }> })
+      .taps;
+    const id = document.querySelectorAll('[data-testid=terminal]')[i]?.getAttribute('data-session');
+    return id ? (taps[id] ?? null) : null;
+  }, index);
+
+test.describe('the SSH terminal', () => {
+  let sshd: Sshd;
+  test.beforeEach(async ({ bridge }) => {
+    sshd = await startSshd();
+    const call = async (name: string, input: unknown) => {
+      const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value as { id: string; fingerprint: string };
+    };
+    const key = await call('vault.sshKeys.import', { label: 'k', privateKey: sshd.clientKey });
+    const server = await call('servers.add', {
+      name: 'term-host',
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.user,
+      auth: { kind: 'key', secretId: key.id },
+    });
+    const probe = await call('servers.probeHostKey', { id: server.id });
+    await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+  });
+  test.afterEach(async () => {
+    await sshd?.stop();
+  });
+
+  test('echoes, follows resizes, survives a 3,000,000-line flood in order, and reconnects', async ({
+    page,
+  }) => {
+    test.setTimeout(180_000);
+    await installTap(page);
+    await page.reload();
+    await page.getByRole('navigation').getByRole('button', { name: 'Terminal' }).click();
+    await page.getByRole('button', { name: 'New terminal' }).click();
+    const term = page.getByTestId('terminal').first();
+    await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toMatch(/\$ $/);
+
+    await term.click();
+    await page.keyboard.type('echo hello\n');
+    await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toContain('hello\r\n');
+
+    // The shell sees the size xterm fitted to, before and after the window changes.
+    for (const size of [
+      { width: 1280, height: 800 },
+      { width: 1000, height: 600 },
+    ]) {
+      await page.setViewportSize(size);
+      const rows = await expect
+        .poll(() => term.getAttribute('data-rows'))
+        .not.toBeNull()
+        .then(() => term.getAttribute('data-rows'));
+      const cols = await term.getAttribute('data-cols');
+      await page.keyboard.type('stty size\n');
+      await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toContain(`${rows} ${cols}\r\n`);
+    }
+    await page.screenshot({ path: 'test-results/terminal.png' });
+
+    // A killed connection shows the banner, keeps scrollback, and reconnects.
+    await sshd.restart();
+    await expect(page.getByRole('alert').filter({ hasText: 'The SSH connection dropped.' })).toBeVisible();
+    await page.screenshot({ path: 'test-results/terminal-dropped.png' });
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'dropped' })).toHaveCount(0);
+    const buffer = () => term.evaluate((el) => (el as HTMLElement & { readBuffer(): string }).readBuffer());
+    expect(await buffer()).toContain('$ echo hello\nhello');
+    await term.click();
+    await page.keyboard.type('echo back\n');
+    await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toContain('back\r\n');
+
+    // Flood: every line arrives, in order, and another tab stays responsive meanwhile.
+    await page.keyboard.type('seq 1 3000000; echo FLOOD-DONE\n');
+    await expect.poll(async () => (await tap(page, 0))?.next ?? 0).toBeGreaterThan(1000);
+    await page.getByRole('button', { name: 'New terminal' }).click();
+    const second = page.getByTestId('terminal').nth(1);
+    await expect.poll(async () => (await tap(page, 1))?.tail ?? '').toMatch(/\$ $/);
+    await second.click();
+    await page.keyboard.type('echo ping-$((40+2))\n');
+    await expect.poll(async () => (await tap(page, 1))?.tail ?? '').toContain('ping-42\r\n');
+    const duringFlood = await tap(page, 0);
+    expect(duringFlood?.tail).not.toContain('FLOOD-DONE');
+
+    await page.getByRole('tab').first().click();
+    await expect
+      .poll(async () => (await tap(page, 0))?.tail ?? '', { timeout: 150_000 })
+      .toContain('FLOOD-DONE');
+    const done = await tap(page, 0);
+    expect(done?.ok).toBe(true);
+    expect(done?.next).toBe(3_000_001);
+    expect(await buffer()).toMatch(/2999999\n3000000\nFLOOD-DONE\n\$/);
+    expect(['webgl', 'dom']).toContain(await term.getAttribute('data-renderer'));
+    await page.screenshot({ path: 'test-results/terminal-flood.png' });
+  });
+});
