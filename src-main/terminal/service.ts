@@ -16,7 +16,7 @@ export interface FlowControl {
   maxChunk: number;
 }
 
-const defaults: FlowControl = { highWater: 1_048_576, lowWater: 262_144, flushMs: 4, maxChunk: 262_144 };
+const defaults: FlowControl = { highWater: 262_144, lowWater: 65_536, flushMs: 4, maxChunk: 65_536 };
 
 interface Session {
   id: string;

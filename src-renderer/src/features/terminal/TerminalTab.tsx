@@ -7,6 +7,7 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { attach } from './sessions';
+import { hardwareWebgl } from './webglSupport';
 
 interface Props {
   serverId: string;
@@ -76,6 +77,7 @@ export function TerminalTab({ serverId, active, onTitle }: Props) {
     // WebGL when the machine has it; xterm's DOM renderer otherwise, and after a lost context.
     el.dataset.renderer = 'dom';
     try {
+      if (!hardwareWebgl()) throw new Error('software WebGL only');
       const webgl = new WebglAddon();
       webgl.onContextLoss(() => {
         webgl.dispose();
@@ -84,7 +86,7 @@ export function TerminalTab({ serverId, active, onTitle }: Props) {
       term.loadAddon(webgl);
       el.dataset.renderer = 'webgl';
     } catch {
-      // no WebGL here
+      // no (hardware) WebGL here: the DOM renderer is faster than a software rasteriser
     }
     fit.fit();
     termRef.current = term;

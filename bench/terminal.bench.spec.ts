@@ -1,0 +1,152 @@
+/**
+ * npm run bench:terminal — the terminal path end to end, in Chromium with the built renderer:
+ * SSH channel → main (flow control) → test bridge → xterm write callback.
+ *   throughput: MB/s of shell output drawn by xterm (target >= 20 MB/s), with the main-process
+ *               backlog and the renderer's JS heap sampled to show memory stays bounded;
+ *   echo latency: keystroke → echo in a second terminal while the first floods (target <= 100 ms),
+ *               and, for reference, inside the flooding terminal itself (queued behind the flood).
+ * Prints figures; asserts only that all data arrived (benchmarks are not timed tests).
+ */
+import { startSshd } from '../test/ssh/harness/sshd';
+import { expect, test } from '../test/e2e/fixtures';
+
+const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 50) * 1024 * 1024;
+
+test('terminal throughput and echo latency', async ({ page, bridge }) => {
+  const sshd = await startSshd();
+  try {
+    const call = async (name: string, input: unknown) => {
+      const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value as { id: string; fingerprint: string };
+    };
+    const key = await call('vault.sshKeys.import', { label: 'k', privateKey: sshd.clientKey });
+    const server = await call('servers.add', {
+      name: 'bench',
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.user,
+      auth: { kind: 'key', secretId: key.id },
+    });
+    const probe = await call('servers.probeHostKey', { id: server.id });
+    await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+
+    await page.addInitScript(() => {
+      const w = window as unknown as {
+        units: Record<string, number>;
+        tails: Record<string, string>;
+        seen: Record<string, number>;
+      };
+      w.units = {};
+      w.tails = {};
+      w.seen = {};
+      (w as unknown as { marks: Record<string, number> }).marks = {};
+      (
+        window as unknown as { __hostdeckTerminalTap: (id: string, t: string) => void }
+      ).__hostdeckTerminalTap = (id, t) => {
+        w.units[id] = (w.units[id] ?? 0) + t.length;
+        w.tails[id] = ((w.tails[id] ?? '') + t).slice(-200);
+        for (const ch of t.match(/[§¶¤µ¥]/g) ?? [])
+          (w as unknown as { marks: Record<string, number> }).marks[ch] ??= performance.now();
+        for (const m of (w.tails[id] ?? '').matchAll(/K(\d{4})K/g)) w.seen[m[1]!] ??= performance.now();
+      };
+    });
+    await page.reload();
+    await page.getByRole('navigation').getByRole('button', { name: 'Terminal' }).click();
+    const open = async (i: number) => {
+      await page.getByRole('button', { name: 'New terminal' }).click();
+      const el = page.getByTestId('terminal').nth(i);
+      await expect.poll(() => el.getAttribute('data-session')).not.toBeNull();
+      const id = (await el.getAttribute('data-session'))!;
+      await expect
+        .poll(() =>
+          page.evaluate((s) => (window as unknown as { tails: Record<string, string> }).tails[s] ?? '', id),
+        )
+        .toMatch(/\$ $/);
+      return { el, id };
+    };
+    const tail = (id: string) =>
+      page.evaluate((s) => (window as unknown as { tails: Record<string, string> }).tails[s] ?? '', id);
+    const units = (id: string) =>
+      page.evaluate((s) => (window as unknown as { units: Record<string, number> }).units[s] ?? 0, id);
+    /** Types a tagged token and returns how long until its echo reaches the terminal. */
+    const echoLatency = async (tag: string, timeout = 15_000) => {
+      const sent = await page.evaluate(() => performance.now());
+      await page.keyboard.type(`K${tag}K`);
+      const seen = () =>
+        page.evaluate((k) => (window as unknown as { seen: Record<string, number> }).seen[k] ?? null, tag);
+      await expect.poll(seen, { intervals: [5], timeout }).not.toBeNull();
+      return (await seen())! - sent;
+    };
+    /** One rare character: interleaved with flood output it still arrives whole. */
+    const markLatency = async (mark: string) => {
+      const sent = await page.evaluate(() => performance.now());
+      await page.keyboard.type(mark);
+      const seen = () =>
+        page.evaluate((m) => (window as unknown as { marks: Record<string, number> }).marks[m] ?? null, mark);
+      await expect.poll(seen, { intervals: [5], timeout: 60_000 }).not.toBeNull();
+      return (await seen())! - sent;
+    };
+    const heap = async () =>
+      (await page.evaluate(
+        () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize,
+      )) / 1048576;
+
+    // Throughput: 200 MiB of 100-column lines (lines keep xterm's parser on its common path).
+    const t1 = await open(0);
+    await t1.el.click();
+    const before = await units(t1.id);
+    const heapBefore = await heap();
+    await page.keyboard.type(
+      `head -c ${FLOOD_BYTES} /dev/zero | tr '\\0' 'x' | fold -w 100; echo THROUGHPUT-$((1+1))-DONE\n`,
+    );
+    const started = Date.now();
+    let maxBacklog = 0;
+    let maxHeap = heapBefore;
+    while (!(await tail(t1.id)).includes('THROUGHPUT-2-DONE\r\n')) {
+      maxBacklog = Math.max(maxBacklog, bridge.hostdeck.terminal.backlog(t1.id).unacked);
+      maxHeap = Math.max(maxHeap, await heap());
+      await page.waitForTimeout(100);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const received = (await units(t1.id)) - before;
+    expect(received).toBeGreaterThan(FLOOD_BYTES);
+    console.log(
+      `throughput phase: ${(received / 1048576 / seconds).toFixed(1)} MB/s, backlog max ${maxBacklog}, heap max ${maxHeap.toFixed(0)} MiB`,
+    );
+
+    // Echo latency during a flood: a second terminal, while the first prints without end.
+    await page.keyboard.type(`yes 'flooding the first terminal with a long steady stream of text'\n`);
+    await expect.poll(async () => (await units(t1.id)) - before - received).toBeGreaterThan(1_000_000);
+    const t2 = await open(1);
+    await t2.el.click();
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      latencies.push(await echoLatency(String(1000 + i)));
+      await page.keyboard.press('Control+U');
+    }
+    // Inside the flooding terminal itself: the echo queues behind output already on its way.
+    await page.getByRole('tab').first().click();
+    await t1.el.click();
+    const sameSession: number[] = [];
+    for (const mark of ['§', '¶', '¤', 'µ', '¥']) sameSession.push(await markLatency(mark));
+    await page.keyboard.press('Control+C');
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[Math.floor(latencies.length / 2)]!;
+    const p95 = latencies[Math.floor(latencies.length * 0.95)]!;
+    console.log(
+      [
+        '',
+        'bench:terminal — built renderer in Chromium, real sshd on loopback, test bridge (WebSocket) in place of IPC',
+        `  renderer:                               ${await t1.el.getAttribute('data-renderer')}`,
+        `  throughput to the xterm write callback: ${(received / 1048576 / seconds).toFixed(1)} MB/s  (${(received / 1048576).toFixed(0)} MiB in ${seconds.toFixed(1)} s; target >= 20)`,
+        `  main-process backlog, max:              ${(maxBacklog / 1024).toFixed(0)} KiB  (high-water 256 KiB)`,
+        `  renderer JS heap:                       ${heapBefore.toFixed(0)} MiB before, ${maxHeap.toFixed(0)} MiB max during`,
+        `  echo latency in another terminal during a flood: p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms  (target <= 100)`,
+        `  echo latency inside the flooding terminal:       ${sameSession.map((x) => x.toFixed(0)).join(', ')} ms  (queued behind its own output)`,
+      ].join('\n'),
+    );
+  } finally {
+    await sshd.stop();
+  }
+});
