@@ -3,6 +3,7 @@
  * Everything else is plain Node services built by createHostdeck().
  */
 import type { BrowserWindow } from 'electron';
+import { join } from 'node:path';
 import { app, session, shell } from 'electron';
 import type { Hostdeck } from './core/hostdeck';
 import { createHostdeck } from './core/hostdeck';
@@ -48,6 +49,7 @@ if (!app.requestSingleInstanceLock()) {
       dataDir: app.getPath('userData'),
       version: app.getVersion(),
       runtime: `electron ${process.versions.electron}`,
+      scriptsDir: join(app.getAppPath(), 'server-scripts'),
     });
     serveRenderer(defaultRendererDir(__dirname));
     bindIpc(hostdeck, () => mainWindow);

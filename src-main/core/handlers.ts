@@ -6,6 +6,7 @@ import type { Database } from '../infra/store/database';
 import { schemaVersion } from '../infra/store/database';
 import type { JobService } from '../jobs/service';
 import type { SettingsRepository } from '../settings/repository';
+import type { ProvisionService } from '../provision/service';
 import type { ServerService } from '../servers/service';
 import type { TerminalService } from '../terminal/service';
 import type { VaultService } from '../vault/service';
@@ -18,6 +19,7 @@ interface HandlerDeps {
   vault: VaultService;
   servers: ServerService;
   terminal: TerminalService;
+  provision: ProvisionService;
   dataDir: string;
   version: string;
   runtime: string;
@@ -173,6 +175,14 @@ export function createHandlers(s: HandlerDeps): Handlers {
     'servers.installKey': (input, ctx) =>
       s.servers.installKey(input.id, input.password, input.keyId, ctx.actor),
     'servers.refresh': (input) => s.servers.refresh(input.ids),
+    'provision.modules': () => s.provision.modules(),
+    'provision.run': (input, ctx) => ({
+      jobId: s.provision.run(input.serverId, input.modules, input.check, ctx.actor).id,
+    }),
+    'provision.status': (input) => s.provision.status(input.serverId),
+    'provision.action': (input, ctx) => ({
+      jobId: s.provision.action(input.serverId, input.module, input.verb, ctx.actor).id,
+    }),
     'terminal.open': async (input, ctx) => {
       const opened = await s.terminal.open(input.serverId, input.cols, input.rows);
       s.audit.record({

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBus } from '../api/events';
 import { createRouter } from '../api/router';
@@ -15,6 +15,7 @@ import { SshPool } from '../infra/ssh/pool';
 import type { PoolOptions } from '../infra/ssh/pool';
 import { ServerRepository } from '../servers/repository';
 import { ServerService } from '../servers/service';
+import { ProvisionService } from '../provision/service';
 import { SettingsRepository } from '../settings/repository';
 import { TerminalService } from '../terminal/service';
 import type { FlowControl } from '../terminal/service';
@@ -35,6 +36,8 @@ export interface HostdeckOptions {
   kdf?: KdfParams;
   ssh?: PoolOptions;
   terminalFlow?: Partial<FlowControl>;
+  /** The server-scripts directory shipped with the app (uploaded to hosts). */
+  scriptsDir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -96,6 +99,14 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     ...(opts.ssh?.readyTimeoutMs ? { connectTimeoutMs: opts.ssh.readyTimeoutMs } : {}),
   });
   const terminal = new TerminalService(pool, events, opts.terminalFlow);
+  const provision = new ProvisionService({
+    pool,
+    jobs,
+    servers,
+    vault,
+    audit,
+    scriptsDir: opts.scriptsDir ?? defaultScriptsDir(),
+  });
   const services = {
     db,
     events,
@@ -105,6 +116,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     settings,
     vault,
     terminal,
+    provision,
     dataDir: opts.dataDir,
     version: opts.version,
     runtime: opts.runtime ?? `node ${process.versions.node}`,
@@ -146,3 +158,13 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
 }
 
 export type Services = Parameters<typeof createHandlers>[0];
+
+/** In a checkout and in out/main alike, server-scripts/ sits at the project root. */
+function defaultScriptsDir(): string {
+  const candidates = [
+    join(__dirname, '..', '..', 'server-scripts'),
+    join(__dirname, '..', '..', '..', 'server-scripts'),
+    join(process.cwd(), 'server-scripts'),
+  ];
+  return candidates.find((d) => existsSync(join(d, 'hostdeck.sh'))) ?? candidates[0]!;
+}

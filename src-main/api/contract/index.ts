@@ -30,6 +30,8 @@ import {
 import type { RevealedSecret, SecretInfo, VaultStatus } from './vault';
 import { hostKeyConfirm, installKey, serverAdd, serverRef, serversRefresh, serverUpdate } from './servers';
 import type { HostKeyProbeResult, ServerInfo } from './servers';
+import { moduleAction, provisionRun, provisionStatus } from './provision';
+import type { ModuleInfo, ModuleStatus } from './provision';
 import { terminalAck, terminalOpen, terminalRef, terminalResize, terminalWrite } from './terminal';
 import type { TerminalClosed, TerminalData, TerminalOpened } from './terminal';
 
@@ -73,6 +75,19 @@ export const contract = {
       "With a one-time password, add the app's public key to authorized_keys and switch to key auth.",
     ),
     'servers.refresh': command<ServerInfo[]>()(serversRefresh, 'Read facts from servers in parallel.'),
+    'provision.modules': command<ModuleInfo[]>()(empty, 'The server modules Hostdeck can install, in order.'),
+    'provision.run': command<{ jobId: string }>()(
+      provisionRun,
+      'Provision (or dry-run) modules on a server, as a job.',
+    ),
+    'provision.status': command<ModuleStatus[]>()(
+      provisionStatus,
+      "Each module's status, read back from the host.",
+    ),
+    'provision.action': command<{ jobId: string }>()(
+      moduleAction,
+      'Install, enable, disable or remove one module.',
+    ),
     'terminal.open': command<TerminalOpened>()(terminalOpen, 'Open an SSH shell (PTY) on a server.'),
     'terminal.write': command<{ done: true }>()(terminalWrite, 'Send keystrokes or pasted text to a shell.'),
     'terminal.resize': command<{ done: true }>()(terminalResize, 'Tell the shell its new size.'),
@@ -174,4 +189,5 @@ export * from './jobs';
 export * from './vault';
 export * from './servers';
 export * from './terminal';
+export * from './provision';
 export type { CommandSpec, EventSpec } from './define';

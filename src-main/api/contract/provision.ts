@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+export const moduleNames = ['caddy', 'mariadb', 'firewall', 'ssh-hardening', 'fail2ban'] as const;
+export type ModuleName = (typeof moduleNames)[number];
+export const moduleVerbs = ['install', 'enable', 'disable', 'remove'] as const;
+
+export interface ModuleInfo {
+  name: ModuleName;
+  title: string;
+  summary: string;
+  /** Selected by default in "Provision server". */
+  recommended: boolean;
+}
+
+export interface ModuleStatus {
+  name: string;
+  installed: boolean;
+  version: string | null;
+  enabled: boolean;
+  active: boolean;
+  /** What differs from what Hostdeck asked for; empty when none. */
+  drift: string[];
+  error: string | null;
+}
+
+const serverRef = z.string().regex(/^[0-9a-f-]{36}$/, 'choose a server');
+export const provisionRun = z
+  .object({
+    serverId: serverRef,
+    modules: z.array(z.enum(moduleNames)).min(1, 'pick at least one module').max(moduleNames.length),
+    check: z.boolean().default(false),
+  })
+  .strict();
+export const provisionStatus = z.object({ serverId: serverRef }).strict();
+export const moduleAction = z
+  .object({ serverId: serverRef, module: z.enum(moduleNames), verb: z.enum(moduleVerbs) })
+  .strict();
