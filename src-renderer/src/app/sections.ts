@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { AuditView } from '../features/audit/AuditView';
 import { notBuilt } from '../features/placeholders/NotBuilt';
+import { ModulesView } from '../features/modules/ModulesView';
 import { ServersView } from '../features/servers/ServersView';
 import { TerminalView } from '../features/terminal/TerminalView';
 import { SettingsView } from '../features/settings/SettingsView';
@@ -36,10 +37,7 @@ export const sections: Section[] = [
     id: 'modules',
     label: 'Modules',
     icon: '▤',
-    View: notBuilt(
-      'Modules',
-      'Caddy, FrankenPHP, MariaDB, firewall and hardening, per server, with live status.',
-    ),
+    View: ModulesView,
   },
   {
     id: 'backups',

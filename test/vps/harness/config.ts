@@ -1,7 +1,6 @@
 // Fixed names and places of the vps test tier. Everything the harness creates on this machine
 // is named from these, so sweepLeftovers()/leftovers() can find it again after a crash.
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 /** Root of everything cached or created on disk; override with HOSTDECK_VPS_CACHE. */
 export const cacheRoot = (): string => resolve(process.env.HOSTDECK_VPS_CACHE || '/var/cache/hostdeck-vps');
@@ -14,7 +13,8 @@ export const hostsDir = (): string => join(stateRoot(), 'hosts');
 export const hostDir = (name: string): string => join(hostsDir(), name);
 
 /** Recipe scripts, hashed into the cache key of the base rootfs. */
-export const rootfsScriptsDir = fileURLToPath(new URL('../rootfs/', import.meta.url));
+// __dirname, not import.meta: the harness is also loaded by Playwright (CommonJS transpile).
+export const rootfsScriptsDir = join(__dirname, '..', 'rootfs') + '/';
 
 export const BRIDGE = 'hdvps0';
 export const SUBNET_PREFIX = '10.213.0.';

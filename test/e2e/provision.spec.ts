@@ -1,0 +1,74 @@
+// Provisioning from the UI against a real Debian 12 host (vps tier harness, booted here).
+import type { Host } from '../vps/harness/host.js';
+import { spawnSync } from 'node:child_process';
+import { expect, test } from './fixtures';
+import { bootHosts } from './vps-hosts';
+
+let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
+let host: Host;
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  // A reused address may still be in this machine's ARP cache for an earlier host: forget them.
+  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
+  booted = await bootHosts(1);
+  host = booted.hosts[0]!;
+});
+test.afterAll(async () => {
+  await booted?.stop();
+});
+
+test('provision a test host from the UI and watch the steps complete', async ({ page, bridge }) => {
+  test.setTimeout(400_000);
+  const call = async (name: string, input: unknown) => {
+    const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value as { id: string; fingerprint: string };
+  };
+  const key = await call('vault.sshKeys.import', {
+    label: 'vps key',
+    privateKey: host.ssh.privateKey.toString('utf8'),
+  });
+  const server = await call('servers.add', {
+    name: 'vps-1',
+    host: host.address,
+    port: 22,
+    username: 'root',
+    auth: { kind: 'key', secretId: key.id },
+  });
+  const probe = await call('servers.probeHostKey', { id: server.id });
+  await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+
+  await page.reload();
+  await page.getByRole('navigation').getByRole('button', { name: 'Modules' }).click();
+  await expect(page.getByRole('heading', { name: 'Provision' })).toBeVisible();
+  await page.getByRole('checkbox', { name: /fail2ban/ }).uncheck();
+
+  await page.getByRole('button', { name: 'Dry run' }).click();
+  await expect(page.getByTestId('dry-run-summary')).toContainText('would be made', { timeout: 120_000 });
+  expect(
+    Number((await page.getByTestId('dry-run-summary').textContent())!.match(/Dry run: (\d+)/)![1]),
+  ).toBeGreaterThan(0);
+
+  await page.getByRole('button', { name: 'Provision', exact: true }).click();
+  const job = page.locator('.job').filter({ hasText: 'Provision vps-1' });
+  await expect(job.locator('.badge')).toHaveText('Running');
+  await job
+    .getByRole('button')
+    .first()
+    .click()
+    .catch(() => undefined);
+  await expect(
+    job.getByRole('list', { name: 'Steps' }).getByRole('listitem').filter({ hasText: 'caddy:' }).first(),
+  ).toBeVisible({ timeout: 120_000 });
+  await page.screenshot({ path: 'test-results/provision-running.png' });
+  await expect(page.getByTestId('provision-summary')).toContainText('Provisioned', { timeout: 300_000 });
+  await expect(job).toHaveAttribute('data-state', 'succeeded');
+
+  const table = page.getByRole('table', { name: 'Module status' });
+  for (const m of ['caddy', 'mariadb', 'firewall']) {
+    await expect(table.locator(`tr[data-module="${m}"] td`).nth(3)).toHaveText('yes');
+  }
+  await expect(table.locator('tr[data-module="fail2ban"] td').nth(1)).toHaveText('no');
+  await page.screenshot({ path: 'test-results/provision-done.png', fullPage: true });
+});
