@@ -80,6 +80,9 @@ export function teardownNetwork(): string[] {
 
 /** Network namespace NAME with eth0 = ADDRESS/24, wired to the bridge by veth NAME. */
 export async function createHostNetwork(name: string, address: string): Promise<void> {
+  // Addresses are reused: forget a neighbour entry left by an earlier host at this address, or SSH
+  // to the new host stalls (30-45 s) until the stale MAC times out.
+  runSync('ip', ['neigh', 'del', address, 'dev', BRIDGE]);
   try {
     await must('ip', ['netns', 'add', name]);
     await must('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Entry point of the Hostdeck server scripts:
+#
+#   hostdeck.sh <module> <verb> [--check] [--lock-timeout SECONDS] [--<option> <value> ...]
+#
+# verbs: install | enable | disable | remove | status. Modules live in modules/<module>.sh and
+# define <module>_options (declares its options), optionally <module>_validate (runs after
+# parsing, before anything touches the host), and one function per verb. A '-' in a module
+# name is '_' in its function names. Output protocol and exit codes: README.md.
+set -Eeuo pipefail
+
+HD_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+# shellcheck source=lib.sh
+source "$HD_DIR/lib.sh"
+hd_init
+
+hd_modules() {
+  local f names=''
+  for f in "$HD_DIR"/modules/*.sh; do
+    f=${f##*/}
+    names+="${names:+, }${f%.sh}"
+  done
+  printf '%s' "$names"
+}
+
+main() {
+  if (($# < 2)); then
+    hd_usage_fail "usage" "hostdeck.sh <module> <verb> [--check] [--option value ...]; modules: $(hd_modules); verbs: install, enable, disable, remove, status"
+  fi
+  local module=$1 verb=$2 fn
+  shift 2
+  if [[ ! $module =~ ^[a-z][a-z0-9-]{0,31}$ || ! -f $HD_DIR/modules/$module.sh ]]; then
+    hd_usage_fail "module" "unknown module '${module:0:40}'; available: $(hd_modules)"
+  fi
+  case $verb in
+  install | enable | disable | remove | status) ;;
+  *) hd_usage_fail "verb" "unknown verb '${verb:0:40}'; use install, enable, disable, remove or status" ;;
+  esac
+  HD_MODULE=$module
+  HD_VERB=$verb
+  fn=${module//-/_}
+
+  hd_flag check "dry run: report what would change and change nothing"
+  hd_option lock-timeout "$HD_RE_UINT" 600 "a number of seconds (0-99999) to wait for the host lock"
+  # shellcheck source=/dev/null
+  source "$HD_DIR/modules/$module.sh"
+  "${fn}_options"
+  hd_parse_options "$@"
+  HD_CHECK=${HD_OPT[check]}
+  if declare -F "${fn}_validate" >/dev/null; then "${fn}_validate"; fi
+
+  [[ $EUID == 0 ]] || hd_usage_fail "root" "hostdeck.sh must run as root (over SSH as root, or with sudo)"
+  hd_require_supported_os
+  # status only reads; everything else (check mode included) waits for the host lock.
+  [[ $verb == status ]] || hd_lock "${HD_OPT[lock-timeout]}"
+  "${fn}_${verb}"
+}
+
+main "$@"

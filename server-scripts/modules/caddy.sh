@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# caddy: the one web front of the host (ports 80/443, TLS). The main Caddyfile only holds global
+# options, `import /etc/caddy/sites/*.caddy` (one file per site, written by the site scripts)
+# and a default site on :80. Every change is validated as a whole config (sites included)
+# before it is swapped in; a failed reload restores the previous file, and the last config that
+# loaded is kept in /var/lib/hostdeck/caddy/last-good/.
+set -Eeuo pipefail
+
+readonly CADDY_FILE=/etc/caddy/Caddyfile
+readonly CADDY_SITES=/etc/caddy/sites
+readonly CADDY_KEEP=/var/lib/hostdeck/caddy
+readonly CADDY_HOME=/var/lib/caddy
+
+caddy_options() {
+  hd_option acme-email "$HD_RE_EMAIL" '' "an e-mail address for ACME account notices (user@example.com)"
+}
+
+# The wanted main Caddyfile, in CADDY_WANT.
+caddy_render() {
+  local global=''
+  if [[ -n ${HD_OPT[acme-email]} ]]; then
+    global=$'{\n\temail '"${HD_OPT[acme-email]}"$'\n}\n\n'
+  fi
+  CADDY_WANT="# $HD_MANAGED_MARK (caddy module). Hand edits show as drift in status and are
+# replaced by the next install. Sites go in $CADDY_SITES/<site>.caddy.
+${global}import $CADDY_SITES/*.caddy
+
+# Default site: answers plain HTTP on port 80 for any name no site claims.
+:80 {
+	header Content-Type \"text/plain; charset=utf-8\"
+	respond \"Hostdeck: this server is up. No site is configured for this name.\" 200
+}
+"
+}
+
+# Validates a candidate Caddyfile as the caddy user (as the service would read it), with the
+# service's own data dirs, so nothing lands in root's home.
+caddy_check_config() { # FILE
+  hd_run runuser -u caddy -- env HOME="$CADDY_HOME" XDG_DATA_HOME="$CADDY_HOME/.local/share" \
+    XDG_CONFIG_HOME="$CADDY_HOME/.config" caddy validate --config "$1" --adapter caddyfile
+}
+
+caddy_keep_last_good() {
+  rm -rf -- "$CADDY_KEEP/last-good.new"
+  mkdir -p -- "$CADDY_KEEP/last-good.new"
+  cp -a -- "$CADDY_FILE" "$CADDY_KEEP/last-good.new/Caddyfile"
+  [[ -d $CADDY_SITES ]] && cp -a -- "$CADDY_SITES" "$CADDY_KEEP/last-good.new/sites"
+  rm -rf -- "$CADDY_KEEP/last-good"
+  mv -- "$CADDY_KEEP/last-good.new" "$CADDY_KEEP/last-good"
+}
+
+# The main Caddyfile: validate the candidate, swap it in atomically, reload a running Caddy,
+# roll back if the reload fails.
+caddy_ensure_caddyfile() {
+  local step="file $CADDY_FILE" cand="/etc/caddy/.Caddyfile.hostdeck-candidate" reloaded=''
+  caddy_render
+  if hd_same_content "$CADDY_FILE" "$CADDY_WANT" && [[ $(hd_file_meta "$CADDY_FILE") == "0644 root root" ]]; then
+    hd_record_file "$CADDY_FILE"
+    [[ $HD_CHECK == 1 || -d $CADDY_KEEP/last-good ]] || caddy_keep_last_good
+    hd_ok "$step" "imports $CADDY_SITES/*.caddy, default site on :80"
+    return 0
+  fi
+  if [[ $HD_CHECK == 1 ]]; then
+    hd_changed "$step" "would write (validated first)"
+    return 0
+  fi
+  hd_write_atomic "$cand" 0644 root root "$CADDY_WANT"
+  if ! caddy_check_config "$cand"; then
+    rm -f -- "$cand"
+    hd_fail "$step" "the new config does not validate (sites included), nothing was changed: $HD_LAST_OUTPUT"
+  fi
+  hd_tmpdir
+  [[ -f $CADDY_FILE ]] && cp -p -- "$CADDY_FILE" "$HD_TMP/Caddyfile.previous"
+  mv -f -- "$cand" "$CADDY_FILE"
+  if [[ $(hd_unit_active caddy) == active ]]; then
+    if ! hd_run systemctl reload caddy; then
+      local why=$HD_LAST_OUTPUT
+      if [[ -f $HD_TMP/Caddyfile.previous ]]; then
+        mv -f -- "$HD_TMP/Caddyfile.previous" "$CADDY_FILE"
+        hd_run systemctl reload caddy || true
+      fi
+      hd_fail "$step" "caddy refused the new config on reload; the previous file was restored: $why (see: journalctl -u caddy)"
+    fi
+    reloaded=', caddy reloaded'
+  fi
+  caddy_keep_last_good
+  hd_record_file "$CADDY_FILE"
+  hd_changed "$step" "validated and written$reloaded"
+}
+
+caddy_require_installed() {
+  [[ -n $(hd_pkg_version caddy) ]] || hd_fail "package caddy" "not installed; run: caddy install"
+}
+
+caddy_install() {
+  ensure_packages caddy
+  ensure_dir "$CADDY_SITES" 0755 root root
+  ensure_dir "$CADDY_KEEP" 0700 root root
+  caddy_ensure_caddyfile
+  ensure_service caddy enabled active
+  hd_state_set wanted enabled
+  hd_state_set acme-email "${HD_OPT[acme-email]}"
+}
+
+caddy_enable() {
+  caddy_require_installed
+  ensure_service caddy enabled active
+  hd_state_set wanted enabled
+}
+
+caddy_disable() {
+  caddy_require_installed
+  ensure_service caddy disabled inactive
+  hd_state_set wanted disabled
+}
+
+# Removes the package; /etc/caddy (the sites) and certificates in /var/lib/caddy are kept.
+caddy_remove() {
+  if [[ -n $(hd_pkg_version caddy) ]]; then
+    ensure_service caddy disabled inactive
+  fi
+  ensure_package_absent caddy
+  if [[ -e $CADDY_KEEP ]]; then
+    [[ $HD_CHECK == 1 ]] || rm -rf -- "$CADDY_KEEP"
+    hd_changed "directory $CADDY_KEEP absent" "removed the last-good copy"
+  else
+    hd_ok "directory $CADDY_KEEP absent" ""
+  fi
+  hd_state_clear
+}
+
+caddy_status() {
+  local version drift=()
+  version=$(hd_pkg_version caddy)
+  hd_status installed "$([[ -n $version ]] && echo yes || echo no)"
+  hd_status version "${version:-none}"
+  hd_status_service caddy
+  if [[ -n $(hd_state_get wanted) ]]; then
+    [[ -n $version ]] || drift+=(package:caddy:missing)
+    mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
+    mapfile -t -O "${#drift[@]}" drift < <(hd_service_drift caddy)
+  fi
+  if [[ -n $version && -f $CADDY_FILE ]] && ! caddy_check_config "$CADDY_FILE"; then
+    drift+=(config-invalid)
+  fi
+  hd_status drift "$(hd_join_drift "${drift[@]}")"
+}
