@@ -12,6 +12,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startApp } from '../test/ssh/harness/app';
 import type { TestApp } from '../test/ssh/harness/app';
 import { FACTS_SCRIPT } from '../src-main/servers/facts';
+import { addTrustedServer } from '../test/support/trusted-server';
 import { startHosts, stopAll } from '../test/vps/harness/index.js';
 
 const HOSTS = 10;
@@ -25,22 +26,21 @@ it(`refreshes facts of ${HOSTS} hosts about as fast as one`, async () => {
   console.log(`booted ${HOSTS} hosts in ${Date.now() - booted} ms`);
   const app = await startApp();
   try {
-    const key = await app.call('vault.sshKeys.import', {
-      label: 'vps test key',
-      privateKey: hosts[0]!.ssh.privateKey.toString('utf8'),
-    });
+    const call = (n: string, i: unknown) => app.call(n as never, i as never);
+    const privateKey = hosts[0]!.ssh.privateKey.toString('utf8');
     const ids: string[] = [];
     for (const h of hosts) {
-      const s = await app.call('servers.add', {
-        name: h.name,
-        host: h.address,
-        port: 22,
-        username: 'root',
-        auth: { kind: 'key', secretId: key.id },
-      });
-      const probe = await app.call('servers.probeHostKey', { id: s.id });
-      await app.call('servers.trustHostKey', { id: s.id, fingerprint: probe.fingerprint });
-      ids.push(s.id);
+      ids.push(
+        (
+          await addTrustedServer(call, {
+            name: h.name,
+            host: h.address,
+            port: 22,
+            username: 'root',
+            privateKey,
+          })
+        ).serverId,
+      );
     }
 
     const cold = await timed(() => app.call('servers.refresh', {}));

@@ -8,28 +8,22 @@
  * Prints figures; asserts only that all data arrived (benchmarks are not timed tests).
  */
 import { startSshd } from '../test/ssh/harness/sshd';
-import { expect, test } from '../test/e2e/fixtures';
+import { bridgeCall, expect, test } from '../test/e2e/fixtures';
+import { addTrustedServer } from '../test/support/trusted-server';
 
 const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 50) * 1024 * 1024;
 
 test('terminal throughput and echo latency', async ({ page, bridge }) => {
   const sshd = await startSshd();
   try {
-    const call = async (name: string, input: unknown) => {
-      const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
-      if (!r.ok) throw new Error(r.error.message);
-      return r.value as { id: string; fingerprint: string };
-    };
-    const key = await call('vault.sshKeys.import', { label: 'k', privateKey: sshd.clientKey });
-    const server = await call('servers.add', {
+    const call = bridgeCall(bridge);
+    await addTrustedServer(call, {
       name: 'bench',
       host: sshd.host,
       port: sshd.port,
       username: sshd.user,
-      auth: { kind: 'key', secretId: key.id },
+      privateKey: sshd.clientKey,
     });
-    const probe = await call('servers.probeHostKey', { id: server.id });
-    await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
 
     await page.addInitScript(() => {
       const w = window as unknown as {

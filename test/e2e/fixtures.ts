@@ -51,4 +51,11 @@ export const test = base.extend<{ bridge: Bridge; vault: 'unlocked' | 'new' }>({
   },
 });
 
+/** Calls the contract through the bridge's router, as the test's own setup (actor test-bridge). */
+export const bridgeCall = (bridge: Bridge) => async (name: string, input: unknown) => {
+  const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
+  if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+  return r.value;
+};
+
 export { expect } from '@playwright/test';

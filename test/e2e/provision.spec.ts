@@ -1,7 +1,8 @@
 // Provisioning from the UI against a real Debian 12 host (vps tier harness, booted here).
 import type { Host } from '../vps/harness/host.js';
 import { spawnSync } from 'node:child_process';
-import { expect, test } from './fixtures';
+import { addTrustedServer } from '../support/trusted-server';
+import { bridgeCall, expect, test } from './fixtures';
 import { bootHosts } from './vps-hosts';
 
 let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
@@ -20,24 +21,14 @@ test.afterAll(async () => {
 
 test('provision a test host from the UI and watch the steps complete', async ({ page, bridge }) => {
   test.setTimeout(400_000);
-  const call = async (name: string, input: unknown) => {
-    const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
-    if (!r.ok) throw new Error(r.error.message);
-    return r.value as { id: string; fingerprint: string };
-  };
-  const key = await call('vault.sshKeys.import', {
-    label: 'vps key',
-    privateKey: host.ssh.privateKey.toString('utf8'),
-  });
-  const server = await call('servers.add', {
+  const call = bridgeCall(bridge);
+  await addTrustedServer(call, {
     name: 'vps-1',
     host: host.address,
     port: 22,
     username: 'root',
-    auth: { kind: 'key', secretId: key.id },
+    privateKey: host.ssh.privateKey.toString('utf8'),
   });
-  const probe = await call('servers.probeHostKey', { id: server.id });
-  await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
 
   await page.reload();
   await page.getByRole('navigation').getByRole('button', { name: 'Modules' }).click();

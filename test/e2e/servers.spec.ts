@@ -1,6 +1,7 @@
 import { startSshd } from '../ssh/harness/sshd';
 import type { Sshd } from '../ssh/harness/sshd';
-import { expect, test } from './fixtures';
+import { addTrustedServer } from '../support/trusted-server';
+import { bridgeCall, expect, test } from './fixtures';
 
 test.describe('first run: vault, then a real server', () => {
   test.use({ vault: 'new' });
@@ -96,21 +97,13 @@ test.describe('managing servers and secrets', () => {
     page,
     bridge,
   }) => {
-    const call = async (name: string, input: unknown) => {
-      const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
-      if (!r.ok) throw new Error(r.error.message);
-      return r.value as { id: string; fingerprint: string };
-    };
-    const key = await call('vault.sshKeys.import', { label: 'loopback key', privateKey: sshd.clientKey });
-    const server = await call('servers.add', {
+    await addTrustedServer(bridgeCall(bridge), {
       name: 'edit-me',
       host: sshd.host,
       port: sshd.port,
       username: sshd.user,
-      auth: { kind: 'key', secretId: key.id },
+      privateKey: sshd.clientKey,
     });
-    const probe = await call('servers.probeHostKey', { id: server.id });
-    await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
 
     await page.reload();
     await page.locator('tr[data-server="edit-me"]').getByRole('button', { name: 'edit-me' }).click();
@@ -127,10 +120,10 @@ test.describe('managing servers and secrets', () => {
 
     await page.keyboard.press('Alt+9');
     const secrets = page.getByRole('table', { name: 'Secrets' });
-    const row = secrets.getByRole('row').filter({ hasText: 'loopback key' });
+    const row = secrets.getByRole('row').filter({ hasText: 'edit-me key' });
     await row.getByRole('button', { name: 'Delete…' }).click();
     await row.getByRole('button', { name: 'Delete', exact: true }).click();
-    await expect(page.getByText('"loopback key" is how edit-me signs in.')).toBeVisible();
+    await expect(page.getByText('"edit-me key" is how edit-me signs in.')).toBeVisible();
 
     await row.getByRole('button', { name: 'Reveal…' }).click();
     await row.getByRole('button', { name: 'Show' }).click();

@@ -1,7 +1,8 @@
 import type { Page } from '@playwright/test';
 import { startSshd } from '../ssh/harness/sshd';
 import type { Sshd } from '../ssh/harness/sshd';
-import { expect, test } from './fixtures';
+import { addTrustedServer } from '../support/trusted-server';
+import { bridgeCall, expect, test } from './fixtures';
 
 /**
  * A tap in the page records every chunk each terminal receives: the tail of its text, and a running
@@ -44,21 +45,14 @@ test.describe('the SSH terminal', () => {
   let sshd: Sshd;
   test.beforeEach(async ({ bridge }) => {
     sshd = await startSshd();
-    const call = async (name: string, input: unknown) => {
-      const r = await bridge.hostdeck.router.dispatch(name, input, { actor: 'test-bridge' });
-      if (!r.ok) throw new Error(r.error.message);
-      return r.value as { id: string; fingerprint: string };
-    };
-    const key = await call('vault.sshKeys.import', { label: 'k', privateKey: sshd.clientKey });
-    const server = await call('servers.add', {
+    const call = bridgeCall(bridge);
+    await addTrustedServer(call, {
       name: 'term-host',
       host: sshd.host,
       port: sshd.port,
       username: sshd.user,
-      auth: { kind: 'key', secretId: key.id },
+      privateKey: sshd.clientKey,
     });
-    const probe = await call('servers.probeHostKey', { id: server.id });
-    await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
   });
   test.afterEach(async () => {
     await sshd?.stop();

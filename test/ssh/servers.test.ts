@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalUser, startApp } from './harness/app';
 import type { TestApp } from './harness/app';
+import { addTrustedServer } from '../support/trusted-server';
 import { startSshd } from './harness/sshd';
 import type { Sshd } from './harness/sshd';
 
@@ -30,18 +31,15 @@ async function sshd(opts: Parameters<typeof startSshd>[0] = {}) {
 
 /** Adds the sshd as a server with its client key imported into the vault, and trusts its host key. */
 async function addKeyServer(a: TestApp, s: Sshd, name = 'web-1', extra: { jumpServerId?: string } = {}) {
-  const key = await a.call('vault.sshKeys.import', { label: `${name} key`, privateKey: s.clientKey });
-  const server = await a.call('servers.add', {
+  const { serverId } = await addTrustedServer((n, i) => a.call(n as never, i as never), {
     name,
     host: s.host,
     port: s.port,
     username: s.user,
-    auth: { kind: 'key', secretId: key.id },
+    privateKey: s.clientKey,
     ...extra,
   });
-  const probe = await a.call('servers.probeHostKey', { id: server.id });
-  await a.call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
-  return server;
+  return { id: serverId };
 }
 
 describe('servers over real SSH', () => {

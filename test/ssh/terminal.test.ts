@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalClosed, TerminalData } from '../../src-main/api/contract';
+import { addTrustedServer } from '../support/trusted-server';
 import { startApp } from './harness/app';
 import type { TestApp } from './harness/app';
 import { startSshd } from './harness/sshd';
@@ -18,17 +19,13 @@ describe('terminal flow control against a real shell', () => {
       startApp({ terminalFlow: { highWater: HIGH, lowWater: LOW, maxChunk: CHUNK } }),
       startSshd(),
     ]);
-    const key = await app.call('vault.sshKeys.import', { label: 'k', privateKey: sshd.clientKey });
-    const server = await app.call('servers.add', {
+    ({ serverId } = await addTrustedServer((n, i) => app.call(n as never, i as never), {
       name: 't',
       host: sshd.host,
       port: sshd.port,
       username: sshd.user,
-      auth: { kind: 'key', secretId: key.id },
-    });
-    const probe = await app.call('servers.probeHostKey', { id: server.id });
-    await app.call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
-    serverId = server.id;
+      privateKey: sshd.clientKey,
+    }));
   });
   afterAll(async () => {
     await app?.close();

@@ -6,6 +6,7 @@ import { startApp } from '../../ssh/harness/app';
 import type { TestApp } from '../../ssh/harness/app';
 import { stopAll } from '../harness/index.js';
 import type { Host } from '../harness/index.js';
+import { addTrustedServer } from '../../support/trusted-server';
 import { withFreshHosts } from '../provision/fresh-hosts';
 
 afterAll(stopAll);
@@ -13,20 +14,10 @@ afterAll(stopAll);
 const MODULES = ['firewall', 'caddy', 'mariadb'] as const;
 
 async function addHost(app: TestApp, host: Host): Promise<string> {
-  const key = await app.call('vault.sshKeys.import', {
-    label: `key ${host.name}`,
-    privateKey: host.ssh.privateKey.toString('utf8'),
-  });
-  const server = await app.call('servers.add', {
-    name: host.name,
-    host: host.address,
-    port: 22,
-    username: 'root',
-    auth: { kind: 'key', secretId: key.id },
-  });
-  const probe = await app.call('servers.probeHostKey', { id: server.id });
-  await app.call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
-  return server.id;
+  const call = (n: string, i: unknown) => app.call(n as never, i as never);
+  const spec = { name: host.name, host: host.address, port: 22, username: 'root' };
+  return (await addTrustedServer(call, { ...spec, privateKey: host.ssh.privateKey.toString('utf8') }))
+    .serverId;
 }
 
 async function provision(app: TestApp, serverId: string, check = false): Promise<JobSummary> {

@@ -1,0 +1,32 @@
+/** The steps every test with a real SSH server repeats: import its key, add it, confirm its host key. */
+export type Call = (name: string, input: unknown) => Promise<unknown>;
+
+export interface ServerSpec {
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  privateKey: string;
+  jumpServerId?: string;
+}
+
+export async function addTrustedServer(
+  call: Call,
+  spec: ServerSpec,
+): Promise<{ serverId: string; keyId: string }> {
+  const key = (await call('vault.sshKeys.import', {
+    label: `${spec.name} key`,
+    privateKey: spec.privateKey,
+  })) as { id: string };
+  const server = (await call('servers.add', {
+    name: spec.name,
+    host: spec.host,
+    port: spec.port,
+    username: spec.username,
+    auth: { kind: 'key', secretId: key.id },
+    ...(spec.jumpServerId ? { jumpServerId: spec.jumpServerId } : {}),
+  })) as { id: string };
+  const probe = (await call('servers.probeHostKey', { id: server.id })) as { fingerprint: string };
+  await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+  return { serverId: server.id, keyId: key.id };
+}
