@@ -6,6 +6,7 @@ import type { Database } from '../infra/store/database';
 import { schemaVersion } from '../infra/store/database';
 import type { JobService } from '../jobs/service';
 import type { SettingsRepository } from '../settings/repository';
+import type { LogService } from '../logs/service';
 import type { ProvisionService } from '../provision/service';
 import type { ServerService } from '../servers/service';
 import type { TerminalService } from '../terminal/service';
@@ -20,6 +21,7 @@ interface HandlerDeps {
   servers: ServerService;
   terminal: TerminalService;
   provision: ProvisionService;
+  logs: LogService;
   dataDir: string;
   version: string;
   runtime: string;
@@ -183,6 +185,11 @@ export function createHandlers(s: HandlerDeps): Handlers {
     'provision.action': (input, ctx) => ({
       jobId: s.provision.action(input.serverId, input.module, input.verb, ctx.actor).id,
     }),
+    'logs.follow': (input) => s.logs.follow(input.serverId, input.units, input.backlog),
+    'logs.stop': (input) => {
+      s.logs.stop(input.streamId);
+      return { done: true as const };
+    },
     'terminal.open': async (input, ctx) => {
       const opened = await s.terminal.open(input.serverId, input.cols, input.rows);
       s.audit.record({

@@ -15,6 +15,7 @@ import { SshPool } from '../infra/ssh/pool';
 import type { PoolOptions } from '../infra/ssh/pool';
 import { ServerRepository } from '../servers/repository';
 import { ServerService } from '../servers/service';
+import { LogService } from '../logs/service';
 import { ProvisionService } from '../provision/service';
 import { SettingsRepository } from '../settings/repository';
 import { TerminalService } from '../terminal/service';
@@ -99,6 +100,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     ...(opts.ssh?.readyTimeoutMs ? { connectTimeoutMs: opts.ssh.readyTimeoutMs } : {}),
   });
   const terminal = new TerminalService(pool, events, opts.terminalFlow);
+  const logs = new LogService(pool, events);
   const provision = new ProvisionService({
     pool,
     jobs,
@@ -117,6 +119,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     vault,
     terminal,
     provision,
+    logs,
     dataDir: opts.dataDir,
     version: opts.version,
     runtime: opts.runtime ?? `node ${process.versions.node}`,
@@ -149,6 +152,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
       closed = true;
       await jobs.shutdown();
       terminal.closeAll();
+      logs.stopAll();
       pool.closeAll();
       vault.dispose();
       db.close();

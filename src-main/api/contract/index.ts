@@ -30,6 +30,8 @@ import {
 import type { RevealedSecret, SecretInfo, VaultStatus } from './vault';
 import { hostKeyConfirm, installKey, serverAdd, serverRef, serversRefresh, serverUpdate } from './servers';
 import type { HostKeyProbeResult, ServerInfo } from './servers';
+import { logsFollow, logsStop } from './logs';
+import type { LogBatch, LogStreamEnded } from './logs';
 import { moduleAction, provisionRun, provisionStatus } from './provision';
 import type { ModuleInfo, ModuleStatus } from './provision';
 import { terminalAck, terminalOpen, terminalRef, terminalResize, terminalWrite } from './terminal';
@@ -88,6 +90,11 @@ export const contract = {
       moduleAction,
       'Install, enable, disable or remove one module.',
     ),
+    'logs.follow': command<{ streamId: string }>()(
+      logsFollow,
+      "Follow systemd units' journal on a server, live.",
+    ),
+    'logs.stop': command<{ done: true }>()(logsStop, 'Stop following a log stream.'),
     'terminal.open': command<TerminalOpened>()(terminalOpen, 'Open an SSH shell (PTY) on a server.'),
     'terminal.write': command<{ done: true }>()(terminalWrite, 'Send keystrokes or pasted text to a shell.'),
     'terminal.resize': command<{ done: true }>()(terminalResize, 'Tell the shell its new size.'),
@@ -148,6 +155,8 @@ export const contract = {
     'jobs.updated': event<JobUpdate>('A job changed state, progress or steps.'),
     'jobs.log': event<JobLogLine[]>('New log lines of a running job, in order.'),
     'servers.changed': event<ServerInfo>('A server was added, changed, checked or removed.'),
+    'logs.entries': event<LogBatch>('Parsed log entries of a followed stream, in order.'),
+    'logs.ended': event<LogStreamEnded>('A log stream ended (stopped, or the connection dropped).'),
     'terminal.data': event<TerminalData>('Shell output, in order, coalesced.'),
     'terminal.closed': event<TerminalClosed>('A shell ended: exited, dropped or closed.'),
     'vault.changed': event<VaultStatus>('The vault was set up, locked, unlocked or reconfigured.'),
@@ -190,4 +199,5 @@ export * from './vault';
 export * from './servers';
 export * from './terminal';
 export * from './provision';
+export * from './logs';
 export type { CommandSpec, EventSpec } from './define';

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { AuditView } from '../features/audit/AuditView';
 import { notBuilt } from '../features/placeholders/NotBuilt';
+import { LogsView } from '../features/logs/LogsView';
 import { ModulesView } from '../features/modules/ModulesView';
 import { ServersView } from '../features/servers/ServersView';
 import { TerminalView } from '../features/terminal/TerminalView';
@@ -49,7 +50,7 @@ export const sections: Section[] = [
     id: 'logs',
     label: 'Logs',
     icon: '☰',
-    View: notBuilt('Logs', 'Live Caddy, PHP, MariaDB and journald logs, filtered and searchable.'),
+    View: LogsView,
   },
   {
     id: 'terminal',

@@ -1,0 +1,150 @@
+import type { LogEntry } from '@contract';
+import { useEffect, useMemo, useState } from 'react';
+import { api, errorText } from '../../api/client';
+import { followServers, useServers } from '../../stores/servers';
+import { appendBounded, matches } from './ring';
+import type { Buffered, LogFilter } from './ring';
+import { VirtualList } from './VirtualList';
+
+const CAPACITY = 100_000;
+const SOURCES: Record<string, string[]> = {
+  'Caddy (access and errors)': ['caddy.service'],
+  MariaDB: ['mariadb.service'],
+  'SSH daemon': ['ssh.service'],
+  fail2ban: ['fail2ban.service'],
+};
+
+/** Live logs from a server's journal: follow or pause, filter, export; bounded to 100,000 entries. */
+export function LogsView() {
+  const servers = useServers((s) => s.servers);
+  const [serverId, setServerId] = useState('');
+  const [source, setSource] = useState(Object.keys(SOURCES)[0]!);
+  const [customUnit, setCustomUnit] = useState('');
+  const [streamId, setStreamId] = useState<string | null>(null);
+  const [follow, setFollow] = useState(true);
+  const [filter, setFilter] = useState<LogFilter>({ text: '', level: 'all', status: 'all' });
+  const [buffer, setBuffer] = useState<Buffered>({ items: [], dropped: 0 });
+  const [note, setNote] = useState<string | null>(null);
+  useEffect(followServers, []);
+  const chosen = serverId || servers[0]?.id || '';
+
+  useEffect(() => {
+    if (!streamId) return;
+    const offData = api.on('logs.entries', (b) => {
+      if (b.streamId !== streamId) return;
+      setBuffer((prev) => appendBounded(prev, b.entries, CAPACITY));
+    });
+    const offEnd = api.on('logs.ended', (e) => {
+      if (e.streamId === streamId) {
+        setNote(e.message);
+        setStreamId(null);
+      }
+    });
+    return () => {
+      offData();
+      offEnd();
+      void api.call('logs.stop', { streamId }).catch(() => undefined);
+    };
+  }, [streamId]);
+
+  const start = async () => {
+    setBuffer({ items: [], dropped: 0 });
+    setNote(null);
+    setFollow(true);
+    try {
+      const units = customUnit ? [customUnit] : SOURCES[source]!;
+      setStreamId((await api.call('logs.follow', { serverId: chosen, units, backlog: 1000 })).streamId);
+    } catch (err) {
+      setNote(errorText(err));
+    }
+  };
+
+  const visible = useMemo(() => buffer.items.filter((e) => matches(e, filter)), [buffer, filter]);
+
+  const exportLines = () => {
+    const text = visible
+      .map((e: LogEntry) => `${new Date(e.time).toISOString()}\t${e.unit}\t${e.level}\t${e.message}`)
+      .join('\n');
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([`${text}\n`], { type: 'text/plain' }));
+    a.download = `hostdeck-logs-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  };
+
+  return (
+    <section className="view logs-view" aria-labelledby="view-title">
+      <header className="view-header">
+        <h1 id="view-title">Logs</h1>
+        <div className="row">
+          <select aria-label="Server" value={chosen} onChange={(e) => setServerId(e.target.value)}>
+            {servers.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <select aria-label="Source" value={source} onChange={(e) => setSource(e.target.value)}>
+            {Object.keys(SOURCES).map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+          <input
+            aria-label="Or a systemd unit"
+            placeholder="or a unit, e.g. cron.service"
+            value={customUnit}
+            onChange={(e) => setCustomUnit(e.target.value)}
+          />
+          <button type="button" className="primary" disabled={!chosen} onClick={() => void start()}>
+            {streamId ? 'Restart' : 'Follow'}
+          </button>
+        </div>
+      </header>
+      <div className="row log-filters">
+        <input
+          aria-label="Filter text"
+          placeholder="Filter…"
+          value={filter.text}
+          onChange={(e) => setFilter((f) => ({ ...f, text: e.target.value }))}
+        />
+        <select
+          aria-label="Level"
+          value={filter.level}
+          onChange={(e) => setFilter((f) => ({ ...f, level: e.target.value as LogFilter['level'] }))}
+        >
+          <option value="all">All levels</option>
+          <option value="warning">Warnings and worse</option>
+          <option value="error">Errors only</option>
+        </select>
+        <select
+          aria-label="Status"
+          value={filter.status}
+          onChange={(e) => setFilter((f) => ({ ...f, status: e.target.value as LogFilter['status'] }))}
+        >
+          <option value="all">Any status</option>
+          {(['2xx', '3xx', '4xx', '5xx'] as const).map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <button type="button" onClick={() => setFollow((f) => !f)} aria-pressed={follow}>
+          {follow ? 'Pause' : 'Follow'}
+        </button>
+        <button type="button" onClick={exportLines} disabled={visible.length === 0}>
+          Export
+        </button>
+        <span className="muted" data-testid="log-count">
+          {visible.length.toLocaleString()} shown of {buffer.items.length.toLocaleString()}
+          {buffer.dropped > 0 ? ` (${buffer.dropped.toLocaleString()} older dropped)` : ''}
+        </span>
+      </div>
+      {note && (
+        <p className="muted" role="status">
+          {note}
+        </p>
+      )}
+      <VirtualList entries={visible} follow={follow} onUserScroll={(atBottom) => setFollow(atBottom)} />
+    </section>
+  );
+}
