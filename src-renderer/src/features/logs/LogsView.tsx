@@ -20,6 +20,7 @@ export function LogsView() {
   const [serverId, setServerId] = useState('');
   const [source, setSource] = useState(Object.keys(SOURCES)[0]!);
   const [customUnit, setCustomUnit] = useState('');
+  const [history, setHistory] = useState(1000);
   const [streamId, setStreamId] = useState<string | null>(null);
   const [follow, setFollow] = useState(true);
   const [filter, setFilter] = useState<LogFilter>({ text: '', level: 'all', status: 'all' });
@@ -53,7 +54,7 @@ export function LogsView() {
     setFollow(true);
     try {
       const units = customUnit ? [customUnit] : SOURCES[source]!;
-      setStreamId((await api.call('logs.follow', { serverId: chosen, units, backlog: 1000 })).streamId);
+      setStreamId((await api.call('logs.follow', { serverId: chosen, units, backlog: history })).streamId);
     } catch (err) {
       setNote(errorText(err));
     }
@@ -95,6 +96,13 @@ export function LogsView() {
             value={customUnit}
             onChange={(e) => setCustomUnit(e.target.value)}
           />
+          <select aria-label="History" value={history} onChange={(e) => setHistory(Number(e.target.value))}>
+            {[1000, 10_000, 100_000].map((n) => (
+              <option key={n} value={n}>
+                last {n.toLocaleString('en')} lines
+              </option>
+            ))}
+          </select>
           <button type="button" className="primary" disabled={!chosen} onClick={() => void start()}>
             {streamId ? 'Restart' : 'Follow'}
           </button>
