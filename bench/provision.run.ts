@@ -6,14 +6,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
-import { moduleNames } from '../src-main/api/contract';
 import { startApp } from '../test/ssh/harness/app';
 import { startHosts, stopAll } from '../test/vps/harness/index.js';
 
 afterAll(stopAll);
 
+// Every module whose packages come from the Debian mirror (FrankenPHP's release download and swap in
+// a container cannot work here; see their vps tests).
+const MODULES = ['firewall', 'caddy', 'mariadb', 'fail2ban', 'ssh-hardening', 'unattended-upgrades'] as const;
 const FLOOR =
-  'DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nftables caddy mariadb-server fail2ban python3-systemd';
+  'DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nftables caddy mariadb-server fail2ban python3-systemd unattended-upgrades';
 
 it('provisions about as fast as apt-get alone, and re-runs in seconds', async () => {
   spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
@@ -40,7 +42,7 @@ it('provisions about as fast as apt-get alone, and re-runs in seconds', async ()
       const t = performance.now();
       const { jobId } = await app.call('provision.run', {
         serverId: server.id,
-        modules: [...moduleNames],
+        modules: [...MODULES],
         check: false,
       });
       const job = await app.hd.jobs.wait(jobId);
@@ -65,7 +67,7 @@ it('provisions about as fast as apt-get alone, and re-runs in seconds', async ()
       [
         '',
         'bench:provision — two identical fresh Debian 12 hosts (vps tier), run side by side',
-        `  full provision (${moduleNames.length} modules, ${full.job.counts.changed} changed steps): ${(full.ms / 1000).toFixed(1)} s`,
+        `  full provision (${MODULES.length} modules, ${full.job.counts.changed} changed steps): ${(full.ms / 1000).toFixed(1)} s`,
         `  floor, bare apt-get update + install of the same packages:       ${(floor / 1000).toFixed(1)} s`,
         `  ratio provision/floor:                                           ${(full.ms / floor).toFixed(2)}x  (target <= 1.3x)`,
         `  no-op re-run (${noop.job.counts.ok} ok, 0 changed):                          ${(noop.ms / 1000).toFixed(2)} s  (target <= 3 s)`,

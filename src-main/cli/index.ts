@@ -7,6 +7,7 @@
  *
  * Exit codes: 0 ok, 1 the command failed (error JSON on stderr), 2 bad usage.
  */
+import { join } from 'node:path';
 import { contract, commandNames, finalJobStates } from '@contract';
 import type { JobSummary } from '@contract';
 import { z } from 'zod';
@@ -74,6 +75,8 @@ export async function runCli(argv: string[], io: Io = stdio()): Promise<number> 
     hostdeck = createHostdeck({
       dataDir,
       version: typeof __HOSTDECK_VERSION__ === 'string' ? __HOSTDECK_VERSION__ : 'dev',
+      // Built to out/main/cli.js: the scripts sit at the project root, two levels up.
+      scriptsDir: process.env.HOSTDECK_SCRIPTS_DIR ?? join(__dirname, '..', '..', 'server-scripts'),
     });
   } catch (err) {
     if (err instanceof AppError) {

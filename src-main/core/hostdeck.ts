@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBus } from '../api/events';
 import { createRouter } from '../api/router';
@@ -108,6 +108,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     vault,
     audit,
     scriptsDir: opts.scriptsDir ?? defaultScriptsDir(),
+    artifactsDir: join(opts.dataDir, 'artifacts'),
   });
   const services = {
     db,
@@ -163,12 +164,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
 
 export type Services = Parameters<typeof createHandlers>[0];
 
-/** In a checkout and in out/main alike, server-scripts/ sits at the project root. */
+/** server-scripts/ of the project the process runs from (callers that know better pass scriptsDir). */
 function defaultScriptsDir(): string {
-  const candidates = [
-    join(__dirname, '..', '..', 'server-scripts'),
-    join(__dirname, '..', '..', '..', 'server-scripts'),
-    join(process.cwd(), 'server-scripts'),
-  ];
-  return candidates.find((d) => existsSync(join(d, 'hostdeck.sh'))) ?? candidates[0]!;
+  return join(process.cwd(), 'server-scripts');
 }

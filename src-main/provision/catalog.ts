@@ -32,4 +32,23 @@ export const moduleCatalog: ModuleInfo[] = [
     summary: 'Root password login off; password login off once key login works.',
     recommended: false,
   },
+  {
+    name: 'frankenphp',
+    title: 'FrankenPHP',
+    summary:
+      'The PHP server, one sandboxed process per site on 127.0.0.1; a pinned release checked by SHA-256.',
+    recommended: true,
+  },
+  {
+    name: 'unattended-upgrades',
+    title: 'Security updates',
+    summary: 'Installs Debian and Ubuntu security updates automatically.',
+    recommended: true,
+  },
+  {
+    name: 'swap',
+    title: 'Swap file',
+    summary: 'A 1 GB swap file on hosts with less than 2 GB of memory (not possible in containers).',
+    recommended: false,
+  },
 ];

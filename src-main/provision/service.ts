@@ -1,4 +1,6 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ModuleName, ModuleStatus } from '@contract';
 import { AppError } from '../api/app-error';
 import type { AuditRepository } from '../audit/repository';
@@ -43,6 +45,8 @@ export interface ProvisionDeps {
   vault: VaultService;
   audit: AuditRepository;
   scriptsDir: string;
+  /** Where the laptop keeps release artifacts to upload (offline installs). */
+  artifactsDir?: string;
 }
 
 /** Runs the server-scripts on a host: upload once per version, then each module as a job. */
@@ -226,7 +230,7 @@ export class ProvisionService {
     serverId: string,
     module: ModuleName,
     verb: string,
-  ): Promise<{ args: string[]; stdin?: string }> {
+  ): Promise<{ args: string[]; stdin?: string | Buffer }> {
     if (verb !== 'install') return { args: [] };
     if (module === 'mariadb') {
       const password = this.mariadbPassword(serverId);
@@ -238,11 +242,32 @@ export class ProvisionService {
       const ip = r.stdout.trim();
       return { args: /^[0-9a-fA-F.:]+$/.test(ip) ? ['--ignore-ip', ip] : [] };
     }
+    if (module === 'frankenphp') {
+      // Offline-capable: a pinned binary in the laptop's artifact cache is uploaded on stdin; without
+      // one, the host downloads the pinned release itself. Both are checked against the pinned SHA-256.
+      const cached = await this.cachedFrankenphp(serverId);
+      return cached
+        ? { args: ['--source', 'upload', '--sha256', cached.sha256], stdin: cached.bytes }
+        : { args: [] };
+    }
     if (module === 'ssh-hardening') {
       const server = this.d.servers.get(serverId);
       return { args: server.auth.kind === 'key' ? ['--key-login-proven'] : [] };
     }
     return { args: [] };
+  }
+
+  /** artifacts/frankenphp-linux-<arch> in the app's data directory, if the operator put one there. */
+  private async cachedFrankenphp(serverId: string): Promise<{ bytes: Buffer; sha256: string } | null> {
+    if (!this.d.artifactsDir) return null;
+    const arch = (await this.d.pool.exec(serverId, 'uname -m')).stdout.trim();
+    if (!/^(x86_64|aarch64)$/.test(arch)) return null;
+    try {
+      const bytes = await readFile(join(this.d.artifactsDir, `frankenphp-linux-${arch}`));
+      return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+    } catch {
+      return null;
+    }
   }
 
   /** The MariaDB admin password for this server, made once and kept in the vault. */

@@ -34,6 +34,9 @@ test('provision a test host from the UI and watch the steps complete', async ({ 
   await page.getByRole('navigation').getByRole('button', { name: 'Modules' }).click();
   await expect(page.getByRole('heading', { name: 'Provision' })).toBeVisible();
   await page.getByRole('checkbox', { name: /fail2ban/ }).uncheck();
+  // FrankenPHP's release download cannot be reached from here (its install is proven in the vps
+  // tier with the labelled stand-in), so this run leaves it out.
+  await page.getByRole('checkbox', { name: /FrankenPHP/ }).uncheck();
 
   await page.getByRole('button', { name: 'Dry run' }).click();
   await expect(page.getByTestId('dry-run-summary')).toContainText('would be made', { timeout: 120_000 });

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 
-export const moduleNames = ['caddy', 'mariadb', 'firewall', 'ssh-hardening', 'fail2ban'] as const;
+export const moduleNames = [
+  'caddy',
+  'mariadb',
+  'firewall',
+  'ssh-hardening',
+  'fail2ban',
+  'frankenphp',
+  'unattended-upgrades',
+  'swap',
+] as const;
 export type ModuleName = (typeof moduleNames)[number];
 export const moduleVerbs = ['install', 'enable', 'disable', 'remove'] as const;
 
