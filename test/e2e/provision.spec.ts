@@ -66,3 +66,47 @@ test('provision a test host from the UI and watch the steps complete', async ({ 
   await expect(table.locator('tr[data-module="fail2ban"] td').nth(1)).toHaveText('no');
   await page.screenshot({ path: 'test-results/provision-done.png', fullPage: true });
 });
+
+test('requests to a site on the host appear in the log view, filterable by status', async ({
+  page,
+  bridge,
+}) => {
+  test.setTimeout(300_000);
+  const call = bridgeCall(bridge);
+  const { serverId } = await addTrustedServer(call, {
+    name: 'vps-logs',
+    host: host.address,
+    port: 22,
+    username: 'root',
+    privateKey: host.ssh.privateKey.toString('utf8'),
+  });
+  const { jobId } = (await call('provision.run', { serverId, modules: ['caddy'], check: false })) as {
+    jobId: string;
+  };
+  expect((await bridge.hostdeck.jobs.wait(jobId)).state).toBe('succeeded');
+  // A site that logs its requests as JSON (what the sites feature will write; here by hand).
+  const site =
+    'http://logs.test {\n\tlog {\n\t\toutput stderr\n\t\tformat json\n\t}\n\trespond /ok "fine" 200\n\trespond "nope" 404\n}\n';
+  expect(
+    (await host.exec(`printf '${site}' > /etc/caddy/sites/logs-test.caddy && systemctl reload caddy`)).code,
+  ).toBe(0);
+
+  await page.reload();
+  await page.getByRole('navigation').getByRole('button', { name: 'Logs' }).click();
+  await page.getByLabel('Server').selectOption({ label: 'vps-logs' });
+  await page.getByRole('button', { name: 'Follow' }).first().click();
+  const request = (path: string) =>
+    host.exec(
+      `exec 3<>/dev/tcp/127.0.0.1/80; printf 'GET ${path} HTTP/1.1\\r\\nHost: logs.test\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3 >/dev/null`,
+    );
+  await expect(page.getByRole('log', { name: 'Log entries' })).toHaveAttribute('data-count', /\d+/);
+  for (const path of ['/ok', '/ok', '/ok', '/missing', '/gone']) await request(path);
+  const list = page.getByRole('log', { name: 'Log entries' });
+  await expect(list).toContainText('GET logs.test/gone 404');
+  await page.getByLabel('Status').selectOption('4xx');
+  await expect(page.getByTestId('log-count')).toContainText('2 shown of');
+  await expect(list).not.toContainText('GET logs.test/ok');
+  await page.getByLabel('Status').selectOption('2xx');
+  await expect(page.getByTestId('log-count')).toContainText('3 shown of');
+  await page.screenshot({ path: 'test-results/logs-caddy.png' });
+});

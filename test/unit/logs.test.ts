@@ -94,3 +94,24 @@ describe('the log view buffer and filters', () => {
     expect(f({ text: 'database' })).toEqual([boom]);
   });
 });
+
+describe('the log view time range', () => {
+  it('keeps only entries newer than the chosen window', () => {
+    const now = Date.parse('2026-11-21T12:00:00Z');
+    const at = (minutesAgo: number): LogEntry => ({
+      time: now - minutesAgo * 60_000,
+      unit: 'u',
+      level: 'info',
+      message: `${minutesAgo}`,
+    });
+    const entries = [at(1), at(20), at(90), at(2000)];
+    const since = (m: number) =>
+      entries
+        .filter((e) => matches(e, { text: '', level: 'all', status: 'all', sinceMinutes: m }, now))
+        .map((e) => e.message);
+    expect(since(15)).toEqual(['1']);
+    expect(since(60)).toEqual(['1', '20']);
+    expect(since(1440)).toEqual(['1', '20', '90']);
+    expect(since(0)).toEqual(['1', '20', '90', '2000']);
+  });
+});

@@ -1,4 +1,4 @@
-import type { LogEntry } from '@contract';
+import type { JobLogLine, LogEntry } from '@contract';
 import { useEffect, useMemo, useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { followServers, useServers } from '../../stores/servers';
@@ -7,11 +7,13 @@ import type { Buffered, LogFilter } from './ring';
 import { VirtualList } from './VirtualList';
 
 const CAPACITY = 100_000;
+const JOBS = 'Hostdeck jobs (this laptop)';
 const SOURCES: Record<string, string[]> = {
   'Caddy (access and errors)': ['caddy.service'],
   MariaDB: ['mariadb.service'],
   'SSH daemon': ['ssh.service'],
   fail2ban: ['fail2ban.service'],
+  [JOBS]: [],
 };
 
 /** Live logs from a server's journal: follow or pause, filter, export; bounded to 100,000 entries. */
@@ -21,6 +23,7 @@ export function LogsView() {
   const [source, setSource] = useState(Object.keys(SOURCES)[0]!);
   const [customUnit, setCustomUnit] = useState('');
   const [history, setHistory] = useState(1000);
+  const [jobsFollowing, setJobsFollowing] = useState(false);
   const [streamId, setStreamId] = useState<string | null>(null);
   const [follow, setFollow] = useState(true);
   const [filter, setFilter] = useState<LogFilter>({ text: '', level: 'all', status: 'all' });
@@ -52,6 +55,12 @@ export function LogsView() {
     setBuffer({ items: [], dropped: 0 });
     setNote(null);
     setFollow(true);
+    if (source === JOBS && !customUnit) {
+      setStreamId(null);
+      setJobsFollowing(true);
+      return;
+    }
+    setJobsFollowing(false);
     try {
       const units = customUnit ? [customUnit] : SOURCES[source]!;
       setStreamId((await api.call('logs.follow', { serverId: chosen, units, backlog: history })).streamId);
@@ -59,6 +68,39 @@ export function LogsView() {
       setNote(errorText(err));
     }
   };
+
+  // Hostdeck's own job logs: the stored lines of recent jobs, then new lines live.
+  useEffect(() => {
+    if (!jobsFollowing) return;
+    let cancelled = false;
+    const titles = new Map<string, string>();
+    const toEntry = (l: JobLogLine): LogEntry => ({
+      time: Date.parse(l.at),
+      unit: titles.get(l.jobId) ?? 'job',
+      level: l.stream === 'err' ? 'error' : 'info',
+      message: l.text,
+    });
+    const off = api.on('jobs.log', (lines) =>
+      setBuffer((prev) => appendBounded(prev, lines.map(toEntry), CAPACITY)),
+    );
+    const offJobs = api.on('jobs.updated', ({ job }) => titles.set(job.id, job.title));
+    void (async () => {
+      const jobs = await api.call('jobs.list', { limit: 20 });
+      for (const j of jobs) titles.set(j.id, j.title);
+      const logs = await Promise.all(jobs.map((j) => api.call('jobs.log', { id: j.id, limit: 10_000 })));
+      const entries = logs
+        .flat()
+        .map(toEntry)
+        .sort((a, b) => a.time - b.time);
+      if (!cancelled)
+        setBuffer((prev) => appendBounded({ items: [], dropped: 0 }, [...entries, ...prev.items], CAPACITY));
+    })().catch((err: unknown) => setNote(errorText(err)));
+    return () => {
+      cancelled = true;
+      off();
+      offJobs();
+    };
+  }, [jobsFollowing]);
 
   const visible = useMemo(() => buffer.items.filter((e) => matches(e, filter)), [buffer, filter]);
 
@@ -103,7 +145,12 @@ export function LogsView() {
               </option>
             ))}
           </select>
-          <button type="button" className="primary" disabled={!chosen} onClick={() => void start()}>
+          <button
+            type="button"
+            className="primary"
+            disabled={!chosen && !(source === JOBS && !customUnit)}
+            onClick={() => void start()}
+          >
             {streamId ? 'Restart' : 'Follow'}
           </button>
         </div>
@@ -123,6 +170,16 @@ export function LogsView() {
           <option value="all">All levels</option>
           <option value="warning">Warnings and worse</option>
           <option value="error">Errors only</option>
+        </select>
+        <select
+          aria-label="Time range"
+          value={filter.sinceMinutes ?? 0}
+          onChange={(e) => setFilter((f) => ({ ...f, sinceMinutes: Number(e.target.value) }))}
+        >
+          <option value={0}>Any time</option>
+          <option value={15}>Last 15 minutes</option>
+          <option value={60}>Last hour</option>
+          <option value={1440}>Last 24 hours</option>
         </select>
         <select
           aria-label="Status"
