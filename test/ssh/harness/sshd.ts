@@ -194,7 +194,9 @@ function descendants(pid: number): number[] {
   } catch {
     return [];
   }
-  return direct.flatMap((child) => [...descendants(child), child]);
+  // Parents first: killing a connection's sshd before its shell drops the connection the way a
+  // network cut does, instead of the command being killed and reporting an exit signal.
+  return direct.flatMap((child) => [child, ...descendants(child)]);
 }
 
 function freePort(): Promise<number> {
