@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
 import { startApp } from '../test/ssh/harness/app';
+import { addTrustedServer } from '../test/support/trusted-server';
 import { startHosts, stopAll } from '../test/vps/harness/index.js';
 
 afterAll(stopAll);
@@ -22,26 +23,20 @@ it('provisions about as fast as apt-get alone, and re-runs in seconds', async ()
   const [a, b] = await startHosts(2);
   const app = await startApp();
   try {
-    const key = await app.call('vault.sshKeys.import', {
-      label: 'vps',
-      privateKey: a!.ssh.privateKey.toString('utf8'),
-    });
-    const server = await app.call('servers.add', {
+    const { serverId } = await addTrustedServer((n, i) => app.call(n as never, i as never), {
       name: 'bench-a',
       host: a!.address,
       port: 22,
       username: 'root',
-      auth: { kind: 'key', secretId: key.id },
+      privateKey: a!.ssh.privateKey.toString('utf8'),
     });
-    const probe = await app.call('servers.probeHostKey', { id: server.id });
-    await app.call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
     // Connect once up front so neither measurement pays for the SSH handshake.
-    await app.hd.pool.exec(server.id, 'true');
+    await app.hd.pool.exec(serverId, 'true');
 
     const run = async () => {
       const t = performance.now();
       const { jobId } = await app.call('provision.run', {
-        serverId: server.id,
+        serverId: serverId,
         modules: [...MODULES],
         check: false,
       });

@@ -1,5 +1,6 @@
 import { AppError } from '../api/app-error';
-import type { Handlers } from '../api/router';
+import type { SecretInfo } from '@contract';
+import type { CallContext, Handlers } from '../api/router';
 import type { AuditRepository } from '../audit/repository';
 import { diagnosticsPlannedSteps, diagnosticsRunner } from '../diagnostics/checks';
 import type { Database } from '../infra/store/database';
@@ -29,6 +30,14 @@ interface HandlerDeps {
 
 /** Maps every contract command to one service call. The type makes a missing command a compile error. */
 export function createHandlers(s: HandlerDeps): Handlers {
+  /** Audit entry for a change to one secret: its id, kind and label (or fingerprint), never its value. */
+  const auditSecret = (
+    ctx: CallContext,
+    action: string,
+    info: SecretInfo,
+    detail: Record<string, unknown> = { kind: info.kind, label: info.label },
+  ) => s.audit.record({ actor: ctx.actor, action, target: info.id, detail });
+
   return {
     'app.info': () => ({
       name: 'Hostdeck',
@@ -88,23 +97,13 @@ export function createHandlers(s: HandlerDeps): Handlers {
             ? { kind: 'token' as const, token: input.token }
             : { kind: 'db-credential' as const, username: input.username, password: input.password };
       const info = s.vault.add(input.label, payload);
-      s.audit.record({
-        actor: ctx.actor,
-        action: 'vault.secrets.add',
-        target: info.id,
-        detail: { kind: info.kind, label: info.label },
-      });
+      auditSecret(ctx, 'vault.secrets.add', info);
       return info;
     },
     'vault.secrets.reveal': (input, ctx) => {
       const revealed = s.vault.reveal(input.id);
       const info = s.vault.info(input.id);
-      s.audit.record({
-        actor: ctx.actor,
-        action: 'vault.secrets.reveal',
-        target: input.id,
-        detail: { kind: info.kind, label: info.label },
-      });
+      auditSecret(ctx, 'vault.secrets.reveal', info);
       return revealed;
     },
     'vault.secrets.remove': (input, ctx) => {
@@ -120,32 +119,17 @@ export function createHandlers(s: HandlerDeps): Handlers {
         );
       }
       s.vault.remove(input.id);
-      s.audit.record({
-        actor: ctx.actor,
-        action: 'vault.secrets.remove',
-        target: input.id,
-        detail: { kind: info.kind, label: info.label },
-      });
+      auditSecret(ctx, 'vault.secrets.remove', info);
       return { removed: true as const };
     },
     'vault.sshKeys.generate': (input, ctx) => {
       const info = s.vault.generateSshKey(input.label);
-      s.audit.record({
-        actor: ctx.actor,
-        action: 'vault.sshKeys.generate',
-        target: info.id,
-        detail: { fingerprint: info.fingerprint },
-      });
+      auditSecret(ctx, 'vault.sshKeys.generate', info, { fingerprint: info.fingerprint });
       return info;
     },
     'vault.sshKeys.import': (input, ctx) => {
       const info = s.vault.importSshKey(input.label, input.privateKey, input.passphrase);
-      s.audit.record({
-        actor: ctx.actor,
-        action: 'vault.sshKeys.import',
-        target: info.id,
-        detail: { fingerprint: info.fingerprint },
-      });
+      auditSecret(ctx, 'vault.sshKeys.import', info, { fingerprint: info.fingerprint });
       return info;
     },
     'vault.export': async (input, ctx) => {

@@ -92,43 +92,19 @@ export class ServerRepository {
     this.db
       .prepare(
         `INSERT INTO servers (id, name, host, port, username, auth, secret_id, jump_server_id, tags, notes, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (@id, @name, @host, @port, @username, @auth, @secret_id, @jump_server_id, @tags, @notes, @at, @at)`,
       )
-      .run(
-        id,
-        s.name,
-        s.host,
-        s.port,
-        s.username,
-        s.auth.kind,
-        secretOf(s.auth),
-        s.jumpServerId,
-        JSON.stringify(s.tags),
-        s.notes,
-        at,
-        at,
-      );
+      .run({ id, at, ...columns(s) });
   }
 
   update(id: string, s: ServerWrite, at: string): void {
     this.db
       .prepare(
-        `UPDATE servers SET name = ?, host = ?, port = ?, username = ?, auth = ?, secret_id = ?, jump_server_id = ?,
-           tags = ?, notes = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE servers SET name = @name, host = @host, port = @port, username = @username, auth = @auth,
+           secret_id = @secret_id, jump_server_id = @jump_server_id, tags = @tags, notes = @notes, updated_at = @at
+         WHERE id = @id`,
       )
-      .run(
-        s.name,
-        s.host,
-        s.port,
-        s.username,
-        s.auth.kind,
-        secretOf(s.auth),
-        s.jumpServerId,
-        JSON.stringify(s.tags),
-        s.notes,
-        at,
-        id,
-      );
+      .run({ id, at, ...columns(s) });
   }
 
   remove(id: string): void {
@@ -165,4 +141,15 @@ export class ServerRepository {
   }
 }
 
-const secretOf = (auth: ServerAuth) => (auth.kind === 'agent' ? null : auth.secretId);
+/** The one mapping from what the operator asked for to the row's columns. */
+const columns = (s: ServerWrite) => ({
+  name: s.name,
+  host: s.host,
+  port: s.port,
+  username: s.username,
+  auth: s.auth.kind,
+  secret_id: s.auth.kind === 'agent' ? null : s.auth.secretId,
+  jump_server_id: s.jumpServerId,
+  tags: JSON.stringify(s.tags),
+  notes: s.notes,
+});

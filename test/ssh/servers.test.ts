@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalUser, startApp } from './harness/app';
 import type { TestApp } from './harness/app';
-import { addTrustedServer } from '../support/trusted-server';
+import { addTrustedServer, trustHostKey } from '../support/trusted-server';
 import { startSshd } from './harness/sshd';
 import type { Sshd } from './harness/sshd';
 
@@ -122,8 +122,7 @@ describe('servers over real SSH', () => {
       username: user.name,
       auth: { kind: 'password', secretId: good.id },
     });
-    const probe = await a.call('servers.probeHostKey', { id: server.id });
-    await a.call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+    await trustHostKey((n, i) => a.call(n as never, i as never), server.id);
 
     expect((await a.call('servers.refresh', { ids: [server.id] }))[0]?.status).toBe('online');
 
@@ -161,8 +160,7 @@ describe('servers over real SSH', () => {
       username: s.user,
       auth: { kind: 'agent' },
     });
-    const probe = await a.call('servers.probeHostKey', { id: server.id });
-    await a.call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+    await trustHostKey((n, i) => a.call(n as never, i as never), server.id);
     expect((await a.call('servers.refresh', { ids: [server.id] }))[0]?.status).toBe('online');
   });
 
@@ -266,8 +264,7 @@ describe('servers over real SSH', () => {
       username: user.name,
       auth: { kind: 'password', secretId: pw.id },
     });
-    const probe = await a.call('servers.probeHostKey', { id: server.id });
-    await a.call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+    await trustHostKey((n, i) => a.call(n as never, i as never), server.id);
 
     const switched = await a.call('servers.installKey', { id: server.id, password: user.password });
     expect(switched.auth.kind).toBe('key');

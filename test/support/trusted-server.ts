@@ -26,7 +26,12 @@ export async function addTrustedServer(
     auth: { kind: 'key', secretId: key.id },
     ...(spec.jumpServerId ? { jumpServerId: spec.jumpServerId } : {}),
   })) as { id: string };
-  const probe = (await call('servers.probeHostKey', { id: server.id })) as { fingerprint: string };
-  await call('servers.trustHostKey', { id: server.id, fingerprint: probe.fingerprint });
+  await trustHostKey(call, server.id);
   return { serverId: server.id, keyId: key.id };
+}
+
+/** Confirms the key the server presents, as the operator does in the host-key dialog. */
+export async function trustHostKey(call: Call, serverId: string): Promise<void> {
+  const probe = (await call('servers.probeHostKey', { id: serverId })) as { fingerprint: string };
+  await call('servers.trustHostKey', { id: serverId, fingerprint: probe.fingerprint });
 }
