@@ -1,7 +1,7 @@
 import type { JobLogLine, LogEntry } from '@contract';
 import { useEffect, useMemo, useState } from 'react';
+import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
 import { api, errorText } from '../../api/client';
-import { followServers, useServers } from '../../stores/servers';
 import { appendBounded, matches } from './ring';
 import type { Buffered, LogFilter } from './ring';
 import { VirtualList } from './VirtualList';
@@ -18,8 +18,7 @@ const SOURCES: Record<string, string[]> = {
 
 /** Live logs from a server's journal: follow or pause, filter, export; bounded to 100,000 entries. */
 export function LogsView() {
-  const servers = useServers((s) => s.servers);
-  const [serverId, setServerId] = useState('');
+  const { servers, chosen, choose } = useChosenServer();
   const [source, setSource] = useState(Object.keys(SOURCES)[0]!);
   const [customUnit, setCustomUnit] = useState('');
   const [history, setHistory] = useState(1000);
@@ -29,8 +28,6 @@ export function LogsView() {
   const [filter, setFilter] = useState<LogFilter>({ text: '', level: 'all', status: 'all' });
   const [buffer, setBuffer] = useState<Buffered>({ items: [], dropped: 0 });
   const [note, setNote] = useState<string | null>(null);
-  useEffect(followServers, []);
-  const chosen = serverId || servers[0]?.id || '';
 
   useEffect(() => {
     if (!streamId) return;
@@ -120,13 +117,7 @@ export function LogsView() {
       <header className="view-header">
         <h1 id="view-title">Logs</h1>
         <div className="row">
-          <select aria-label="Server" value={chosen} onChange={(e) => setServerId(e.target.value)}>
-            {servers.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <select aria-label="Source" value={source} onChange={(e) => setSource(e.target.value)}>
             {Object.keys(SOURCES).map((k) => (
               <option key={k}>{k}</option>

@@ -1,20 +1,17 @@
 import type { ModuleName, ModuleStatus } from '@contract';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
+import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
 import { api, errorText } from '../../api/client';
-import { followServers, useServers } from '../../stores/servers';
 import { ProvisionPanel } from './ProvisionPanel';
 
 type Verb = 'install' | 'enable' | 'disable' | 'remove';
 
 /** Server modules: provision a server, and see each module's real state read back from the host. */
 export function ModulesView() {
-  const servers = useServers((s) => s.servers);
-  const [serverId, setServerId] = useState('');
+  const { servers, chosen, choose } = useChosenServer();
   const [statuses, setStatuses] = useState<ModuleStatus[] | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  useEffect(followServers, []);
-  const chosen = serverId || servers[0]?.id || '';
 
   const refresh = useCallback(async () => {
     if (!chosen) return;
@@ -43,21 +40,14 @@ export function ModulesView() {
       <header className="view-header">
         <h1 id="view-title">Modules</h1>
         <div className="row">
-          <select
-            aria-label="Server"
+          <ServerSelect
+            servers={servers}
             value={chosen}
-            onChange={(e) => {
-              setServerId(e.target.value);
+            onChange={(id) => {
+              choose(id);
               setStatuses(null);
             }}
-            disabled={servers.length === 0}
-          >
-            {servers.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          />
           <button type="button" disabled={!chosen || loading} onClick={() => void refresh()}>
             {loading ? 'Reading…' : 'Read status from host'}
           </button>

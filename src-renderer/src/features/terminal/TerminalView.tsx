@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { followServers, useServers } from '../../stores/servers';
+import { useState } from 'react';
+import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
 import { TerminalTab } from './TerminalTab';
 
 interface Tab {
@@ -12,12 +12,9 @@ let nextKey = 1;
 
 /** SSH terminals: several tabs, each its own shell over the server's pooled connection. */
 export function TerminalView() {
-  const servers = useServers((s) => s.servers);
-  const [serverId, setServerId] = useState('');
+  const { servers, chosen, choose } = useChosenServer();
   const [tabs, setTabs] = useState<Tab[]>([]);
   const [active, setActive] = useState<number | null>(null);
-  useEffect(followServers, []);
-  const chosen = serverId || servers[0]?.id || '';
 
   const open = () => {
     const server = servers.find((s) => s.id === chosen);
@@ -36,18 +33,7 @@ export function TerminalView() {
       <header className="view-header">
         <h1 id="view-title">Terminal</h1>
         <div className="row">
-          <select
-            aria-label="Server"
-            value={chosen}
-            onChange={(e) => setServerId(e.target.value)}
-            disabled={servers.length === 0}
-          >
-            {servers.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <button type="button" className="primary" onClick={open} disabled={!chosen}>
             New terminal
           </button>
