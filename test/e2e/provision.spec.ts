@@ -30,6 +30,12 @@ test('provision a test host from the UI and watch the steps complete', async ({ 
     privateKey: host.ssh.privateKey.toString('utf8'),
   });
 
+  let statusCalls = 0;
+  page.on('websocket', (ws) =>
+    ws.on('framesent', (f) => {
+      if (String(f.payload).includes('"command":"provision.status"')) statusCalls += 1;
+    }),
+  );
   await page.reload();
   await page.getByRole('navigation').getByRole('button', { name: 'Modules' }).click();
   await expect(page.getByRole('heading', { name: 'Provision' })).toBeVisible();
@@ -64,6 +70,11 @@ test('provision a test host from the UI and watch the steps complete', async ({ 
     await expect(table.locator(`tr[data-module="${m}"] td`).nth(3)).toHaveText('yes');
   }
   await expect(table.locator('tr[data-module="fail2ban"] td').nth(1)).toHaveText('no');
+  // The status is read once after the run, not again and again.
+  await expect(page.getByRole('button', { name: 'Read status from host' })).toBeEnabled();
+  const before = statusCalls;
+  await page.waitForTimeout(2_000); // a quiet period to show nothing re-reads on its own
+  expect(statusCalls - before).toBe(0);
   await page.screenshot({ path: 'test-results/provision-done.png', fullPage: true });
 });
 

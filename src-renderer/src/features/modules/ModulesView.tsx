@@ -64,7 +64,7 @@ export function ModulesView() {
           {error}
         </p>
       )}
-      {chosen && <ProvisionPanel key={chosen} serverId={chosen} onFinished={() => void refresh()} />}
+      {chosen && <ProvisionPanel key={chosen} serverId={chosen} onFinished={refresh} />}
       {statuses && (
         <table className="table" aria-label="Module status">
           <thead>

@@ -22,9 +22,12 @@ export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onF
       (err: unknown) => setError(errorText(err)),
     );
   }, []);
+  // Once per finished run: keyed on the run's id and state, not on the job object, which the jobs
+  // store replaces on every update.
+  const finished = run !== undefined && run.state !== 'running' && run.state !== 'queued';
   useEffect(() => {
-    if (run && run.state !== 'running' && run.state !== 'queued') onFinished();
-  }, [run, onFinished]);
+    if (finished) onFinished();
+  }, [runJob, finished, onFinished]);
 
   const start = async (dry: boolean) => {
     setError(null);
