@@ -680,6 +680,21 @@ hd_status_service() { # UNIT
   hd_status active "$([[ $act == active ]] && echo yes || echo no)"
 }
 
+# Status of a module that is one package and one service: prints installed, version, enabled and
+# active, and, once the module was asked for, appends the standard drift (package missing, recorded
+# files changed, service not as wished) to the caller's `drift` array and sets the caller's `version`
+# (declare both local first: bash functions see their caller's locals).
+hd_status_package_service() { # PACKAGE UNIT
+  version=$(hd_pkg_version "$1")
+  hd_status installed "$([[ -n $version ]] && echo yes || echo no)"
+  hd_status version "${version:-none}"
+  hd_status_service "$2"
+  [[ -n $(hd_state_get wanted) ]] || return 0
+  [[ -n $version ]] || drift+=("package:$1:missing")
+  mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
+  mapfile -t -O "${#drift[@]}" drift < <(hd_service_drift "$2")
+}
+
 # Drift of a unit against the recorded wish (wanted=enabled|disabled): prints service:UNIT:state.
 hd_service_drift() { # UNIT
   local wanted en act

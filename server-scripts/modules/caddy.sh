@@ -131,15 +131,7 @@ caddy_remove() {
 
 caddy_status() {
   local version drift=()
-  version=$(hd_pkg_version caddy)
-  hd_status installed "$([[ -n $version ]] && echo yes || echo no)"
-  hd_status version "${version:-none}"
-  hd_status_service caddy
-  if [[ -n $(hd_state_get wanted) ]]; then
-    [[ -n $version ]] || drift+=(package:caddy:missing)
-    mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
-    mapfile -t -O "${#drift[@]}" drift < <(hd_service_drift caddy)
-  fi
+  hd_status_package_service caddy caddy
   if [[ -n $version && -f $CADDY_FILE ]] && ! caddy_check_config "$CADDY_FILE"; then
     drift+=(config-invalid)
   fi

@@ -121,18 +121,11 @@ fail2ban_remove() {
 }
 
 fail2ban_status() {
+  # shellcheck disable=SC2034 # version is set by hd_status_package_service
   local version drift=()
-  version=$(hd_pkg_version fail2ban)
-  hd_status installed "$([[ -n $version ]] && echo yes || echo no)"
-  hd_status version "${version:-none}"
-  hd_status_service fail2ban
-  if [[ -n $(hd_state_get wanted) ]]; then
-    [[ -n $version ]] || drift+=(package:fail2ban:missing)
-    mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
-    mapfile -t -O "${#drift[@]}" drift < <(hd_service_drift fail2ban)
-    if [[ $(hd_state_get wanted) == enabled && $(hd_unit_active fail2ban) == active ]] && ! fail2ban_jail_running; then
-      drift+=(jail:sshd:not-running)
-    fi
+  hd_status_package_service fail2ban fail2ban
+  if [[ $(hd_state_get wanted) == enabled && $(hd_unit_active fail2ban) == active ]] && ! fail2ban_jail_running; then
+    drift+=(jail:sshd:not-running)
   fi
   hd_status drift "$(hd_join_drift "${drift[@]}")"
 }

@@ -147,14 +147,8 @@ mariadb_live_drift() {
 
 mariadb_status() {
   local version drift=()
-  version=$(hd_pkg_version mariadb-server)
-  hd_status installed "$([[ -n $version ]] && echo yes || echo no)"
-  hd_status version "${version:-none}"
-  hd_status_service mariadb
+  hd_status_package_service mariadb-server mariadb
   if [[ -n $(hd_state_get wanted) ]]; then
-    [[ -n $version ]] || drift+=(package:mariadb-server:missing)
-    mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
-    mapfile -t -O "${#drift[@]}" drift < <(hd_service_drift mariadb)
     local sock
     sock=$(hd_unit_enabled mariadb.socket)
     [[ -z $version || $sock == masked ]] || drift+=("service:mariadb.socket:${sock:-unknown}")
