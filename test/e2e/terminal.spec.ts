@@ -73,19 +73,28 @@ test.describe('the SSH terminal', () => {
     await page.keyboard.type('echo hello\n');
     await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toContain('hello\r\n');
 
-    // The shell sees the size xterm fitted to, before and after the window changes.
+    // The shell sees the size xterm fitted to, before and after the window changes. Wait for the fit
+    // to settle (the same reading twice, new after a resize) before asking the shell.
+    const fitted = async () =>
+      `${await term.getAttribute('data-rows')} ${await term.getAttribute('data-cols')}`;
+    let previous = '';
     for (const size of [
       { width: 1280, height: 800 },
       { width: 1000, height: 600 },
     ]) {
       await page.setViewportSize(size);
-      const rows = await expect
-        .poll(() => term.getAttribute('data-rows'))
-        .not.toBeNull()
-        .then(() => term.getAttribute('data-rows'));
-      const cols = await term.getAttribute('data-cols');
+      let settled = '';
+      await expect
+        .poll(async () => {
+          const first = await fitted();
+          await page.waitForTimeout(100);
+          settled = first === (await fitted()) ? first : '';
+          return settled !== '' && settled !== previous;
+        })
+        .toBe(true);
+      previous = settled;
       await page.keyboard.type('stty size\n');
-      await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toContain(`${rows} ${cols}\r\n`);
+      await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toContain(`${settled}\r\n`);
     }
     await page.screenshot({ path: 'test-results/terminal.png' });
 
