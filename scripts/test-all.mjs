@@ -75,6 +75,8 @@ for (const tier of wanted) {
   lines.push(
     `${tier}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped in ${secs}s`,
   );
+  // CI keeps only the tail of the output: name each failure (and its first message line) here.
+  for (const f of counts.failures) lines.push(`  FAILED ${f}`);
 }
 
 console.log('\n=== summary ===');
@@ -86,16 +88,50 @@ function readCounts(tier) {
   const file = join(results, `${tier}.json`);
   if (!existsSync(file)) return null;
   const json = JSON.parse(readFileSync(file, 'utf8'));
+  const firstLine = (m) =>
+    String(m ?? '')
+      .split('\n')
+      .find((l) => l.trim()) ?? '';
   if (tier === 'e2e') {
     const s = json.stats ?? {};
-    return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed: s.unexpected ?? 0, skipped: s.skipped ?? 0 };
+    const failures = [];
+    const walk = (suite, path) => {
+      for (const spec of suite.specs ?? []) {
+        for (const t of spec.tests ?? []) {
+          if (t.status !== 'unexpected') continue;
+          const err = t.results?.at(-1)?.error?.message;
+          failures.push(
+            `${[...path, spec.title].join(' › ')} (${spec.file}:${spec.line}): ${firstLine(err)}`,
+          );
+        }
+      }
+      for (const child of suite.suites ?? []) walk(child, suite.title ? [...path, suite.title] : path);
+    };
+    for (const suite of json.suites ?? []) walk(suite, []);
+    return {
+      passed: (s.expected ?? 0) + (s.flaky ?? 0),
+      failed: s.unexpected ?? 0,
+      skipped: s.skipped ?? 0,
+      failures,
+    };
   }
-  const failedSuites = (json.testResults ?? []).filter(
-    (r) => r.status === 'failed' && r.assertionResults?.length === 0,
-  ).length;
+  const failures = [];
+  let failedSuites = 0;
+  for (const r of json.testResults ?? []) {
+    const file = r.name ? r.name.replace(root + '/', '') : '?';
+    if (r.status === 'failed' && r.assertionResults?.length === 0) {
+      failedSuites += 1;
+      failures.push(`${file}: ${firstLine(r.message)}`);
+    }
+    for (const a of r.assertionResults ?? []) {
+      if (a.status === 'failed')
+        failures.push(`${file} › ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    }
+  }
   return {
     passed: json.numPassedTests ?? 0,
     failed: (json.numFailedTests ?? 0) + failedSuites,
     skipped: (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0),
+    failures,
   };
 }

@@ -3,7 +3,8 @@
 #
 #   hostdeck.sh <module> <verb> [--check] [--lock-timeout SECONDS] [--<option> <value> ...]
 #
-# verbs: install | enable | disable | remove | status. Modules live in modules/<module>.sh and
+# verbs: install | enable | disable | remove | status, plus verbs of its own a module declares in
+# <module>_VERBS (the site module: deploy, rollback). Modules live in modules/<module>.sh and
 # define <module>_options (declares its options), optionally <module>_validate (runs after
 # parsing, before anything touches the host), and one function per verb. A '-' in a module
 # name is '_' in its function names. Output protocol and exit codes: README.md.
@@ -32,18 +33,19 @@ main() {
   if [[ ! $module =~ ^[a-z][a-z0-9-]{0,31}$ || ! -f $HD_DIR/modules/$module.sh ]]; then
     hd_usage_fail "module" "unknown module '${module:0:40}'; available: $(hd_modules)"
   fi
-  case $verb in
-  install | enable | disable | remove | status) ;;
-  *) hd_usage_fail "verb" "unknown verb '${verb:0:40}'; use install, enable, disable, remove or status" ;;
-  esac
   HD_MODULE=$module
-  HD_VERB=$verb
   fn=${module//-/_}
+  # shellcheck source=/dev/null
+  source "$HD_DIR/modules/$module.sh"
+  local extra_var="${fn}_VERBS" verbs="install enable disable remove status"
+  verbs+=${!extra_var:+ ${!extra_var}}
+  if [[ ! $verb =~ ^[a-z]{1,20}$ || " $verbs " != *" $verb "* ]]; then
+    hd_usage_fail "verb" "unknown verb '${verb:0:40}' for $module; use one of: ${verbs// /, }"
+  fi
+  HD_VERB=$verb
 
   hd_flag check "dry run: report what would change and change nothing"
   hd_option lock-timeout "$HD_RE_UINT" 600 "a number of seconds (0-99999) to wait for the host lock"
-  # shellcheck source=/dev/null
-  source "$HD_DIR/modules/$module.sh"
   "${fn}_options"
   hd_parse_options "$@"
   HD_CHECK=${HD_OPT[check]}

@@ -6,10 +6,9 @@
 # loaded is kept in /var/lib/hostdeck/caddy/last-good/.
 set -Eeuo pipefail
 
-readonly CADDY_FILE=/etc/caddy/Caddyfile
-readonly CADDY_SITES=/etc/caddy/sites
-readonly CADDY_KEEP=/var/lib/hostdeck/caddy
-readonly CADDY_HOME=/var/lib/caddy
+readonly CADDY_FILE=$HD_CADDY_FILE
+readonly CADDY_SITES=$HD_CADDY_SITES
+readonly CADDY_KEEP=$HD_CADDY_KEEP
 
 caddy_options() {
   hd_option acme-email "$HD_RE_EMAIL" '' "an e-mail address for ACME account notices (user@example.com)"
@@ -33,22 +32,6 @@ ${global}import $CADDY_SITES/*.caddy
 "
 }
 
-# Validates a candidate Caddyfile as the caddy user (as the service would read it), with the
-# service's own data dirs, so nothing lands in root's home.
-caddy_check_config() { # FILE
-  hd_run runuser -u caddy -- env HOME="$CADDY_HOME" XDG_DATA_HOME="$CADDY_HOME/.local/share" \
-    XDG_CONFIG_HOME="$CADDY_HOME/.config" caddy validate --config "$1" --adapter caddyfile
-}
-
-caddy_keep_last_good() {
-  rm -rf -- "$CADDY_KEEP/last-good.new"
-  mkdir -p -- "$CADDY_KEEP/last-good.new"
-  cp -a -- "$CADDY_FILE" "$CADDY_KEEP/last-good.new/Caddyfile"
-  [[ -d $CADDY_SITES ]] && cp -a -- "$CADDY_SITES" "$CADDY_KEEP/last-good.new/sites"
-  rm -rf -- "$CADDY_KEEP/last-good"
-  mv -- "$CADDY_KEEP/last-good.new" "$CADDY_KEEP/last-good"
-}
-
 # The main Caddyfile: validate the candidate, swap it in atomically, reload a running Caddy,
 # roll back if the reload fails.
 caddy_ensure_caddyfile() {
@@ -56,7 +39,7 @@ caddy_ensure_caddyfile() {
   caddy_render
   if hd_same_content "$CADDY_FILE" "$CADDY_WANT" && [[ $(hd_file_meta "$CADDY_FILE") == "0644 root root" ]]; then
     hd_record_file "$CADDY_FILE"
-    [[ $HD_CHECK == 1 || -d $CADDY_KEEP/last-good ]] || caddy_keep_last_good
+    [[ $HD_CHECK == 1 || -d $CADDY_KEEP/last-good ]] || hd_caddy_keep_last_good
     hd_ok "$step" "imports $CADDY_SITES/*.caddy, default site on :80"
     return 0
   fi
@@ -65,7 +48,7 @@ caddy_ensure_caddyfile() {
     return 0
   fi
   hd_write_atomic "$cand" 0644 root root "$CADDY_WANT"
-  if ! caddy_check_config "$cand"; then
+  if ! hd_caddy_validate "$cand"; then
     rm -f -- "$cand"
     hd_fail "$step" "the new config does not validate (sites included), nothing was changed: $HD_LAST_OUTPUT"
   fi
@@ -83,7 +66,7 @@ caddy_ensure_caddyfile() {
     fi
     reloaded=', caddy reloaded'
   fi
-  caddy_keep_last_good
+  hd_caddy_keep_last_good
   hd_record_file "$CADDY_FILE"
   hd_changed "$step" "validated and written$reloaded"
 }
@@ -132,7 +115,7 @@ caddy_remove() {
 caddy_status() {
   local version drift=()
   hd_status_package_service caddy caddy
-  if [[ -n $version && -f $CADDY_FILE ]] && ! caddy_check_config "$CADDY_FILE"; then
+  if [[ -n $version && -f $CADDY_FILE ]] && ! hd_caddy_validate "$CADDY_FILE"; then
     drift+=(config-invalid)
   fi
   hd_status drift "$(hd_join_drift "${drift[@]}")"

@@ -1,0 +1,804 @@
+#!/usr/bin/env bash
+# site: one PHP site of one tenant. A tenant is a Linux user t-<tenant> without a login shell,
+# home /srv/tenants/<tenant>; a site is
+#   /srv/tenants/<tenant>/<site>/        0750 tenant: releases/<id>/, current -> releases/<id>,
+#                                        shared/ (.env with the database credentials), tmp/
+#   /etc/hostdeck/sites/<site>.env       who/where hostdeck-php@<site> runs (frankenphp module)
+#   /etc/hostdeck/php/<site>/50-hostdeck.ini   open_basedir, temp dirs, limits
+#   hostdeck-php@<site>.service          the site's FrankenPHP, as the tenant, on 127.0.0.1:<port>
+#   /etc/caddy/sites/<site>.caddy        its domains, TLS mode and proxy (validated with every
+#                                        other site before it is swapped in)
+#   MariaDB database and user hd_<site>  (the password arrives on stdin)
+#   /var/lib/hostdeck/state/site-<site>.state   what was asked, for status, suspend and resume
+#
+# verbs: install (create or update; converges), enable (resume), disable (suspend: Caddy serves
+# a maintenance page, the PHP process stops), remove (delete everything; the tenant user goes
+# with its last site), status, deploy (a new release from git or from an archive on stdin,
+# switched atomically), rollback (back to an earlier release).
+set -Eeuo pipefail
+
+# shellcheck disable=SC2034 # read by hostdeck.sh
+site_VERBS='deploy rollback'
+
+readonly SITE_RE_SLUG='^[a-z]([a-z0-9-]{0,27}[a-z0-9])?$'
+readonly SITE_SLUG_HELP='1-29 characters of a-z 0-9 - (starting with a letter, not ending with -)'
+# Lower-case ASCII host names only (IDNs go as punycode xn--...): look-alike letters never pass.
+readonly SITE_RE_DOMAIN='^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.){1,8}([a-z]{2,63}|xn--[a-z0-9-]{1,59})$'
+readonly SITE_DOMAIN_HELP='a lower-case host name like shop.example.com (a-z 0-9 - and dots; IDNs as xn--)'
+readonly SITE_RE_SIZE='^[1-9][0-9]{0,4}M$'
+readonly SITE_RE_INI='^([a-z][a-z0-9_.]{0,63}=[A-Za-z0-9 _./:-]{0,200}(,[a-z][a-z0-9_.]{0,63}=[A-Za-z0-9 _./:-]{0,200}){0,31})?$'
+# What the extra ini may not touch: the sandbox and code loading.
+readonly SITE_INI_DENIED=' open_basedir disable_functions disable_classes extension zend_extension auto_prepend_file auto_append_file include_path sys_temp_dir upload_tmp_dir session.save_path allow_url_include '
+readonly SITE_RE_REPO='^(https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|ssh://[a-z0-9_.-]{1,32}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|[a-z0-9_.-]{1,32}@[A-Za-z0-9.-]{1,253}:[A-Za-z0-9._~/+-]{1,300}|file:///[A-Za-z0-9._/+-]{1,300})$'
+readonly SITE_RE_BRANCH='^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$'
+readonly SITE_RE_RELEASE='^[0-9]{8}T[0-9]{6}Z?(-[0-9]{1,3})?$|^initial$'
+readonly SITE_TENANTS=/srv/tenants
+readonly SITE_ENV_DIR=/etc/hostdeck/sites
+readonly SITE_INI_DIR=/etc/hostdeck/php
+readonly SITE_BACKUPS=/var/backups/hostdeck
+
+# Set by site_load once the options (or the recorded state) name a site.
+SITE=''
+TENANT=''
+TUSER=''
+SITE_DIR=''
+SITE_UNIT=''
+SITE_DB=''
+
+site_options() {
+  hd_option site "$SITE_RE_SLUG" '' "the site's slug: $SITE_SLUG_HELP"
+  hd_option tenant "$SITE_RE_SLUG" '' "the tenant's slug: $SITE_SLUG_HELP"
+  hd_option domain "$SITE_RE_DOMAIN" '' "$SITE_DOMAIN_HELP"
+  hd_option aliases '^[a-z0-9.,-]{0,2000}$' '' "a comma-separated list of further host names"
+  hd_option type '^(php|wordpress|laravel)$' php "php, wordpress or laravel"
+  hd_option port "$HD_RE_PORT" '' "the site's loopback port (1024-65535, unique on the host)"
+  hd_option tls '^(auto|internal|off)$' auto "auto (ACME), internal (Caddy's own CA) or off (plain HTTP)"
+  hd_option www '^(none|to-apex|to-www)$' none "none, to-apex (www. redirects to the domain) or to-www"
+  hd_option memory-limit "$SITE_RE_SIZE" 256M "PHP memory_limit in MB, like 256M"
+  hd_option upload-max "$SITE_RE_SIZE" 64M "the largest upload in MB, like 64M"
+  hd_option php-ini "$SITE_RE_INI" '' "extra php.ini settings: key=value,key=value (values: A-Z a-z 0-9 space _ . / : -)"
+  hd_flag db-password-stdin "install: the site's database password is the first line of stdin"
+  hd_flag backup "remove: keep a final backup (database dump and files) in $SITE_BACKUPS/<site>/"
+  hd_option source '^(git|archive)$' git "deploy: git (clone --repo at --branch) or archive (a tar on stdin)"
+  hd_option repo "$SITE_RE_REPO" '' "deploy: a git URL (https://, ssh://, user@host:path or file:///)"
+  hd_option branch "$SITE_RE_BRANCH" main "deploy: the branch or tag to deploy"
+  hd_flag deploy-key-stdin "deploy: an SSH private key for the repository arrives on stdin"
+  hd_option keep '^([1-9]|[1-4][0-9]|50)$' 5 "deploy: how many releases to keep (1-50)"
+  hd_option hooks '^(none|laravel)$' none "deploy: none, or laravel (migrate, storage:link, config:cache)"
+  hd_option release "$SITE_RE_RELEASE" '' "rollback: the release to go back to (default: the previous one)"
+}
+
+site_validate() {
+  [[ -n ${HD_OPT[site]} ]] || hd_usage_fail "option --site" "is required ($SITE_SLUG_HELP)"
+  [[ ${HD_OPT[site]} != *--* ]] || hd_usage_fail "option --site" "refused: '--' inside a slug"
+  [[ ${HD_OPT[tenant]} != *--* ]] || hd_usage_fail "option --tenant" "refused: '--' inside a slug"
+  if [[ $HD_VERB == install ]]; then
+    local o
+    for o in tenant domain port; do
+      [[ -n ${HD_OPT[$o]} ]] || hd_usage_fail "option --$o" "is required for install (${HD_OPT_HELP[$o]})"
+    done
+    ((${#HD_OPT[domain]} <= 253)) || hd_usage_fail "option --domain" "refused: longer than 253 characters"
+    ((10#${HD_OPT[port]} >= 1024 && 10#${HD_OPT[port]} <= 65535)) ||
+      hd_usage_fail "option --port" "refused: ${HD_OPT[port]} is outside 1024-65535"
+    local -a names
+    IFS=, read -r -a names <<<"${HD_OPT[aliases]}"
+    ((${#names[@]} <= 20)) || hd_usage_fail "option --aliases" "refused: more than 20 aliases"
+    for o in "${names[@]}"; do
+      [[ $o =~ $SITE_RE_DOMAIN && ${#o} -le 253 ]] ||
+        hd_usage_fail "option --aliases" "refused: '${o:0:80}' is not $SITE_DOMAIN_HELP"
+      [[ $o != "${HD_OPT[domain]}" ]] || hd_usage_fail "option --aliases" "refused: $o is the primary domain"
+    done
+    local kv key
+    local -a pairs
+    IFS=, read -r -a pairs <<<"${HD_OPT[php-ini]}"
+    for kv in "${pairs[@]}"; do
+      key=${kv%%=*}
+      [[ $SITE_INI_DENIED != *" $key "* ]] ||
+        hd_usage_fail "option --php-ini" "refused: $key is set by Hostdeck (it keeps the site in its sandbox)"
+    done
+    [[ ${HD_OPT[db-password-stdin]} == 1 ]] ||
+      hd_usage_fail "option --db-password-stdin" "install needs the database password on stdin (--db-password-stdin)"
+    hd_read_secret "database password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+  fi
+  if [[ $HD_VERB == deploy ]]; then
+    if [[ ${HD_OPT[source]} == git ]]; then
+      [[ -n ${HD_OPT[repo]} ]] || hd_usage_fail "option --repo" "is required for a git deploy (${HD_OPT_HELP[repo]})"
+      [[ ${HD_OPT[repo]} != *..* && ${HD_OPT[branch]} != *..* ]] || hd_usage_fail "option --repo" "refused: '..' in the repository or branch"
+    elif [[ -n ${HD_OPT[repo]} || ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
+      hd_usage_fail "option --source" "an archive deploy takes its files on stdin: no --repo, no deploy key"
+    fi
+  fi
+}
+
+# Names everything of the site from its slug and tenant.
+site_names() { # SITE TENANT
+  SITE=$1
+  TENANT=$2
+  TUSER="t-$TENANT"
+  SITE_DIR="$SITE_TENANTS/$TENANT/$SITE"
+  SITE_UNIT="hostdeck-php@$SITE.service"
+  SITE_DB="hd_${SITE//-/_}"
+  HD_STATE_NAME="site-$SITE"
+}
+
+# The site as recorded on the host; fails unless it exists (every verb but install and remove).
+site_load() {
+  HD_STATE_NAME="site-${HD_OPT[site]}"
+  local tenant
+  tenant=$(hd_state_get tenant)
+  [[ -n $tenant ]] || hd_fail "site ${HD_OPT[site]}" "no such site on this host (create it with site install)" 2
+  site_names "${HD_OPT[site]}" "$tenant"
+}
+
+site_state() { hd_state_get "$1"; }
+
+# Every host name the site answers on (the primary, www. per the policy, the aliases).
+site_all_names() { # DOMAIN WWW ALIASES -> space-separated names
+  local all=$1
+  [[ $2 == none ]] || all+=" www.$1"
+  [[ -n $3 ]] && all+=" ${3//,/ }"
+  printf '%s' "$all"
+}
+
+# Refuses names or a port another site of this host already has.
+site_check_collisions() { # NAMES PORT
+  local f other name names port
+  for f in "$HD_STATE_DIR"/site-*.state; do
+    [[ -f $f ]] || continue
+    other=${f##*/site-}
+    other=${other%.state}
+    [[ $other == "$SITE" ]] && continue
+    names=$(HD_STATE_NAME="site-$other" hd_state_get names)
+    port=$(HD_STATE_NAME="site-$other" hd_state_get port)
+    for name in $1; do
+      [[ " $names " != *" $name "* ]] ||
+        hd_fail "domains" "refused: $name already belongs to site $other on this host. Nothing was changed." 2
+    done
+    [[ $port != "$2" ]] || hd_fail "port" "refused: port $2 is already used by site $other. Nothing was changed." 2
+  done
+  hd_ok "domains" "$1: not used by another site"
+  # Something else listening there (a connection to it succeeds) while this site's PHP is down.
+  if [[ $(hd_unit_active "$SITE_UNIT") != active ]] && (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then
+    hd_fail "port" "refused: something else already listens on 127.0.0.1:$2. Nothing was changed." 2
+  fi
+  hd_ok "port" "127.0.0.1:$2"
+}
+
+site_tls_addr() { # NAME -> the Caddy address for NAME under the site's TLS mode
+  if [[ $(site_state tls) == off ]]; then printf 'http://%s' "$1"; else printf '%s' "$1"; fi
+}
+
+site_addresses() { # NAMES... -> "a, b, c" in Caddy form
+  local out='' n
+  for n in "$@"; do out+="${out:+, }$(site_tls_addr "$n")"; done
+  printf '%s' "$out"
+}
+
+# The site's Caddy file for its recorded state: proxying to its PHP, or the maintenance page.
+site_render_caddy() {
+  local domain www aliases port tls served=() redirect_from='' target tls_line='' body
+  domain=$(site_state domain)
+  www=$(site_state www)
+  aliases=$(site_state aliases)
+  port=$(site_state port)
+  tls=$(site_state tls)
+  [[ $tls == internal ]] && tls_line=$'\ttls internal\n'
+  case $www in
+  none) served=("$domain") ;;
+  to-apex) served=("$domain") redirect_from="www.$domain" target=$domain ;;
+  to-www) served=("www.$domain") redirect_from=$domain target="www.$domain" ;;
+  esac
+  [[ -n $aliases ]] && IFS=, read -r -a extra <<<"$aliases" && served+=("${extra[@]}")
+  if [[ $(site_state suspended) == 1 ]]; then
+    body=$'\theader Content-Type "text/html; charset=utf-8"\n\theader Retry-After 3600\n'
+    body+=$'\trespond "<!doctype html><meta charset=utf-8><title>Maintenance</title><h1>This site is down for maintenance</h1><p>Please come back a little later.</p>" 503\n'
+  else
+    body=$'\tencode zstd gzip\n'
+    # While the site's PHP restarts (a deploy), Caddy holds requests instead of failing them.
+    body+=$'\treverse_proxy 127.0.0.1:'"$port"$' {\n\t\tlb_try_duration 10s\n\t\tlb_try_interval 100ms\n\t}\n'
+  fi
+  SITE_CADDY="# $HD_MANAGED_MARK (site module): site $SITE of tenant $TENANT. Hand edits show as drift
+# and are replaced by the next change to this site.
+$(site_addresses "${served[@]}") {
+${tls_line}	log {
+		output stderr
+		format json
+	}
+${body}}
+"
+  if [[ -n $redirect_from ]]; then
+    local scheme=https
+    [[ $tls == off ]] && scheme=http
+    SITE_CADDY+="
+$(site_tls_addr "$redirect_from") {
+${tls_line}	redir $scheme://$target{uri} permanent
+}
+"
+  fi
+}
+
+site_render_env() {
+  SITE_ENV="# $HD_MANAGED_MARK (site module): how hostdeck-php@$SITE runs.
+HOSTDECK_PHP_USER=$TUSER
+HOSTDECK_PHP_LISTEN=127.0.0.1:$(site_state port)
+HOSTDECK_PHP_ROOT=$SITE_DIR/current/public
+PHP_INI_SCAN_DIR=:$SITE_INI_DIR/$SITE
+"
+}
+
+site_render_ini() {
+  local kv
+  local -a pairs
+  SITE_INI="; $HD_MANAGED_MARK (site module): PHP settings of site $SITE.
+; The site may only open files of its own directory.
+open_basedir = \"$SITE_DIR/\"
+sys_temp_dir = \"$SITE_DIR/tmp\"
+upload_tmp_dir = \"$SITE_DIR/tmp\"
+session.save_path = \"$SITE_DIR/tmp\"
+memory_limit = $(site_state memory-limit)
+upload_max_filesize = $(site_state upload-max)
+post_max_size = $(site_state upload-max)
+expose_php = Off
+allow_url_include = Off
+"
+  IFS=, read -r -a pairs <<<"$(site_state php-ini)"
+  for kv in "${pairs[@]}"; do
+    SITE_INI+="${kv%%=*} = \"${kv#*=}\""$'\n'
+  done
+}
+
+# shared/.env: the database credentials (and Laravel's settings). 0640 root:<tenant>: the site
+# reads it, nobody else can, and the site cannot change it. APP_KEY is made once and kept.
+site_render_dotenv() { # PASSWORD
+  local key='' file="$SITE_DIR/shared/.env"
+  SITE_DOTENV="# $HD_MANAGED_MARK (site module). Read by the site; rewritten when the site changes.
+DB_CONNECTION=mysql
+DB_HOST=localhost
+DB_SOCKET=/run/mysqld/mysqld.sock
+DB_DATABASE=$SITE_DB
+DB_USERNAME=$SITE_DB
+DB_PASSWORD=\"$1\"
+"
+  if [[ $(site_state type) == laravel ]]; then
+    [[ -f $file ]] && key=$(sed -n 's/^APP_KEY=//p' "$file" | head -n 1)
+    [[ $key =~ ^base64:[A-Za-z0-9+/=]{40,60}$ ]] || key="base64:$(head -c 32 /dev/urandom | base64 -w0)"
+    local scheme=https
+    [[ $(site_state tls) == off ]] && scheme=http
+    SITE_DOTENV+="APP_NAME=$SITE
+APP_ENV=production
+APP_DEBUG=false
+APP_KEY=$key
+APP_URL=$scheme://$(site_state domain)
+LOG_CHANNEL=stderr
+"
+  fi
+}
+
+# The page a new site shows until its first deploy: proves the site's own PHP runs and reaches
+# its database with the generated credentials.
+site_placeholder() {
+  cat <<PHP
+<?php
+// Written by Hostdeck when site $SITE was created; the first deploy replaces it.
+header('X-Hostdeck-Site: $SITE');
+\$env = [];
+foreach (@file('$SITE_DIR/shared/.env', FILE_IGNORE_NEW_LINES) ?: [] as \$line) {
+    if (preg_match('/^([A-Z_]+)="?([^"]*)"?\$/', \$line, \$m)) \$env[\$m[1]] = \$m[2];
+}
+\$db = 'not configured';
+if (isset(\$env['DB_DATABASE'])) {
+    if (!function_exists('mysqli_connect')) {
+        \$db = 'no mysqli extension';
+    } else {
+        mysqli_report(MYSQLI_REPORT_OFF);
+        \$link = @mysqli_connect('localhost', \$env['DB_USERNAME'], \$env['DB_PASSWORD'], \$env['DB_DATABASE']);
+        \$db = \$link ? 'connected' : 'unreachable';
+    }
+}
+\$user = function_exists('posix_geteuid') ? posix_getpwuid(posix_geteuid())['name'] : get_current_user();
+echo "<!doctype html><meta charset=utf-8><title>$(site_state domain)</title>";
+echo "<h1>$(site_state domain) is ready</h1>";
+echo "<p>Site $SITE, running as " . htmlspecialchars(\$user) . ". Database: \$db.</p>";
+PHP
+}
+
+site_ensure_tenant() {
+  ensure_dir "$SITE_TENANTS" 0711 root root
+  ensure_user "$TUSER" "$SITE_TENANTS/$TENANT" /usr/sbin/nologin system
+  if [[ $HD_CHECK == 1 ]] && ! getent passwd "$TUSER" >/dev/null; then
+    hd_changed "directory $SITE_TENANTS/$TENANT" "would create (0750 $TUSER)"
+    return 0
+  fi
+  ensure_dir "$SITE_TENANTS/$TENANT" 0750 "$TUSER" "$TUSER"
+}
+
+site_ensure_dirs() {
+  if [[ $HD_CHECK == 1 ]] && ! getent passwd "$TUSER" >/dev/null; then
+    hd_changed "directory $SITE_DIR" "would create with releases/, shared/, tmp/ and a first page"
+    return 0
+  fi
+  ensure_dir "$SITE_DIR" 0750 "$TUSER" "$TUSER"
+  ensure_dir "$SITE_DIR/releases" 0750 "$TUSER" "$TUSER"
+  ensure_dir "$SITE_DIR/shared" 0750 "$TUSER" "$TUSER"
+  ensure_dir "$SITE_DIR/tmp" 0700 "$TUSER" "$TUSER"
+  if [[ -L $SITE_DIR/current ]]; then
+    hd_ok "release" "current -> $(readlink "$SITE_DIR/current")"
+    return 0
+  fi
+  if [[ $HD_CHECK == 1 ]]; then
+    hd_changed "release" "would create the first release (a placeholder page)"
+    return 0
+  fi
+  local rel="$SITE_DIR/releases/initial"
+  rm -rf -- "$rel"
+  runuser -u "$TUSER" -- mkdir -p -- "$rel/public"
+  site_placeholder | runuser -u "$TUSER" -- tee "$rel/public/index.php" >/dev/null
+  ln -sfn -- releases/initial "$SITE_DIR/current.hostdeck-new"
+  mv -T -- "$SITE_DIR/current.hostdeck-new" "$SITE_DIR/current"
+  hd_changed "release" "current -> releases/initial (a placeholder page until the first deploy)"
+}
+
+site_ensure_database() {
+  command -v mariadb >/dev/null || hd_fail "database $SITE_DB" "MariaDB is not installed on this host: install the mariadb module first. Nothing else was changed."
+  ensure_database "$SITE_DB"
+  ensure_db_user "$SITE_DB" localhost "$HD_SECRET"
+  ensure_db_grant "$SITE_DB" localhost "ALL PRIVILEGES" "\`$SITE_DB\`.*" no-grant
+}
+
+site_ensure_php() { # active|inactive
+  [[ -x /usr/local/bin/frankenphp && -f /etc/systemd/system/hostdeck-php@.service ]] ||
+    hd_fail "service $SITE_UNIT" "FrankenPHP is not installed on this host: install the frankenphp module first."
+  ensure_dir "$SITE_INI_DIR" 0755 root root
+  ensure_dir "$SITE_INI_DIR/$SITE" 0755 root root
+  site_render_ini
+  ensure_file "$SITE_INI_DIR/$SITE/50-hostdeck.ini" 0644 root root "$SITE_INI"
+  local changed=$HD_FILE_CHANGED
+  hd_record_file "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
+  site_render_env
+  ensure_file "$SITE_ENV_DIR/$SITE.env" 0640 root root "$SITE_ENV"
+  if ((HD_FILE_CHANGED == 1)); then
+    # The generator turns the env file's user into the unit's User=.
+    [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || hd_fail "systemd units" "daemon-reload failed: $HD_LAST_OUTPUT"
+    hd_changed "systemd units" "daemon-reload: $SITE_ENV_DIR/$SITE.env changed"
+    changed=1
+  fi
+  hd_record_file "$SITE_ENV_DIR/$SITE.env"
+  ((changed == 0)) || hd_notify "$SITE_UNIT" restart
+  if [[ $1 == active ]]; then
+    ensure_service "$SITE_UNIT" enabled active
+  elif [[ -e /etc/systemd/system/multi-user.target.wants/$SITE_UNIT || $(hd_unit_active "$SITE_UNIT") == active ]]; then
+    ensure_service "$SITE_UNIT" disabled inactive
+  else
+    hd_ok "service $SITE_UNIT" "stopped (site suspended)"
+  fi
+}
+
+# HTTP status of a GET, from this host: direct to the site's PHP, or through Caddy.
+site_http_code() { # URL [curl args...]
+  local url=$1
+  shift
+  curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" -- "$url" 2>/dev/null || true
+}
+
+# The site answers: its own PHP on loopback, then through Caddy under its primary name. Returns 1
+# with the reason in SITE_HEALTH_ERR.
+site_health_probe() {
+  local port domain tls code='' i
+  port=$(site_state port)
+  domain=$(site_state domain)
+  tls=$(site_state tls)
+  [[ $(site_state www) == to-www ]] && domain="www.$domain"
+  for ((i = 0; i < 50; i++)); do
+    code=$(site_http_code "http://127.0.0.1:$port/")
+    [[ $code =~ ^[1-4][0-9][0-9]$ ]] && break
+    sleep 0.2
+  done
+  if [[ ! $code =~ ^[1-4][0-9][0-9]$ ]]; then
+    SITE_HEALTH_ERR="the site's PHP on 127.0.0.1:$port does not answer (HTTP ${code:-none}); see: journalctl -u $SITE_UNIT"
+    return 1
+  fi
+  case $tls in
+  off) code=$(site_http_code "http://$domain/" --resolve "$domain:80:127.0.0.1") ;;
+  internal) code=$(site_http_code "https://$domain/" -k --resolve "$domain:443:127.0.0.1") ;;
+  auto)
+    # The certificate may still be on its way: Caddy answering for the name (its HTTP->HTTPS
+    # redirect) is what can be checked now.
+    code=$(site_http_code "http://$domain/" --resolve "$domain:80:127.0.0.1")
+    ;;
+  esac
+  if [[ ! $code =~ ^[1-4][0-9][0-9]$ ]]; then
+    SITE_HEALTH_ERR="Caddy does not serve $domain (HTTP ${code:-none}); see: journalctl -u caddy"
+    return 1
+  fi
+  SITE_HEALTH_OK="PHP on 127.0.0.1:$port and Caddy for $domain answer (HTTP $code)"
+}
+
+site_health() {
+  [[ $HD_CHECK == 1 ]] && return 0
+  site_health_probe || hd_fail "health" "$SITE_HEALTH_ERR"
+  hd_ok "health" "$SITE_HEALTH_OK"
+}
+
+site_install() {
+  local tenant
+  site_names "${HD_OPT[site]}" "${HD_OPT[tenant]}"
+  tenant=$(site_state tenant)
+  [[ -z $tenant || $tenant == "$TENANT" ]] ||
+    hd_fail "site $SITE" "refused: the site belongs to tenant $tenant on this host, not ${HD_OPT[tenant]}. Nothing was changed." 2
+  local names
+  names=$(site_all_names "${HD_OPT[domain]}" "${HD_OPT[www]}" "${HD_OPT[aliases]}")
+  site_check_collisions "$names" "${HD_OPT[port]}"
+  ensure_packages curl
+  # What was asked, recorded first: every later step (and suspend, resume, status) renders from it.
+  local k
+  for k in tenant domain aliases type port tls www memory-limit upload-max php-ini; do
+    hd_state_set "$k" "${HD_OPT[$k]}"
+  done
+  hd_state_set names "$names"
+  hd_state_set db "$SITE_DB"
+  if [[ $HD_CHECK == 1 ]]; then
+    # In check mode nothing is recorded: render from the request.
+    declare -gA SITE_CHECK_STATE=()
+    for k in tenant domain aliases type port tls www memory-limit upload-max php-ini; do
+      SITE_CHECK_STATE[$k]=${HD_OPT[$k]}
+    done
+    site_state() { if [[ -n ${SITE_CHECK_STATE[$1]+x} ]]; then printf '%s' "${SITE_CHECK_STATE[$1]}"; else hd_state_get "$1"; fi; }
+  fi
+  site_ensure_tenant
+  site_ensure_dirs
+  site_ensure_database
+  if [[ $HD_CHECK != 1 ]] || getent passwd "$TUSER" >/dev/null; then
+    site_render_dotenv "$HD_SECRET"
+    ensure_file "$SITE_DIR/shared/.env" 0640 root "$TUSER" "$SITE_DOTENV"
+  else
+    hd_changed "file $SITE_DIR/shared/.env" "would create (database credentials)"
+  fi
+  local suspended
+  suspended=$(site_state suspended)
+  site_ensure_php "$([[ $suspended == 1 ]] && echo inactive || echo active)"
+  site_render_caddy
+  ensure_caddy_site_file "$SITE" "$SITE_CADDY"
+  [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
+  [[ $suspended == 1 ]] || site_health
+}
+
+site_enable() {
+  site_load
+  hd_state_set suspended ''
+  site_ensure_php active
+  site_render_caddy
+  ensure_caddy_site_file "$SITE" "$SITE_CADDY"
+  [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
+  site_health
+}
+
+site_disable() {
+  site_load
+  hd_state_set suspended 1
+  site_render_caddy
+  ensure_caddy_site_file "$SITE" "$SITE_CADDY"
+  [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
+  site_ensure_php inactive
+}
+
+# A final backup before delete: the database dump and the site's files, root-only.
+site_final_backup() {
+  local dir="$SITE_BACKUPS/$SITE" file
+  file="$dir/final-$(date -u +%Y%m%dT%H%M%SZ).tar.gz"
+  if [[ $HD_CHECK == 1 ]]; then
+    hd_changed "backup" "would write $dir/final-<time>.tar.gz"
+    return 0
+  fi
+  mkdir -p -- "$dir"
+  chmod 0700 "$SITE_BACKUPS" "$dir"
+  hd_tmpdir
+  mkdir -p "$HD_TMP/backup"
+  if [[ $(site_sql_count "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'") == 1 ]]; then
+    mariadb-dump --protocol=socket -u root --single-transaction --databases "$SITE_DB" >"$HD_TMP/backup/database.sql" 2>"$HD_TMP/dump.err" ||
+      hd_fail "backup" "mariadb-dump failed: $(tail -n 1 "$HD_TMP/dump.err"). Nothing was deleted."
+  fi
+  local -a parts=(-C "$HD_TMP/backup" .)
+  [[ -d $SITE_DIR ]] && parts+=(-C "$SITE_TENANTS/$TENANT" "$SITE")
+  (umask 077 && tar -czf "$file.partial" "${parts[@]}") || hd_fail "backup" "writing $file failed. Nothing was deleted."
+  mv -f -- "$file.partial" "$file"
+  hd_changed "backup" "$file ($(stat -c %s -- "$file") bytes)"
+}
+
+site_sql_count() { # SQL -> the single number it selects (0 on error)
+  if hd_sql "$1"; then printf '%s' "${HD_SQL_OUT:-0}"; else printf 0; fi
+}
+
+site_remove() {
+  HD_STATE_NAME="site-${HD_OPT[site]}"
+  local tenant
+  tenant=$(hd_state_get tenant)
+  if [[ -z $tenant ]]; then
+    # Nothing recorded: make sure nothing of the site is left either.
+    if [[ -e $HD_CADDY_SITES/${HD_OPT[site]}.caddy || -e $SITE_ENV_DIR/${HD_OPT[site]}.env ]]; then
+      hd_fail "site ${HD_OPT[site]}" "not recorded by Hostdeck, but its files exist; remove them by hand (it was not made by these scripts)"
+    fi
+    hd_ok "site ${HD_OPT[site]}" "absent"
+    return 0
+  fi
+  site_names "${HD_OPT[site]}" "$tenant"
+  [[ ${HD_OPT[backup]} == 1 ]] && site_final_backup
+  ensure_caddy_site_file "$SITE" ''
+  if [[ -e /etc/systemd/system/multi-user.target.wants/$SITE_UNIT || $(hd_unit_active "$SITE_UNIT") != inactive ]]; then
+    ensure_service "$SITE_UNIT" disabled inactive
+  fi
+  [[ $HD_CHECK == 1 ]] || systemctl reset-failed -- "$SITE_UNIT" 2>/dev/null || true
+  ensure_file_absent "$SITE_ENV_DIR/$SITE.env"
+  [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || true
+  ensure_file_absent "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
+  [[ $HD_CHECK == 1 ]] || rm -rf -- "${SITE_INI_DIR:?}/$SITE" "/var/lib/hostdeck-php/$SITE"
+  if command -v mariadb >/dev/null; then
+    if [[ $(site_sql_count "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'") == 1 ]]; then
+      [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "database $SITE_DB absent" "DROP DATABASE \`$SITE_DB\`"
+      hd_changed "database $SITE_DB absent" "dropped"
+    else
+      hd_ok "database $SITE_DB absent" ""
+    fi
+    if [[ $(site_sql_count "SELECT COUNT(*) FROM mysql.user WHERE User='$SITE_DB'") != 0 ]]; then
+      [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "database user $SITE_DB absent" "DROP USER IF EXISTS '$SITE_DB'@'localhost'"
+      hd_changed "database user $SITE_DB absent" "dropped"
+    else
+      hd_ok "database user $SITE_DB absent" ""
+    fi
+  fi
+  if [[ -e $SITE_DIR || -L $SITE_DIR ]]; then
+    [[ $HD_CHECK == 1 ]] || rm -rf --one-file-system -- "${SITE_DIR:?}"
+    hd_changed "directory $SITE_DIR absent" "removed"
+  else
+    hd_ok "directory $SITE_DIR absent" ""
+  fi
+  hd_state_clear
+  site_remove_tenant_if_unused
+}
+
+# The tenant's user and home go with its last site on this host.
+site_remove_tenant_if_unused() {
+  local f other_tenant
+  for f in "$HD_STATE_DIR"/site-*.state; do
+    [[ -f $f && $f != "$HD_STATE_DIR/site-$SITE.state" ]] || continue
+    other_tenant=$(HD_STATE_NAME="${f##*/}" && HD_STATE_NAME=${HD_STATE_NAME%.state} && hd_state_get tenant)
+    if [[ $other_tenant == "$TENANT" ]]; then
+      hd_ok "tenant $TENANT" "kept: site ${f##*/site-} still belongs to it"
+      return 0
+    fi
+  done
+  if getent passwd "$TUSER" >/dev/null; then
+    if [[ $HD_CHECK != 1 ]]; then
+      if command -v pkill >/dev/null; then pkill -KILL -u "$TUSER" 2>/dev/null || true; fi
+      hd_run userdel -- "$TUSER" || hd_fail "user $TUSER absent" "userdel failed: $HD_LAST_OUTPUT"
+    fi
+    hd_changed "user $TUSER absent" "removed (its last site is gone)"
+  else
+    hd_ok "user $TUSER absent" ""
+  fi
+  if [[ -e $SITE_TENANTS/$TENANT ]]; then
+    [[ $HD_CHECK == 1 ]] || rm -rf --one-file-system -- "${SITE_TENANTS:?}/$TENANT"
+    hd_changed "directory $SITE_TENANTS/$TENANT absent" "removed"
+  else
+    hd_ok "directory $SITE_TENANTS/$TENANT absent" ""
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Releases
+
+site_releases() { # -> release ids, oldest first
+  local d
+  for d in "$SITE_DIR"/releases/*/; do
+    d=${d%/}
+    d=${d##*/}
+    [[ $d =~ $SITE_RE_RELEASE ]] && printf '%s\n' "$d"
+  done | sort
+}
+
+site_current_release() {
+  local t
+  t=$(readlink "$SITE_DIR/current" 2>/dev/null || true)
+  printf '%s' "${t#releases/}"
+}
+
+# current -> releases/ID, atomically (a new symlink renamed over the old), then the site's PHP
+# restarted; Caddy holds requests during the restart (lb_try_duration), so none fail.
+site_switch() { # ID
+  ln -sfn -- "releases/$1" "$SITE_DIR/current.hostdeck-new"
+  chown -h "$TUSER:$TUSER" "$SITE_DIR/current.hostdeck-new"
+  mv -T -- "$SITE_DIR/current.hostdeck-new" "$SITE_DIR/current"
+  if [[ $(site_state suspended) != 1 ]]; then
+    hd_run systemctl restart -- "$SITE_UNIT" || hd_fail "service $SITE_UNIT" "restart failed: $HD_LAST_OUTPUT (see: journalctl -u $SITE_UNIT)"
+  fi
+}
+
+site_as_tenant() { # CMD...: runs as the tenant, in its site dir, with the site's php.ini
+  runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$SITE_DIR" \
+    PHP_INI_SCAN_DIR=":$SITE_INI_DIR/$SITE" "$@"
+}
+
+site_fetch_git() { # DEST
+  ensure_packages git
+  local keydir='' ssh_cmd='ssh -o BatchMode=yes'
+  if [[ ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
+    keydir=$(mktemp -d /run/hostdeck-deploy.XXXXXXXX)
+    chown "$TUSER:$TUSER" "$keydir"
+    chmod 0700 "$keydir"
+    (umask 077 && head -c 20000 | runuser -u "$TUSER" -- tee "$keydir/key" >/dev/null)
+    ssh_cmd+=" -i $keydir/key -o IdentitiesOnly=yes"
+  fi
+  ssh_cmd+=" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$SITE_DIR/shared/.known_hosts"
+  local rc=0
+  hd_run site_as_tenant GIT_SSH_COMMAND="$ssh_cmd" GIT_TERMINAL_PROMPT=0 \
+    git clone --quiet --depth 1 --branch "${HD_OPT[branch]}" -- "${HD_OPT[repo]}" "$1" || rc=$?
+  [[ -z $keydir ]] || rm -rf -- "$keydir"
+  if ((rc != 0)); then
+    rm -rf -- "$1"
+    hd_fail "fetch" "git clone of ${HD_OPT[repo]} (${HD_OPT[branch]}) failed: $HD_LAST_OUTPUT. The live release was not touched."
+  fi
+  SITE_REVISION=$(site_as_tenant git -C "$1" rev-parse HEAD)
+  rm -rf -- "$1/.git"
+  hd_changed "fetch" "${HD_OPT[repo]} ${HD_OPT[branch]} at ${SITE_REVISION:0:12}"
+}
+
+site_fetch_archive() { # DEST
+  runuser -u "$TUSER" -- mkdir -p -- "$1"
+  local rc=0
+  head -c 2000000000 | hd_run_stdin runuser -u "$TUSER" -- tar -x --no-same-owner --no-same-permissions -C "$1" -f - || rc=$?
+  if ((rc != 0)); then
+    rm -rf -- "$1"
+    hd_fail "fetch" "unpacking the archive from stdin failed: $HD_LAST_OUTPUT. The live release was not touched."
+  fi
+  SITE_REVISION="archive-$(date -u +%Y%m%dT%H%M%SZ)"
+  hd_changed "fetch" "archive unpacked"
+}
+
+hd_run_stdin() { # like hd_run, but the command reads our stdin
+  local rc=0
+  hd_tmpdir
+  "$@" >"$HD_TMP/out" 2>&1 || rc=$?
+  cat "$HD_TMP/out" >&2
+  HD_LAST_OUTPUT=$(grep -v '^[[:space:]]*$' "$HD_TMP/out" | tail -n 1 || true)
+  return "$rc"
+}
+
+site_hooks() { # RELEASE_DIR
+  [[ ${HD_OPT[hooks]} == laravel ]] || return 0
+  local cmd
+  for cmd in 'migrate --force' 'storage:link' 'config:cache'; do
+    # shellcheck disable=SC2086 # fixed words of ours
+    (cd "$1" && hd_run site_as_tenant /usr/local/bin/frankenphp php-cli artisan $cmd) ||
+      { rm -rf -- "$1"; hd_fail "hook artisan $cmd" "failed: $HD_LAST_OUTPUT. The live release was not touched."; }
+    hd_changed "hook artisan $cmd" "done"
+  done
+}
+
+site_deploy() {
+  site_load
+  if [[ $HD_CHECK == 1 ]]; then
+    hd_changed "release" "would fetch a new release and switch to it"
+    return 0
+  fi
+  local id dir previous
+  id=$(date -u +%Y%m%dT%H%M%SZ)
+  [[ -e $SITE_DIR/releases/$id ]] && id="$id-$$"
+  [[ $id =~ $SITE_RE_RELEASE ]] || id=$(date -u +%Y%m%dT%H%M%SZ)-$((RANDOM % 1000))
+  dir="$SITE_DIR/releases/$id"
+  previous=$(site_current_release)
+  if [[ ${HD_OPT[source]} == git ]]; then site_fetch_git "$dir.partial"; else site_fetch_archive "$dir.partial"; fi
+  [[ -d $dir.partial/public && ! -L $dir.partial/public ]] || {
+    rm -rf -- "$dir.partial"
+    hd_fail "release" "the new release has no public/ directory (the document root); the live release was not touched"
+  }
+  # Shared between releases: the credentials and (Laravel) storage.
+  runuser -u "$TUSER" -- ln -sfn -- ../../shared/.env "$dir.partial/.env"
+  if [[ ${HD_OPT[hooks]} == laravel ]]; then
+    runuser -u "$TUSER" -- mkdir -p -- "$SITE_DIR/shared/storage/app/public" "$SITE_DIR/shared/storage/framework/cache" \
+      "$SITE_DIR/shared/storage/framework/sessions" "$SITE_DIR/shared/storage/framework/views" "$SITE_DIR/shared/storage/logs"
+    rm -rf -- "$dir.partial/storage"
+    runuser -u "$TUSER" -- ln -sfn -- ../../shared/storage "$dir.partial/storage"
+  fi
+  printf '%s\n' "$SITE_REVISION" | runuser -u "$TUSER" -- tee "$dir.partial/REVISION" >/dev/null
+  mv -T -- "$dir.partial" "$dir"
+  site_hooks "$dir"
+  site_switch "$id"
+  hd_changed "release" "current -> releases/$id${previous:+ (was $previous)}"
+  if ! site_health_probe; then
+    if [[ -n $previous && -d $SITE_DIR/releases/$previous ]]; then
+      site_switch "$previous"
+      hd_fail "health" "release $id does not answer ($SITE_HEALTH_ERR); switched back to $previous"
+    fi
+    hd_fail "health" "release $id does not answer: $SITE_HEALTH_ERR"
+  fi
+  hd_ok "health" "release $id: $SITE_HEALTH_OK"
+  hd_state_set release "$id"
+  site_prune "$id" "$previous"
+}
+
+site_prune() { # CURRENT PREVIOUS: keep the newest --keep releases (never these two)
+  local keep=$((10#${HD_OPT[keep]})) n r
+  local -a all
+  mapfile -t all < <(site_releases)
+  n=${#all[@]}
+  for r in "${all[@]}"; do
+    ((n > keep)) || break
+    [[ $r == "$1" || $r == "$2" ]] && continue
+    rm -rf -- "${SITE_DIR:?}/releases/$r"
+    n=$((n - 1))
+    hd_changed "release $r" "pruned (keeping $keep)"
+  done
+  for r in "$SITE_DIR"/releases/*.partial; do [[ -e $r ]] && rm -rf -- "$r"; done
+  return 0
+}
+
+site_rollback() {
+  site_load
+  local current target=${HD_OPT[release]} r
+  local -a all
+  current=$(site_current_release)
+  mapfile -t all < <(site_releases)
+  if [[ -z $target ]]; then
+    for r in "${all[@]}"; do
+      [[ $r == "$current" ]] && break
+      target=$r
+    done
+    [[ -n $target ]] || hd_fail "rollback" "there is no release older than $current to go back to"
+  fi
+  [[ -d $SITE_DIR/releases/$target ]] || hd_fail "rollback" "release $target does not exist on the host (releases: ${all[*]})" 2
+  if [[ $target == "$current" ]]; then
+    hd_ok "release" "current is already $target"
+    return 0
+  fi
+  if [[ $HD_CHECK == 1 ]]; then
+    hd_changed "release" "would switch current from $current to $target"
+    return 0
+  fi
+  site_switch "$target"
+  hd_changed "release" "current -> releases/$target (was $current)"
+  hd_state_set release "$target"
+  site_health
+}
+
+# ---------------------------------------------------------------------------------------------
+
+site_status() {
+  HD_STATE_NAME="site-${HD_OPT[site]}"
+  local tenant
+  tenant=$(hd_state_get tenant)
+  if [[ -z $tenant ]]; then
+    hd_status exists no
+    hd_status drift none
+    return 0
+  fi
+  site_names "${HD_OPT[site]}" "$tenant"
+  local -a drift=()
+  local k port active suspended releases
+  hd_status exists yes
+  for k in tenant domain aliases type tls www memory-limit upload-max suspended; do
+    hd_status "$k" "$(site_state "$k")"
+  done
+  suspended=$(site_state suspended)
+  # The port as the host runs it (from the env file), not just as recorded.
+  port=$(sed -n 's/^HOSTDECK_PHP_LISTEN=127\.0\.0\.1://p' "$SITE_ENV_DIR/$SITE.env" 2>/dev/null || true)
+  hd_status port "${port:-none}"
+  active=$(hd_unit_active "$SITE_UNIT")
+  hd_status active "$([[ $active == active ]] && echo yes || echo no)"
+  hd_status release "$(site_current_release)"
+  releases=$(site_releases | paste -sd, -)
+  hd_status releases "${releases:-none}"
+  [[ -d $SITE_DIR ]] || drift+=("directory:$SITE_DIR:missing")
+  [[ -L $SITE_DIR/current && -d $SITE_DIR/current/ ]] || drift+=("release:current:missing")
+  [[ $port == "$(site_state port)" ]] || drift+=("port:${port:-none}:expected-$(site_state port)")
+  getent passwd "$TUSER" >/dev/null || drift+=("user:$TUSER:missing")
+  mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
+  if [[ $suspended == 1 ]]; then
+    [[ $active != active ]] || drift+=("service:$SITE_UNIT:active-while-suspended")
+  else
+    [[ $active == active ]] || drift+=("service:$SITE_UNIT:$active")
+  fi
+  if command -v mariadb >/dev/null && hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'"; then
+    hd_status database "$([[ $HD_SQL_OUT == 1 ]] && echo "$SITE_DB" || echo missing)"
+    [[ $HD_SQL_OUT == 1 ]] || drift+=("database:$SITE_DB:missing")
+  fi
+  hd_status drift "$(hd_join_drift "${drift[@]}")"
+}

@@ -1,0 +1,61 @@
+// A host ready for sites: Debian's PHP CLI (with mysqli, for the labelled FrankenPHP stand-in,
+// test/stand-ins/frankenphp: the real binary cannot be downloaded here, see ENVIRONMENT.md), git
+// and curl, then caddy, mariadb, firewall and frankenphp (the stand-in) installed by the scripts.
+// Keyed by the digest of the provisioning modules it ran (not of lib.sh or site.sh, which the
+// tests upload fresh every time), so editing the site module does not rebuild it.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ensureLayer } from '../harness/index.js';
+import type { Host } from '../harness/index.js';
+import { flushBridgeNeighbours } from '../provision/fresh-hosts.js';
+import { hostdeck, SCRIPTS_DIR, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
+import { STAND_IN, UPLOAD_STAND_IN } from '../provision/frankenphp-helpers.js';
+import { LAYER_ADMIN_PASSWORD } from '../provision/provisioned-layer.js';
+
+const PREFIX = 'hostdeck-sites-v1-';
+const PACKAGES = 'php8.2-cli php8.2-mysql git curl';
+
+function provisioningDigest(): string {
+  const h = createHash('sha256').update(PACKAGES).update(STAND_IN);
+  const files = ['modules/caddy.sh', 'modules/mariadb.sh', 'modules/firewall.sh', 'modules/frankenphp.sh'];
+  const fpDir = join(SCRIPTS_DIR, 'files/frankenphp');
+  for (const f of readdirSync(fpDir).sort()) files.push(`files/frankenphp/${f}`);
+  for (const f of files) h.update(f).update(readFileSync(join(SCRIPTS_DIR, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+async function provisionForSites(host: Host): Promise<void> {
+  const apt = await host.exec(
+    `apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends ${PACKAGES}`,
+    { timeoutMs: 400_000 },
+  );
+  if (apt.code !== 0) throw new Error(`installing ${PACKAGES} failed: ${apt.stderr}`);
+  await uploadScripts(host);
+  for (const [module, args, input] of [
+    ['caddy', [], undefined],
+    ['mariadb', ['--admin-password-stdin'], `${LAYER_ADMIN_PASSWORD}\n`],
+    ['firewall', [], undefined],
+    ['frankenphp', UPLOAD_STAND_IN, STAND_IN],
+  ] as const) {
+    const run = await hostdeck(host, module, 'install', [...args], { input });
+    if (run.code !== 0) {
+      throw new Error(
+        `${module} install failed (${run.code}): ${stepsIn(run, 'failed').join('; ')}\n${run.stderr}`,
+      );
+    }
+  }
+}
+
+/** The layer (built on first use, about a minute; then a host boots from it in about a second). */
+export async function sitesLayer(): Promise<string> {
+  const key = `${PREFIX}${provisioningDigest()}`;
+  flushBridgeNeighbours();
+  const layer = await ensureLayer(key, provisionForSites);
+  for (const other of readdirSync(dirname(layer))) {
+    if (other.startsWith(PREFIX) && other !== basename(layer) && !other.includes('.tmp-')) {
+      rmSync(`${dirname(layer)}/${other}`, { recursive: true, force: true });
+    }
+  }
+  return layer;
+}
