@@ -32,6 +32,10 @@ readonly SITE_INI_DENIED=' open_basedir disable_functions disable_classes extens
 readonly SITE_RE_REPO='^(https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|ssh://[a-z0-9_.-]{1,32}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|[a-z0-9_.-]{1,32}@[A-Za-z0-9.-]{1,253}:[A-Za-z0-9._~/+-]{1,300}|file:///[A-Za-z0-9._/+-]{1,300})$'
 readonly SITE_RE_BRANCH='^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$'
 readonly SITE_RE_RELEASE='^[0-9]{8}T[0-9]{6}Z?(-[0-9]{1,3})?$|^initial$'
+readonly SITE_RE_TITLE='^[A-Za-z0-9 .,:;!?&()@#%+=/_-]{0,100}$'
+# WordPress comes from Debian's package, used as a release artifact only (downloaded and unpacked,
+# never installed): the packages its relative symlinks point into, and the default theme.
+readonly SITE_WP_DEBS='wordpress libjs-cropper libjs-underscore php-getid3 wordpress-theme-twentytwentythree'
 readonly SITE_TENANTS=/srv/tenants
 readonly SITE_ENV_DIR=/etc/hostdeck/sites
 readonly SITE_INI_DIR=/etc/hostdeck/php
@@ -44,6 +48,8 @@ TUSER=''
 SITE_DIR=''
 SITE_UNIT=''
 SITE_DB=''
+SITE_DB_PASSWORD=''
+SITE_WP_PASSWORD=''
 
 site_options() {
   hd_option site "$SITE_RE_SLUG" '' "the site's slug: $SITE_SLUG_HELP"
@@ -58,6 +64,9 @@ site_options() {
   hd_option upload-max "$SITE_RE_SIZE" 64M "the largest upload in MB, like 64M"
   hd_option php-ini "$SITE_RE_INI" '' "extra php.ini settings: key=value,key=value (values: A-Z a-z 0-9 space _ . / : -)"
   hd_flag db-password-stdin "install: the site's database password is the first line of stdin"
+  hd_option wp-title "$SITE_RE_TITLE" '' "WordPress: the site title (letters, digits, space and . , : ; ! ? & ( ) @ # % + = / _ -)"
+  hd_option wp-admin-email "$HD_RE_EMAIL" '' "WordPress: the admin's e-mail address"
+  hd_flag wp-admin-password-stdin "WordPress: the admin password is the second line of stdin"
   hd_flag backup "remove: keep a final backup (database dump and files) in $SITE_BACKUPS/<site>/"
   hd_option source '^(git|archive)$' git "deploy: git (clone --repo at --branch) or archive (a tar on stdin)"
   hd_option repo "$SITE_RE_REPO" '' "deploy: a git URL (https://, ssh://, user@host:path or file:///)"
@@ -99,6 +108,16 @@ site_validate() {
     [[ ${HD_OPT[db-password-stdin]} == 1 ]] ||
       hd_usage_fail "option --db-password-stdin" "install needs the database password on stdin (--db-password-stdin)"
     hd_read_secret "database password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+    SITE_DB_PASSWORD=$HD_SECRET
+    if [[ ${HD_OPT[type]} == wordpress ]]; then
+      [[ -n ${HD_OPT[wp-admin-email]} ]] || hd_usage_fail "option --wp-admin-email" "is required for a WordPress site"
+      [[ ${HD_OPT[wp-admin-password-stdin]} == 1 ]] ||
+        hd_usage_fail "option --wp-admin-password-stdin" "a WordPress site needs its admin password as the second line of stdin"
+      HD_SECRET=''
+      hd_read_secret "WordPress admin password (stdin, line 2)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+      SITE_WP_PASSWORD=$HD_SECRET
+      HD_SECRET=$SITE_DB_PASSWORD
+    fi
   fi
   if [[ $HD_VERB == deploy ]]; then
     if [[ ${HD_OPT[source]} == git ]]; then
@@ -341,7 +360,7 @@ site_ensure_dirs() {
 site_ensure_database() {
   command -v mariadb >/dev/null || hd_fail "database $SITE_DB" "MariaDB is not installed on this host: install the mariadb module first. Nothing else was changed."
   ensure_database "$SITE_DB"
-  ensure_db_user "$SITE_DB" localhost "$HD_SECRET"
+  ensure_db_user "$SITE_DB" localhost "$SITE_DB_PASSWORD"
   ensure_db_grant "$SITE_DB" localhost "ALL PRIVILEGES" "\`$SITE_DB\`.*" no-grant
 }
 
@@ -448,11 +467,12 @@ site_install() {
   site_ensure_dirs
   site_ensure_database
   if [[ $HD_CHECK != 1 ]] || getent passwd "$TUSER" >/dev/null; then
-    site_render_dotenv "$HD_SECRET"
+    site_render_dotenv "$SITE_DB_PASSWORD"
     ensure_file "$SITE_DIR/shared/.env" 0640 root "$TUSER" "$SITE_DOTENV"
   else
     hd_changed "file $SITE_DIR/shared/.env" "would create (database credentials)"
   fi
+  [[ $(site_state type) == wordpress ]] && site_ensure_wordpress_files
   local suspended
   suspended=$(site_state suspended)
   site_ensure_php "$([[ $suspended == 1 ]] && echo inactive || echo active)"
@@ -460,6 +480,8 @@ site_install() {
   ensure_caddy_site_file "$SITE" "$SITE_CADDY"
   [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
   [[ $suspended == 1 ]] || site_health
+  [[ $(site_state type) == wordpress && $suspended != 1 ]] && site_ensure_wordpress_installed
+  return 0
 }
 
 site_enable() {
@@ -581,6 +603,152 @@ site_remove_tenant_if_unused() {
   else
     hd_ok "directory $SITE_TENANTS/$TENANT absent" ""
   fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# WordPress
+
+site_wp_config() {
+  local salts='' k
+  for k in AUTH_KEY SECURE_AUTH_KEY LOGGED_IN_KEY NONCE_KEY AUTH_SALT SECURE_AUTH_SALT LOGGED_IN_SALT NONCE_SALT; do
+    # 48 random bytes from the kernel's CSPRNG, base64: no quote or backslash can appear.
+    salts+="define('$k', '$(head -c 48 /dev/urandom | base64 -w0)');"$'\n'
+  done
+  local scheme=https host
+  [[ $(site_state tls) == off ]] && scheme=http
+  host=$(site_state domain)
+  [[ $(site_state www) == to-www ]] && host="www.$host"
+  SITE_WP_CONFIG="<?php
+// $HD_MANAGED_MARK (site module): WordPress settings of site $SITE. The salts are made once;
+// the database settings follow the site. 0640 root:$TUSER: the site reads it and cannot change it.
+define('DB_NAME', '$SITE_DB');
+define('DB_USER', '$SITE_DB');
+define('DB_PASSWORD', '$SITE_DB_PASSWORD');
+define('DB_HOST', 'localhost');
+define('DB_CHARSET', 'utf8mb4');
+define('DB_COLLATE', '');
+${salts}\$table_prefix = 'wp_';
+define('WP_HOME', '$scheme://$host');
+define('WP_SITEURL', '$scheme://$host');
+define('WP_TEMP_DIR', '$SITE_DIR/tmp/');
+define('WP_DEBUG', false);
+// Releases come from Hostdeck: no core updates or plugin installs from inside the site.
+define('AUTOMATIC_UPDATER_DISABLED', true);
+define('DISALLOW_FILE_MODS', true);
+if (!defined('ABSPATH')) {
+    define('ABSPATH', '$SITE_DIR/current/public/');
+}
+require_once ABSPATH . 'wp-settings.php';
+"
+}
+
+# The first WordPress release: Debian's package (and what its symlinks point into) downloaded and
+# unpacked as an artifact, copied with links resolved, wp-config.php in shared/ (kept across
+# releases, like uploads).
+site_ensure_wordpress_files() {
+  local cfg="$SITE_DIR/shared/wp-config.php"
+  if [[ $HD_CHECK == 1 ]]; then
+    if [[ -f $cfg ]]; then
+      hd_ok "wordpress" "release present"
+    else
+      hd_changed "wordpress" "would download $SITE_WP_DEBS and make the first release"
+    fi
+    return 0
+  fi
+  if [[ -f $cfg ]]; then
+    # The salts stay; the database line follows the password the app holds.
+    ensure_line "$cfg" "define('DB_PASSWORD', '$SITE_DB_PASSWORD');" "^define\('DB_PASSWORD'"
+  else
+    site_wp_config
+    ensure_file "$cfg" 0640 root "$TUSER" "$SITE_WP_CONFIG"
+  fi
+  ensure_dir "$SITE_DIR/shared/uploads" 0750 "$TUSER" "$TUSER"
+  if [[ -n $(hd_state_get wp-release) && -d $SITE_DIR/releases/$(hd_state_get wp-release) ]]; then
+    hd_ok "wordpress release" "$(hd_state_get wp-release)"
+    return 0
+  fi
+  hd_tmpdir
+  local work="$HD_TMP/wp" id dest src version
+  mkdir -p "$work/debs" "$work/root"
+  hd_apt_update_if_stale
+  # shellcheck disable=SC2086 # a fixed list of ours
+  (cd "$work/debs" && hd_run apt-get -q -o APT::Sandbox::User=root download $SITE_WP_DEBS) ||
+    hd_fail "wordpress release" "downloading $SITE_WP_DEBS failed: $HD_LAST_OUTPUT"
+  for f in "$work"/debs/*.deb; do dpkg-deb -x "$f" "$work/root"; done
+  src="$work/root/usr/share/wordpress"
+  # Absolute links would resolve on this host, outside the site: drop them (Debian's .htaccess
+  # holds only comments; the CA bundle is replaced by the host's, copied in).
+  rm -f -- "$src/.htaccess" "$src/wp-includes/certificates/ca-bundle.crt" "$src/wp-config.php"
+  if [[ -n $(find -L "$src" -type l -print -quit) ]]; then
+    hd_fail "wordpress release" "the package has links that point outside it: $(find -L "$src" -type l | head -n 3 | tr '\n' ' ')"
+  fi
+  id=$(date -u +%Y%m%dT%H%M%SZ)
+  dest="$SITE_DIR/releases/$id"
+  rm -rf -- "$dest.partial"
+  mkdir -p -- "$dest.partial/public"
+  cp -rL -- "$src/." "$dest.partial/public/"
+  cp -- "$work/root/var/lib/wordpress/wp-content/index.php" "$dest.partial/public/wp-content/index.php"
+  [[ -f /etc/ssl/certs/ca-certificates.crt ]] && cp -- /etc/ssl/certs/ca-certificates.crt "$dest.partial/public/wp-includes/certificates/ca-bundle.crt"
+  sed -i "s|'/etc/ssl/certs/ca-certificates.crt'|ABSPATH . WPINC . '/certificates/ca-bundle.crt'|" "$dest.partial/public/wp-includes/class-wp-http.php"
+  rm -rf -- "$dest.partial/public/wp-content/uploads"
+  ln -s -- ../../../../shared/uploads "$dest.partial/public/wp-content/uploads"
+  ln -s -- ../../shared/wp-config.php "$dest.partial/wp-config.php"
+  version=$(sed -n "s/^\\\$wp_version = '\\(.*\\)';/\\1/p" "$dest.partial/public/wp-includes/version.php")
+  printf 'wordpress %s (Debian package)\n' "$version" >"$dest.partial/REVISION"
+  chown -R -h "$TUSER:$TUSER" "$dest.partial"
+  chmod -R g-w,o-rwx "$dest.partial"
+  mv -T -- "$dest.partial" "$dest"
+  ln -sfn -- "releases/$id" "$SITE_DIR/current.hostdeck-new"
+  chown -h "$TUSER:$TUSER" "$SITE_DIR/current.hostdeck-new"
+  mv -T -- "$SITE_DIR/current.hostdeck-new" "$SITE_DIR/current"
+  rm -rf -- "$SITE_DIR/releases/initial"
+  hd_notify "$SITE_UNIT" restart
+  hd_state_set wp-release "$id"
+  hd_state_set release "$id"
+  hd_changed "wordpress release" "WordPress $version from Debian's package, as releases/$id"
+}
+
+# WordPress's own installer (wp_install), run once as the tenant with the site's php.ini; the
+# admin password arrives on the installer's stdin.
+site_ensure_wordpress_installed() {
+  [[ $HD_CHECK == 1 ]] && return 0
+  if [[ $(hd_state_get wp-installed) == 1 ]]; then
+    hd_ok "wordpress install" "done before"
+    return 0
+  fi
+  [[ -n $SITE_WP_PASSWORD ]] || hd_fail "wordpress install" "needs the admin password (--wp-admin-password-stdin)"
+  local script="$SITE_DIR/tmp/hostdeck-wp-install.php" out rc=0
+  cat >"$script" <<'PHP'
+<?php
+// Written by Hostdeck for one run of WordPress's installer; removed right after.
+define('WP_INSTALLING', true);
+$_SERVER['HTTP_HOST'] = getenv('HD_WP_HOST');
+$_SERVER['REQUEST_URI'] = '/';
+require getenv('HD_WP_ROOT') . '/wp-load.php';
+require ABSPATH . 'wp-admin/includes/upgrade.php';
+if (is_blog_installed()) { echo "already installed
+"; exit(0); }
+$password = trim((string) fgets(STDIN));
+$r = wp_install(getenv('HD_WP_TITLE'), 'admin', getenv('HD_WP_EMAIL'), true, '', $password);
+echo empty($r['user_id']) ? "failed
+" : "installed, admin user id {$r['user_id']}
+";
+exit(empty($r['user_id']) ? 1 : 0);
+PHP
+  chown "$TUSER:$TUSER" "$script"
+  chmod 0600 "$script"
+  local host
+  host=$(site_state domain)
+  [[ $(site_state www) == to-www ]] && host="www.$host"
+  out=$(cd "$SITE_DIR/current/public" && printf '%s\n' "$SITE_WP_PASSWORD" |
+    runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$SITE_DIR" \
+      PHP_INI_SCAN_DIR=":$SITE_INI_DIR/$SITE" HD_WP_HOST="$host" HD_WP_ROOT="$SITE_DIR/current/public" \
+      HD_WP_TITLE="${HD_OPT[wp-title]:-$host}" HD_WP_EMAIL="${HD_OPT[wp-admin-email]}" \
+      /usr/local/bin/frankenphp php-cli "$script" 2>&1) || rc=$?
+  rm -f -- "$script"
+  ((rc == 0)) || hd_fail "wordpress install" "WordPress's installer failed: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+  hd_state_set wp-installed 1
+  hd_changed "wordpress install" "$(tail -n 1 <<<"$out") (user admin; the password is in Hostdeck's vault)"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import type { SettingsRepository } from '../settings/repository';
 import type { LogService } from '../logs/service';
 import type { ProvisionService } from '../provision/service';
 import type { ServerService } from '../servers/service';
+import type { SiteService } from '../sites/service';
 import type { TerminalService } from '../terminal/service';
 import type { VaultService } from '../vault/service';
 
@@ -22,6 +23,7 @@ interface HandlerDeps {
   servers: ServerService;
   terminal: TerminalService;
   provision: ProvisionService;
+  sites: SiteService;
   logs: LogService;
   dataDir: string;
   version: string;
@@ -169,6 +171,23 @@ export function createHandlers(s: HandlerDeps): Handlers {
     'provision.action': (input, ctx) => ({
       jobId: s.provision.action(input.serverId, input.module, input.verb, ctx.actor).id,
     }),
+    'tenants.list': () => s.sites.tenants(),
+    'tenants.create': (input, ctx) => s.sites.createTenant(input, ctx.actor),
+    'tenants.remove': (input, ctx) => {
+      s.sites.removeTenant(input.tenantId, ctx.actor);
+      return { removed: true as const };
+    },
+    'sites.list': () => s.sites.list(),
+    'sites.get': (input) => s.sites.get(input.siteId),
+    'sites.create': (input, ctx) => s.sites.create(input, ctx.actor),
+    'sites.update': (input, ctx) => s.sites.update(input, ctx.actor),
+    'sites.suspend': (input, ctx) => s.sites.suspend(input.siteId, ctx.actor),
+    'sites.resume': (input, ctx) => s.sites.resume(input.siteId, ctx.actor),
+    'sites.delete': (input, ctx) => s.sites.delete(input.siteId, input.backup, ctx.actor),
+    'sites.refresh': (input) => s.sites.refresh(input.siteId),
+    'sites.deployKey': (input, ctx) => s.sites.deployKey(input.siteId, ctx.actor),
+    'sites.deploy': (input, ctx) => s.sites.deploy(input, ctx.actor),
+    'sites.rollback': (input, ctx) => s.sites.rollback(input, ctx.actor),
     'logs.follow': (input) => s.logs.follow(input.serverId, input.units, input.backlog),
     'logs.stop': (input) => {
       s.logs.stop(input.streamId);

@@ -17,6 +17,8 @@ import { ServerRepository } from '../servers/repository';
 import { ServerService } from '../servers/service';
 import { LogService } from '../logs/service';
 import { ProvisionService } from '../provision/service';
+import { SiteRepository } from '../sites/repository';
+import { SiteService } from '../sites/service';
 import { SettingsRepository } from '../settings/repository';
 import { TerminalService } from '../terminal/service';
 import type { FlowControl } from '../terminal/service';
@@ -110,6 +112,15 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     scriptsDir: opts.scriptsDir ?? defaultScriptsDir(),
     artifactsDir: join(opts.dataDir, 'artifacts'),
   });
+  const sites = new SiteService({
+    repo: new SiteRepository(db),
+    servers,
+    provision,
+    jobs,
+    vault,
+    audit,
+    events,
+  });
   const services = {
     db,
     events,
@@ -120,6 +131,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     vault,
     terminal,
     provision,
+    sites,
     logs,
     dataDir: opts.dataDir,
     version: opts.version,

@@ -52,6 +52,7 @@ export interface ProvisionDeps {
 /** Runs the server-scripts on a host: upload once per version, then each module as a job. */
 export class ProvisionService {
   private bundle: ScriptBundle | null = null;
+  private readonly presentChecks = new Map<string, Promise<void>>();
 
   constructor(private readonly d: ProvisionDeps) {}
 
@@ -105,35 +106,65 @@ export class ProvisionService {
 
   /** Reads every module's status back from the host (the host is the truth for what runs there). */
   async status(serverId: string): Promise<ModuleStatus[]> {
-    const bundle = this.scripts();
-    if (!(await this.present(serverId, bundle))) await this.uploadNow(serverId, bundle);
     return Promise.all(
       this.modules().map(async (m) => {
-        const result = await this.d.pool.exec(serverId, this.command(serverId, [m.name, 'status']), {
-          timeoutMs: 60_000,
-        });
-        const status: ModuleStatus = {
+        const { status: s, error } = await this.scriptStatus(serverId, m.name);
+        const drift = s['drift'];
+        return {
           name: m.name,
-          installed: false,
-          version: null,
-          enabled: false,
-          active: false,
-          drift: [],
-          error: null,
+          installed: s['installed'] === 'yes',
+          version: s['version'] || null,
+          enabled: s['enabled'] === 'yes',
+          active: s['active'] === 'yes',
+          drift: drift === undefined || drift === 'none' || !drift ? [] : drift.split(','),
+          error,
         };
-        for (const line of result.stdout.split('\n')) {
-          const p = parseLine(line);
-          if (p.kind !== 'status') continue;
-          if (p.key === 'installed') status.installed = p.value === 'yes';
-          if (p.key === 'version') status.version = p.value || null;
-          if (p.key === 'enabled') status.enabled = p.value === 'yes';
-          if (p.key === 'active') status.active = p.value === 'yes';
-          if (p.key === 'drift') status.drift = p.value === 'none' || !p.value ? [] : p.value.split(',');
-        }
-        if (result.code !== 0) status.error = result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`;
-        return status;
       }),
     );
+  }
+
+  /** `hostdeck.sh <module> status [args]`: its status lines as key -> value (uploads the scripts if needed). */
+  async scriptStatus(
+    serverId: string,
+    module: string,
+    args: string[] = [],
+  ): Promise<{ code: number | null; status: Record<string, string>; error: string | null }> {
+    await this.ensurePresent(serverId);
+    const result = await this.d.pool.exec(serverId, this.command(serverId, [module, 'status', ...args]), {
+      timeoutMs: 60_000,
+    });
+    const status: Record<string, string> = {};
+    for (const line of result.stdout.split('\n')) {
+      const p = parseLine(line);
+      if (p.kind === 'status') status[p.key] = p.value;
+    }
+    const error =
+      result.code === 0 ? null : (result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`);
+    return { code: result.code, status, error };
+  }
+
+  /** Runs a root shell snippet of ours (fixed text; values only as positional arguments). */
+  async rootExec(serverId: string, script: string, args: string[] = []) {
+    return this.d.pool.exec(
+      serverId,
+      `${this.sudo(serverId)}sh -c ${shellQuote(script)} hostdeck ${commandLine(args)}`,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+  }
+
+  /** The bundle is on the host; concurrent callers for one server share one check (and upload). */
+  private ensurePresent(serverId: string): Promise<void> {
+    let pending = this.presentChecks.get(serverId);
+    if (!pending) {
+      const bundle = this.scripts();
+      pending = (async () => {
+        if (!(await this.present(serverId, bundle))) await this.uploadNow(serverId, bundle);
+      })().finally(() => this.presentChecks.delete(serverId));
+      this.presentChecks.set(serverId, pending);
+    }
+    return pending;
   }
 
   private scripts(): ScriptBundle {
@@ -141,7 +172,8 @@ export class ProvisionService {
     return this.bundle;
   }
 
-  private async upload(ctx: JobContext, serverId: string) {
+  /** Job step: the script bundle is on the host (uploaded once per version, checked there). */
+  async upload(ctx: JobContext, serverId: string) {
     const bundle = this.scripts();
     await ctx.step(`Scripts ${bundle.version} on the host`, async () => {
       if (await this.present(serverId, bundle)) return { state: 'ok', detail: 'already uploaded and intact' };
@@ -188,13 +220,29 @@ export class ProvisionService {
   ) {
     ctx.throwIfCancelled();
     const { args, stdin } = await this.moduleOptions(serverId, module, verb);
+    await this.runScript(ctx, serverId, module, verb, { args, check, ...(stdin ? { stdin } : {}) });
+  }
+
+  /**
+   * Runs `hostdeck.sh <module> <verb> [args]` on the host inside a job: each protocol step line
+   * becomes a job step as it arrives; a failed run throws with the failing step and a hint.
+   * `args` are passed as separate words (quoted), secrets only in `stdin`.
+   */
+  async runScript(
+    ctx: JobContext,
+    serverId: string,
+    module: string,
+    verb: string,
+    opts: { args?: string[]; stdin?: string | Buffer; check?: boolean; stepPrefix?: string },
+  ) {
+    const { args = [], stdin, check = false, stepPrefix = `${module}: ` } = opts;
     ctx.log(`== ${module} ${verb}${check ? ' (dry run)' : ''}`, 'info');
     const splitter = new LineSplitter();
     let failure: string | null = null;
     const onLine = (line: string) => {
       const p = parseLine(line);
       if (p.kind === 'step') {
-        const handle = ctx.beginStep(`${module}: ${p.name}`);
+        const handle = ctx.beginStep(`${stepPrefix}${p.name}`);
         const state = p.state === 'would-change' ? 'changed' : p.state;
         handle.finish(
           state,

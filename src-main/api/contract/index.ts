@@ -34,6 +34,17 @@ import { logsFollow, logsStop } from './logs';
 import type { LogBatch, LogStreamEnded } from './logs';
 import { moduleAction, provisionRun, provisionStatus } from './provision';
 import type { ModuleInfo, ModuleStatus } from './provision';
+import {
+  siteCreate,
+  siteDelete,
+  siteDeploy,
+  siteRef,
+  siteRollback,
+  siteUpdate,
+  tenantCreate,
+  tenantRef,
+} from './sites';
+import type { DeployKeyInfo, SiteInfo, TenantInfo } from './sites';
 import { terminalAck, terminalOpen, terminalRef, terminalResize, terminalWrite } from './terminal';
 import type { TerminalClosed, TerminalData, TerminalOpened } from './terminal';
 
@@ -90,6 +101,38 @@ export const contract = {
       moduleAction,
       'Install, enable, disable or remove one module.',
     ),
+    'tenants.list': command<TenantInfo[]>()(empty, "The operator's customers, with how many sites each has."),
+    'tenants.create': command<TenantInfo>()(
+      tenantCreate,
+      'Add a tenant (a Linux user appears with its first site).',
+    ),
+    'tenants.remove': command<{ removed: true }>()(tenantRef, 'Remove a tenant that has no sites.'),
+    'sites.list': command<SiteInfo[]>()(empty, 'Every site on every server, with its last known status.'),
+    'sites.get': command<SiteInfo>()(siteRef, 'One site.'),
+    'sites.create': command<{ jobId: string; site: SiteInfo }>()(
+      siteCreate,
+      'Create a site on a server, as a job (validated here and again on the host).',
+    ),
+    'sites.update': command<{ jobId: string }>()(
+      siteUpdate,
+      "Change a site's aliases, TLS mode, www policy or PHP settings, as a job.",
+    ),
+    'sites.suspend': command<{ jobId: string }>()(siteRef, 'Serve a maintenance page and stop its PHP.'),
+    'sites.resume': command<{ jobId: string }>()(siteRef, 'Bring a suspended site back.'),
+    'sites.delete': command<{ jobId: string }>()(
+      siteDelete,
+      'Delete a site from its server (optionally after a final backup), as a job.',
+    ),
+    'sites.refresh': command<SiteInfo>()(siteRef, "Read the site's real state back from its host (drift)."),
+    'sites.deployKey': command<DeployKeyInfo>()(
+      siteRef,
+      "The site's deploy key (made in the vault on first use): add its public key to the repository.",
+    ),
+    'sites.deploy': command<{ jobId: string }>()(
+      siteDeploy,
+      'Deploy a new release from git, switched atomically, as a job.',
+    ),
+    'sites.rollback': command<{ jobId: string }>()(siteRollback, 'Switch back to an earlier release.'),
     'logs.follow': command<{ streamId: string }>()(
       logsFollow,
       "Follow systemd units' journal on a server, live.",
@@ -154,6 +197,10 @@ export const contract = {
   events: {
     'jobs.updated': event<JobUpdate>('A job changed state, progress or steps.'),
     'jobs.log': event<JobLogLine[]>('New log lines of a running job, in order.'),
+    'sites.changed': event<SiteInfo>(
+      'A site was created, changed, refreshed or deleted (status "deleting" then gone).',
+    ),
+    'sites.removed': event<{ siteId: string }>('A site was deleted from its server and from Hostdeck.'),
     'servers.changed': event<ServerInfo>('A server was added, changed, checked or removed.'),
     'logs.entries': event<LogBatch>('Parsed log entries of a followed stream, in order.'),
     'logs.ended': event<LogStreamEnded>('A log stream ended (stopped, or the connection dropped).'),
@@ -200,4 +247,5 @@ export * from './servers';
 export * from './terminal';
 export * from './provision';
 export * from './logs';
+export * from './sites';
 export type { CommandSpec, EventSpec } from './define';

@@ -115,4 +115,43 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'tenants and sites',
+    sql: `
+      CREATE TABLE tenants (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        slug       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sites (
+        id                    TEXT PRIMARY KEY,
+        server_id             TEXT NOT NULL REFERENCES servers(id) ON DELETE RESTRICT,
+        tenant_id             TEXT NOT NULL REFERENCES tenants(id) ON DELETE RESTRICT,
+        slug                  TEXT NOT NULL,
+        domain                TEXT NOT NULL,
+        aliases               TEXT NOT NULL DEFAULT '[]',
+        type                  TEXT NOT NULL CHECK (type IN ('php','wordpress','laravel')),
+        tls                   TEXT NOT NULL CHECK (tls IN ('auto','internal','off')),
+        www                   TEXT NOT NULL CHECK (www IN ('none','to-apex','to-www')),
+        php                   TEXT NOT NULL,
+        port                  INTEGER NOT NULL,
+        status                TEXT NOT NULL,
+        last_error            TEXT,
+        db_secret_id          TEXT REFERENCES secrets(id) ON DELETE SET NULL,
+        admin_secret_id       TEXT REFERENCES secrets(id) ON DELETE SET NULL,
+        deploy_key_secret_id  TEXT REFERENCES secrets(id) ON DELETE SET NULL,
+        repo                  TEXT,
+        branch                TEXT,
+        live                  TEXT,
+        created_at            TEXT NOT NULL,
+        updated_at            TEXT NOT NULL,
+        UNIQUE (server_id, slug),
+        UNIQUE (server_id, port)
+      ) STRICT;
+      CREATE INDEX sites_tenant ON sites(tenant_id);
+    `,
+  },
 ];

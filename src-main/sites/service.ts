@@ -1,0 +1,536 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { iniToOption } from '@contract';
+import type { DeployKeyInfo, ParsedInputOf, SiteInfo, SiteLive, TenantInfo } from '@contract';
+import { AppError, notFound } from '../api/app-error';
+import type { EventBus } from '../api/events';
+import type { AuditRepository } from '../audit/repository';
+import type { JobContext, JobService } from '../jobs/service';
+import type { ProvisionService } from '../provision/service';
+import type { ServerService } from '../servers/service';
+import type { VaultService } from '../vault/service';
+import type { SiteRecord, SiteRepository } from './repository';
+
+export interface SiteDeps {
+  repo: SiteRepository;
+  servers: ServerService;
+  provision: ProvisionService;
+  jobs: JobService;
+  vault: VaultService;
+  audit: AuditRepository;
+  events: EventBus;
+  now?: () => Date;
+}
+
+const FIRST_PORT = 8081;
+const LAST_PORT = 9999;
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+/** Lists the loopback ports the host's sites run on (root-only files; fixed script, no input). */
+const HOST_PORTS_SCRIPT = `for f in /etc/hostdeck/sites/*.env; do [ -f "$f" ] && sed -n 's/^HOSTDECK_PHP_LISTEN=127\\.0\\.0\\.1://p' "$f"; done; exit 0`;
+
+export const password = (length = 32) =>
+  Array.from({ length }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join('');
+
+/** Every host name a site answers on, the www. name included when the policy uses it. */
+export const siteNames = (s: Pick<SiteRecord, 'domain' | 'www' | 'aliases'>): string[] => [
+  s.domain,
+  ...(s.www === 'none' ? [] : [`www.${s.domain}`]),
+  ...s.aliases,
+];
+
+/**
+ * Tenants and sites. A site lives on one server: every change is a job that runs the site module
+ * of the server scripts (which validates everything again on the host); the app keeps the
+ * record, the vault keeps its secrets, and "refresh" reads the host's truth back.
+ */
+export class SiteService {
+  constructor(private readonly d: SiteDeps) {}
+
+  private stamp() {
+    return (this.d.now?.() ?? new Date()).toISOString();
+  }
+
+  // ---- tenants -----------------------------------------------------------------------------------
+
+  tenants(): TenantInfo[] {
+    return this.d.repo.tenants();
+  }
+
+  createTenant(input: ParsedInputOf<'tenants.create'>, actor: string): TenantInfo {
+    if (this.d.repo.tenants().some((t) => t.slug === input.slug)) {
+      throw new AppError('CONFLICT', `A tenant with the slug "${input.slug}" already exists.`, {
+        field: 'slug',
+        hint: 'Slugs name the Linux user and directory on every server; pick another.',
+      });
+    }
+    const id = randomUUID();
+    this.d.repo.insertTenant({ id, name: input.name, slug: input.slug, createdAt: this.stamp() });
+    this.d.audit.record({ actor, action: 'tenant.create', target: id, detail: { slug: input.slug } });
+    return this.d.repo.tenant(id)!;
+  }
+
+  removeTenant(id: string, actor: string): void {
+    const tenant = this.d.repo.tenant(id);
+    if (!tenant) throw notFound('Tenant', id);
+    if (tenant.siteCount > 0) {
+      throw new AppError('CONFLICT', `Tenant "${tenant.name}" still has ${tenant.siteCount} site(s).`, {
+        hint: 'Delete its sites first.',
+      });
+    }
+    this.d.repo.removeTenant(id);
+    this.d.audit.record({ actor, action: 'tenant.remove', target: id, detail: { slug: tenant.slug } });
+  }
+
+  // ---- sites -------------------------------------------------------------------------------------
+
+  list(): SiteInfo[] {
+    return this.d.repo.list().map((s) => this.info(s));
+  }
+
+  get(id: string): SiteInfo {
+    return this.info(this.record(id));
+  }
+
+  private record(id: string): SiteRecord {
+    const site = this.d.repo.get(id);
+    if (!site) throw notFound('Site', id);
+    return site;
+  }
+
+  private info(s: SiteRecord): SiteInfo {
+    const tenant = this.d.repo.tenant(s.tenantId);
+    let serverName = s.serverId;
+    try {
+      serverName = this.d.servers.get(s.serverId).name;
+    } catch {
+      /* a removed server keeps its id as name */
+    }
+    const host = s.www === 'to-www' ? `www.${s.domain}` : s.domain;
+    return {
+      ...s,
+      serverName,
+      tenantSlug: tenant?.slug ?? '?',
+      tenantName: tenant?.name ?? '?',
+      dbName: dbName(s.slug),
+      url: `${s.tls === 'off' ? 'http' : 'https'}://${host}/`,
+    };
+  }
+
+  private changed(id: string) {
+    const site = this.d.repo.get(id);
+    if (site) this.d.events.emit('sites.changed', this.info(site));
+  }
+
+  private patch(id: string, patch: Parameters<SiteRepository['update']>[1]) {
+    this.d.repo.update(id, patch, this.stamp());
+    this.changed(id);
+  }
+
+  /** Refuses names any other site (on any server) answers on. */
+  private checkNames(names: string[], exceptId: string | null) {
+    for (const other of this.d.repo.list()) {
+      if (other.id === exceptId) continue;
+      const taken = siteNames(other);
+      const clash = names.find((n) => taken.includes(n));
+      if (clash) {
+        throw new AppError('CONFLICT', `${clash} already belongs to site ${other.domain}.`, {
+          field: clash === names[0] ? 'domain' : 'aliases',
+          hint: 'A host name can point at one site only; remove it there first.',
+        });
+      }
+    }
+  }
+
+  private freePort(serverId: string, taken: Set<number>): number {
+    const used = new Set(
+      this.d.repo
+        .list()
+        .filter((s) => s.serverId === serverId)
+        .map((s) => s.port),
+    );
+    for (let p = FIRST_PORT; p <= LAST_PORT; p++) if (!used.has(p) && !taken.has(p)) return p;
+    throw new AppError(
+      'CONFLICT',
+      `No free site port between ${FIRST_PORT} and ${LAST_PORT} on this server.`,
+    );
+  }
+
+  create(input: ParsedInputOf<'sites.create'>, actor: string): { jobId: string; site: SiteInfo } {
+    const server = this.d.servers.get(input.serverId);
+    const tenant = this.d.repo.tenant(input.tenantId);
+    if (!tenant) throw notFound('Tenant', input.tenantId);
+    const all = this.d.repo.list();
+    if (all.some((s) => s.serverId === server.id && s.slug === input.slug)) {
+      throw new AppError('CONFLICT', `Server ${server.name} already has a site called "${input.slug}".`, {
+        field: 'slug',
+      });
+    }
+    this.checkNames(siteNames(input), null);
+    if (input.type === 'wordpress' && !input.adminEmail) {
+      throw new AppError('VALIDATION', 'WordPress needs an admin e-mail address.', { field: 'adminEmail' });
+    }
+    // Secrets first (this fails fast, before anything is recorded, when the vault is locked).
+    const db = this.d.vault.add(`Database ${dbName(input.slug)} of ${input.domain} on ${server.name}`, {
+      kind: 'db-credential',
+      username: dbName(input.slug),
+      password: password(),
+    });
+    const admin =
+      input.type === 'wordpress'
+        ? this.d.vault.add(`WordPress admin of ${input.domain}`, { kind: 'password', password: password(24) })
+        : null;
+    const now = this.stamp();
+    const site: SiteRecord = {
+      id: randomUUID(),
+      serverId: server.id,
+      tenantId: tenant.id,
+      slug: input.slug,
+      domain: input.domain,
+      aliases: input.aliases,
+      type: input.type,
+      tls: input.tls,
+      www: input.www,
+      php: input.php,
+      port: this.freePort(server.id, new Set()),
+      status: 'creating',
+      lastError: null,
+      dbSecretId: db.id,
+      adminSecretId: admin?.id ?? null,
+      deployKeySecretId: null,
+      repo: null,
+      branch: null,
+      live: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.d.repo.insert(site);
+    this.d.audit.record({
+      actor,
+      action: 'site.create',
+      target: site.id,
+      detail: {
+        server: server.id,
+        tenant: tenant.slug,
+        slug: site.slug,
+        domain: site.domain,
+        type: site.type,
+      },
+    });
+    this.changed(site.id);
+    const wp =
+      input.type === 'wordpress' ? { title: input.title || input.domain, email: input.adminEmail! } : null;
+    const job = this.siteJob(
+      site.id,
+      'site.create',
+      `Create ${site.domain} on ${server.name}`,
+      async (ctx) => {
+        await ctx.step('Site port', async () => {
+          const hostPorts = await this.hostPorts(site.serverId);
+          const current = this.record(site.id);
+          if (!hostPorts.has(current.port)) return { state: 'ok', detail: `127.0.0.1:${current.port}` };
+          const port = this.freePort(site.serverId, hostPorts);
+          this.patch(site.id, { port });
+          return { state: 'changed', detail: `${current.port} is taken on the host; using ${port}` };
+        });
+        await this.install(ctx, site.id, wp);
+      },
+    );
+    return { jobId: job.id, site: this.get(site.id) };
+  }
+
+  update(input: ParsedInputOf<'sites.update'>, actor: string): { jobId: string } {
+    const site = this.record(input.siteId);
+    const { siteId: _id, ...changes } = input;
+    const next = {
+      ...site,
+      ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+    };
+    this.checkNames(siteNames(next), site.id);
+    this.patch(site.id, {
+      aliases: next.aliases,
+      tls: next.tls,
+      www: next.www,
+      php: next.php,
+    });
+    this.d.audit.record({ actor, action: 'site.update', target: site.id, detail: changes });
+    const job = this.siteJob(site.id, 'site.update', `Update ${site.domain}`, (ctx) =>
+      this.install(ctx, site.id, null),
+    );
+    return { jobId: job.id };
+  }
+
+  suspend(id: string, actor: string) {
+    return this.verbJob(id, actor, 'disable', 'site.suspend', 'Suspend', 'suspended');
+  }
+
+  resume(id: string, actor: string) {
+    return this.verbJob(id, actor, 'enable', 'site.resume', 'Resume', 'active');
+  }
+
+  delete(id: string, backup: boolean, actor: string): { jobId: string } {
+    const site = this.record(id);
+    this.d.audit.record({
+      actor,
+      action: 'site.delete',
+      target: id,
+      detail: { domain: site.domain, backup },
+    });
+    const job = this.siteJob(id, 'site.delete', `Delete ${site.domain}`, async (ctx) => {
+      this.patch(id, { status: 'deleting' });
+      await this.d.provision.upload(ctx, site.serverId);
+      await this.d.provision.runScript(ctx, site.serverId, 'site', 'remove', {
+        args: ['--site', site.slug, ...(backup ? ['--backup'] : [])],
+        stepPrefix: '',
+      });
+      for (const secret of [site.dbSecretId, site.adminSecretId, site.deployKeySecretId]) {
+        if (!secret) continue;
+        try {
+          this.d.vault.remove(secret);
+        } catch (err) {
+          ctx.log(`The vault kept secret ${secret}: ${(err as Error).message}`, 'err');
+        }
+      }
+      this.d.repo.remove(id);
+      this.d.events.emit('sites.removed', { siteId: id });
+    });
+    return { jobId: job.id };
+  }
+
+  async refresh(id: string): Promise<SiteInfo> {
+    const site = this.record(id);
+    const { status: s, error } = await this.d.provision.scriptStatus(site.serverId, 'site', [
+      '--site',
+      site.slug,
+    ]);
+    if (error && !s['exists']) {
+      throw new AppError('SSH_ERROR', `Reading ${site.domain} back from its host failed: ${error}`);
+    }
+    const live = parseLive(s, this.stamp());
+    const patch: Parameters<SiteRepository['update']>[1] = { live };
+    // The host is the truth for the port; the status follows what runs there.
+    if (live.port && live.port !== site.port) patch.port = live.port;
+    if (site.status !== 'creating' && site.status !== 'deleting') {
+      patch.status = !live.exists
+        ? 'unknown'
+        : live.suspended
+          ? 'suspended'
+          : live.active
+            ? 'active'
+            : 'failed';
+      if (live.exists && !live.suspended && !live.active) patch.lastError = 'its PHP process is not running';
+    }
+    this.patch(id, patch);
+    return this.get(id);
+  }
+
+  deployKey(id: string, actor: string): DeployKeyInfo {
+    const site = this.record(id);
+    if (site.deployKeySecretId) {
+      const info = this.d.vault.info(site.deployKeySecretId);
+      return { secretId: info.id, publicKey: info.publicKey ?? '', fingerprint: info.fingerprint ?? '' };
+    }
+    const key = this.d.vault.generateSshKey(`Deploy key of ${site.domain}`);
+    this.patch(id, { deployKeySecretId: key.id });
+    this.d.audit.record({
+      actor,
+      action: 'site.deployKey',
+      target: id,
+      detail: { fingerprint: key.fingerprint },
+    });
+    return { secretId: key.id, publicKey: key.publicKey ?? '', fingerprint: key.fingerprint ?? '' };
+  }
+
+  deploy(input: ParsedInputOf<'sites.deploy'>, actor: string): { jobId: string } {
+    const site = this.record(input.siteId);
+    if (input.useDeployKey && !site.deployKeySecretId) {
+      throw new AppError('INVALID_STATE', `${site.domain} has no deploy key yet.`, {
+        field: 'useDeployKey',
+        hint: 'Create it (Deploy key), add its public key to the repository, then deploy.',
+      });
+    }
+    const hooks = input.hooks ?? (site.type === 'laravel' ? 'laravel' : 'none');
+    this.d.audit.record({
+      actor,
+      action: 'site.deploy',
+      target: site.id,
+      detail: { repo: input.repo, branch: input.branch, hooks },
+    });
+    this.patch(site.id, { repo: input.repo, branch: input.branch });
+    const job = this.siteJob(
+      site.id,
+      'site.deploy',
+      `Deploy ${site.domain} (${input.branch})`,
+      async (ctx) => {
+        await this.d.provision.upload(ctx, site.serverId);
+        const key = input.useDeployKey
+          ? this.d.vault.use(site.deployKeySecretId!, 'ssh-key').privateKey
+          : null;
+        await this.d.provision.runScript(ctx, site.serverId, 'site', 'deploy', {
+          args: [
+            '--site',
+            site.slug,
+            '--source',
+            'git',
+            '--repo',
+            input.repo,
+            '--branch',
+            input.branch,
+            '--keep',
+            String(input.keep),
+            '--hooks',
+            hooks,
+            ...(key ? ['--deploy-key-stdin'] : []),
+          ],
+          ...(key ? { stdin: key } : {}),
+          stepPrefix: '',
+        });
+        await this.refreshStep(ctx, site.id);
+      },
+    );
+    return { jobId: job.id };
+  }
+
+  rollback(input: ParsedInputOf<'sites.rollback'>, actor: string): { jobId: string } {
+    const site = this.record(input.siteId);
+    this.d.audit.record({
+      actor,
+      action: 'site.rollback',
+      target: site.id,
+      detail: { release: input.release ?? 'previous' },
+    });
+    const job = this.siteJob(site.id, 'site.rollback', `Roll back ${site.domain}`, async (ctx) => {
+      await this.d.provision.upload(ctx, site.serverId);
+      await this.d.provision.runScript(ctx, site.serverId, 'site', 'rollback', {
+        args: ['--site', site.slug, ...(input.release ? ['--release', input.release] : [])],
+        stepPrefix: '',
+      });
+      await this.refreshStep(ctx, site.id);
+    });
+    return { jobId: job.id };
+  }
+
+  // ---- jobs --------------------------------------------------------------------------------------
+
+  /** A job on the site's server (one at a time per server); a failure is kept on the site record. */
+  private siteJob(id: string, kind: string, title: string, run: (ctx: JobContext) => Promise<void>) {
+    const site = this.record(id);
+    return this.d.jobs.start({ kind, title, target: site.serverId }, async (ctx) => {
+      try {
+        await run(ctx);
+      } catch (err) {
+        if (this.d.repo.get(id)) {
+          const status = this.record(id).status;
+          this.patch(id, {
+            status: status === 'creating' || status === 'deleting' ? 'failed' : status,
+            lastError: (err as Error).message,
+          });
+        }
+        throw err;
+      }
+    });
+  }
+
+  private verbJob(
+    id: string,
+    actor: string,
+    verb: 'enable' | 'disable',
+    action: string,
+    title: string,
+    status: 'active' | 'suspended',
+  ) {
+    const site = this.record(id);
+    this.d.audit.record({ actor, action, target: id, detail: { domain: site.domain } });
+    const job = this.siteJob(id, action, `${title} ${site.domain}`, async (ctx) => {
+      await this.d.provision.upload(ctx, site.serverId);
+      await this.d.provision.runScript(ctx, site.serverId, 'site', verb, {
+        args: ['--site', site.slug],
+        stepPrefix: '',
+      });
+      this.patch(id, { status, lastError: null });
+      await this.refreshStep(ctx, id);
+    });
+    return { jobId: job.id };
+  }
+
+  /** Runs the site module's install with the record's settings (create and update). */
+  private async install(ctx: JobContext, id: string, wp: { title: string; email: string } | null) {
+    const site = this.record(id);
+    await this.d.provision.upload(ctx, site.serverId);
+    const db = this.d.vault.use(site.dbSecretId!, 'db-credential');
+    const args = [
+      '--site',
+      site.slug,
+      '--tenant',
+      this.d.repo.tenant(site.tenantId)!.slug,
+      '--domain',
+      site.domain,
+      '--aliases',
+      site.aliases.join(','),
+      '--type',
+      site.type,
+      '--port',
+      String(site.port),
+      '--tls',
+      site.tls,
+      '--www',
+      site.www,
+      '--memory-limit',
+      site.php.memoryLimit,
+      '--upload-max',
+      site.php.uploadMax,
+      '--php-ini',
+      iniToOption(site.php.extraIni),
+      '--db-password-stdin',
+    ];
+    let stdin = `${db.password}\n`;
+    if (site.type === 'wordpress' && wp && site.adminSecretId) {
+      args.push('--wp-title', wp.title, '--wp-admin-email', wp.email, '--wp-admin-password-stdin');
+      stdin += `${this.d.vault.use(site.adminSecretId, 'password').password}\n`;
+    }
+    await this.d.provision.runScript(ctx, site.serverId, 'site', 'install', { args, stdin, stepPrefix: '' });
+    if (this.record(id).status === 'creating' || this.record(id).status === 'failed') {
+      this.patch(id, { status: 'active', lastError: null });
+    }
+    await this.refreshStep(ctx, id);
+  }
+
+  private async refreshStep(ctx: JobContext, id: string) {
+    await ctx.step('Read the site back', async () => {
+      const info = await this.refresh(id);
+      const drift = info.live?.drift ?? [];
+      return {
+        state: 'ok',
+        detail: `${info.live?.active ? 'running' : 'not running'} on 127.0.0.1:${info.port}, release ${info.live?.release ?? '-'}${drift.length ? `; drift: ${drift.join(', ')}` : ''}`,
+      };
+    });
+  }
+
+  private async hostPorts(serverId: string): Promise<Set<number>> {
+    const r = await this.d.provision.rootExec(serverId, HOST_PORTS_SCRIPT);
+    if (r.code !== 0)
+      throw new AppError('SSH_ERROR', `Reading the site ports of the host failed: ${r.stderr.trim()}`);
+    return new Set(
+      r.stdout
+        .split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => Number.isInteger(n) && n > 0),
+    );
+  }
+}
+
+export const dbName = (slug: string) => `hd_${slug.replace(/-/g, '_')}`;
+
+export function parseLive(s: Record<string, string>, checkedAt: string): SiteLive {
+  const list = (v: string | undefined) => (!v || v === 'none' ? [] : v.split(','));
+  const port = Number(s['port']);
+  return {
+    exists: s['exists'] === 'yes',
+    active: s['active'] === 'yes',
+    suspended: s['suspended'] === '1',
+    port: Number.isInteger(port) && port > 0 ? port : null,
+    release: s['release'] || null,
+    releases: list(s['releases']),
+    database: s['database'] && s['database'] !== 'missing' ? s['database'] : null,
+    drift: list(s['drift']),
+    checkedAt,
+  };
+}

@@ -1,0 +1,198 @@
+// Sites from the app on real Debian 12 hosts: the same router calls the UI makes, the site module
+// run over the pooled SSH connection as a job, secrets in the vault only. PHP is served by the
+// labelled FrankenPHP stand-in (test/stand-ins/frankenphp); Caddy, MariaDB and git are real.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobSummary, SiteInfo } from '../../../src-main/api/contract';
+import { startApp } from '../../ssh/harness/app';
+import type { TestApp } from '../../ssh/harness/app';
+import { addTrustedServer } from '../../support/trusted-server';
+import { stopAll } from '../harness/index.js';
+import type { Host } from '../harness/index.js';
+import { withFreshHosts } from '../provision/fresh-hosts.js';
+import { sh } from '../provision/hostdeck-scripts.js';
+import { get } from './helpers.js';
+import { sitesLayer } from './sites-layer.js';
+
+afterAll(stopAll);
+
+let layer = '';
+beforeAll(async () => {
+  layer = await sitesLayer();
+}, 900_000);
+
+async function withAppOnHost(fn: (app: TestApp, host: Host, serverId: string) => Promise<void>) {
+  await withFreshHosts(
+    1,
+    async ([host]) => {
+      const app = await startApp();
+      try {
+        const call = (n: string, i: unknown) => app.call(n as never, i as never);
+        const { serverId } = await addTrustedServer(call, {
+          name: host!.name,
+          host: host!.address,
+          port: 22,
+          username: 'root',
+          privateKey: host!.ssh.privateKey.toString('utf8'),
+        });
+        await fn(app, host!, serverId);
+      } finally {
+        await app.close();
+      }
+    },
+    { layers: [layer] },
+  );
+}
+
+async function done(app: TestApp, started: Promise<{ jobId: string }>): Promise<JobSummary> {
+  const job = await app.hd.jobs.wait((await started).jobId);
+  if (job.state !== 'succeeded') {
+    const log = await app.call('jobs.log', { id: job.id, afterSeq: 0 });
+    throw new Error(
+      `job ${job.title} ${job.state}: ${job.error}\n${log
+        .map((l) => l.text)
+        .join('\n')
+        .slice(-3000)}`,
+    );
+  }
+  return job;
+}
+
+describe('sites from the app', () => {
+  it('creates a php site as a job, deploys from git with zero failed requests, rolls back, suspends and deletes', () =>
+    withAppOnHost(async (app, host, serverId) => {
+      const tenant = await app.call('tenants.create', { name: 'Acme Ltd', slug: 'acme' });
+      const created = await app.call('sites.create', {
+        serverId,
+        tenantId: tenant.id,
+        slug: 'shop',
+        domain: 'shop.acme.test',
+        tls: 'off',
+      });
+      expect(created.site).toMatchObject({ status: 'creating', port: 8081, url: 'http://shop.acme.test/' });
+      const job = await done(app, Promise.resolve({ jobId: created.jobId }));
+      const steps = (await app.call('jobs.get', { id: job.id })).steps.map((s) => s.name);
+      expect(steps).toEqual(expect.arrayContaining(['Site port', 'health', 'Read the site back']));
+      let site: SiteInfo = await app.call('sites.get', { siteId: created.site.id });
+      expect(site).toMatchObject({
+        status: 'active',
+        port: 8081,
+        live: { exists: true, active: true, drift: [] },
+      });
+      expect((await get(host, 'shop.acme.test')).body).toContain('Database: connected');
+      // The database password lives in the vault (and on the host), never in the app's records.
+      const secret = await app.call('vault.secrets.reveal', { id: site.dbSecretId! });
+      const password = secret.fields['password']!;
+      expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+      expect(await sh(host, 'grep -c DB_PASSWORD= /srv/tenants/acme/shop/shared/.env')).toBe('1');
+      const sites = JSON.stringify(await app.call('sites.list', {}));
+      expect(sites).not.toContain(password);
+
+      // A second site the app must give another port; the domain of the first is refused.
+      const clash = await app.fail('sites.create', {
+        serverId,
+        tenantId: tenant.id,
+        slug: 'shop2',
+        domain: 'shop.acme.test',
+      });
+      expect(clash).toMatchObject({ code: 'CONFLICT', field: 'domain' });
+
+      // A git repository on the host, readable by the tenant.
+      await sh(
+        host,
+        [
+          'git init -q --bare -b main /srv/git/app.git',
+          'git init -q -b main /root/app && cd /root/app && mkdir public',
+          "git config --global user.email t@test && git config --global user.name t && git config --global safe.directory '*'",
+          `echo '<?php echo "release v1";' > public/index.php && git add . && git commit -qm v1 && git push -q /srv/git/app.git main`,
+          'chown -R t-acme:t-acme /srv/git',
+        ].join(' && '),
+      );
+      const deploy = (branch = 'main') =>
+        done(app, app.call('sites.deploy', { siteId: site.id, repo: 'file:///srv/git/app.git', branch }));
+      await deploy();
+      expect((await get(host, 'shop.acme.test')).body).toBe('release v1');
+      await sh(
+        host,
+        `cd /root/app && echo '<?php echo "release v2";' > public/index.php && git commit -qam v2 && git push -q /srv/git/app.git main && chown -R t-acme:t-acme /srv/git`,
+      );
+      // Requests in a loop on the host while the second deploy switches releases.
+      await sh(
+        host,
+        `rm -f /tmp/stop /tmp/codes; systemd-run --unit=reqloop bash -c 'for i in $(seq 3000); do [ -e /tmp/stop ] && break; curl -s --max-time 15 -w " %{http_code}\\n" --resolve shop.acme.test:80:127.0.0.1 http://shop.acme.test/ >> /tmp/codes; done'`,
+      );
+      await deploy();
+      await sh(host, 'sleep 0.5; touch /tmp/stop; while systemctl is-active -q reqloop; do sleep 0.1; done');
+      const codes = (await sh(host, 'cat /tmp/codes')).split('\n');
+      expect(codes.length).toBeGreaterThan(20);
+      expect(codes.filter((c) => c !== 'release v1 200' && c !== 'release v2 200')).toEqual([]);
+      expect(codes.at(0)).toBe('release v1 200');
+      expect(codes.at(-1)).toBe('release v2 200');
+      site = await app.call('sites.get', { siteId: site.id });
+      expect(site.live?.releases).toHaveLength(3); // initial + two deploys
+      await done(app, app.call('sites.rollback', { siteId: site.id }));
+      expect((await get(host, 'shop.acme.test')).body).toBe('release v1');
+
+      await done(app, app.call('sites.suspend', { siteId: site.id }));
+      expect((await get(host, 'shop.acme.test')).status).toBe(503);
+      expect((await app.call('sites.get', { siteId: site.id })).status).toBe('suspended');
+      await done(app, app.call('sites.resume', { siteId: site.id }));
+      expect((await get(host, 'shop.acme.test')).status).toBe(200);
+
+      await done(app, app.call('sites.delete', { siteId: site.id, backup: false }));
+      expect(await app.call('sites.list', {})).toEqual([]);
+      expect((await app.call('vault.secrets.list', {})).map((s) => s.id)).not.toContain(site.dbSecretId);
+      expect(await sh(host, 'ls /etc/caddy/sites; getent passwd t-acme || true; ls /srv/tenants')).toBe('');
+    }));
+
+  it("installs WordPress from Debian's package; its home page shows the site title", () =>
+    withAppOnHost(async (app, host, serverId) => {
+      const tenant = await app.call('tenants.create', { name: 'Beta', slug: 'beta' });
+      const created = await app.call('sites.create', {
+        serverId,
+        tenantId: tenant.id,
+        slug: 'blog',
+        domain: 'blog.beta.test',
+        type: 'wordpress',
+        tls: 'off',
+        title: 'Beta Blog',
+        adminEmail: 'admin@beta.test',
+      });
+      await done(app, Promise.resolve({ jobId: created.jobId }));
+      const home = await get(host, 'blog.beta.test');
+      expect(home.status).toBe(200);
+      expect(home.body).toMatch(/<title>[^<]*Beta Blog/);
+      // The admin password the vault holds logs in.
+      const site = await app.call('sites.get', { siteId: created.site.id });
+      const admin = (await app.call('vault.secrets.reveal', { id: site.adminSecretId! })).fields['password']!;
+      const login = await host.exec(
+        `curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --resolve blog.beta.test:80:127.0.0.1 -b wordpress_test_cookie=WP%20Cookie%20check --data-urlencode log=admin --data-urlencode pwd@- -d testcookie=1 http://blog.beta.test/wp-login.php`,
+        { input: admin },
+      );
+      expect(login.stdout).toMatch(/^302 http:\/\/blog\.beta\.test\/wp-admin\/$/);
+      // wp-config.php holds the secrets: the tenant may read it, nobody else.
+      expect(await sh(host, 'stat -c "%a %U %G" /srv/tenants/beta/blog/shared/wp-config.php')).toBe(
+        '640 root t-beta',
+      );
+    }));
+
+  it('refuses hostile input in the app, naming the field, and records nothing', () =>
+    withAppOnHost(async (app, _host, serverId) => {
+      const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
+      const base = { serverId, tenantId: tenant.id, slug: 'shop', domain: 'shop.acme.test' };
+      for (const [field, value] of [
+        ['domain', 'shop.acme.test; reboot'],
+        ['domain', 'shop.acme.test\nevil.test'],
+        ['domain', '../../etc/passwd'],
+        ['domain', 'shоp.acme.test'],
+        ['domain', `${'a'.repeat(60)}.`.repeat(5) + 'test'],
+        ['slug', '../x'],
+        ['slug', 'a;b'],
+        ['slug', 'x'.repeat(300)],
+      ] as const) {
+        const err = await app.fail('sites.create', { ...base, [field]: value });
+        expect(err, `${field}=${JSON.stringify(value)}`).toMatchObject({ code: 'VALIDATION', field });
+      }
+      expect((await app.fail('tenants.create', { name: 'x', slug: 'a b' })).field).toBe('slug');
+      expect(await app.call('sites.list', {})).toEqual([]);
+    }));
+});
