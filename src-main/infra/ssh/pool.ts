@@ -123,6 +123,9 @@ export class SshPool {
           for (const c of conn.chain) c.end();
         };
         conn.client.once('close', onGone);
+        // The server hung up: ssh2 refuses new channels ("Not connected") from this moment, but emits
+        // 'close' only an event-loop turn or more later. Stop handing the connection out now.
+        conn.client.once('end', onGone);
         conn.client.on('error', onGone);
         return conn;
       } catch (err) {
