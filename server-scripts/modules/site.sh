@@ -259,6 +259,9 @@ upload_max_filesize = $(site_state upload-max)
 post_max_size = $(site_state upload-max)
 expose_php = Off
 allow_url_include = Off
+; Errors go to the process's stderr, that is the journal of hostdeck-php@$SITE (the site's log source).
+display_errors = Off
+log_errors = On
 "
   IFS=, read -r -a pairs <<<"$(site_state php-ini)"
   for kv in "${pairs[@]}"; do

@@ -194,12 +194,16 @@ export function createHandlers(s: HandlerDeps): Handlers {
       return { done: true as const };
     },
     'terminal.open': async (input, ctx) => {
-      const opened = await s.terminal.open(input.serverId, input.cols, input.rows);
+      const asSite = input.siteId ? s.sites.shellCommand(input.siteId) : null;
+      if (asSite && asSite.serverId !== input.serverId) {
+        throw new AppError('VALIDATION', 'That site is on another server.', { field: 'siteId' });
+      }
+      const opened = await s.terminal.open(input.serverId, input.cols, input.rows, asSite?.command);
       s.audit.record({
         actor: ctx.actor,
         action: 'terminal.open',
         target: input.serverId,
-        detail: { session: opened.sessionId },
+        detail: { session: opened.sessionId, ...(input.siteId ? { site: input.siteId } : {}) },
       });
       return opened;
     },

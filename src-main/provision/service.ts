@@ -143,15 +143,13 @@ export class ProvisionService {
     return { code: result.code, status, error };
   }
 
-  /** Runs a root shell snippet of ours (fixed text; values only as positional arguments). */
+  /** A root shell snippet of ours as one command line (fixed text; values only as positional arguments). */
+  rootCommand(serverId: string, script: string, args: string[] = []) {
+    return `${this.sudo(serverId)}sh -c ${shellQuote(script)} hostdeck ${commandLine(args)}`;
+  }
+
   async rootExec(serverId: string, script: string, args: string[] = []) {
-    return this.d.pool.exec(
-      serverId,
-      `${this.sudo(serverId)}sh -c ${shellQuote(script)} hostdeck ${commandLine(args)}`,
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    return this.d.pool.exec(serverId, this.rootCommand(serverId, script, args), { timeoutMs: 60_000 });
   }
 
   /** The bundle is on the host; concurrent callers for one server share one check (and upload). */

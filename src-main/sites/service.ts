@@ -408,6 +408,23 @@ export class SiteService {
     return { jobId: job.id };
   }
 
+  /**
+   * The command that opens a shell in the site's directory as its tenant's user (the tenant has no
+   * login shell: root starts bash for it with runuser). Fixed text; the paths are validated slugs.
+   */
+  shellCommand(id: string): { serverId: string; command: string } {
+    const site = this.record(id);
+    const tenant = this.d.repo.tenant(site.tenantId)!;
+    const dir = `/srv/tenants/${tenant.slug}/${site.slug}`;
+    const script =
+      'cd "$1/current" 2>/dev/null || cd "$1" || exit 1; exec runuser -u "$2" -- env -i TERM=xterm-256color ' +
+      'HOME="$1" PATH=/usr/local/bin:/usr/bin:/bin PHP_INI_SCAN_DIR=":/etc/hostdeck/php/$3" bash -i';
+    return {
+      serverId: site.serverId,
+      command: this.d.provision.rootCommand(site.serverId, script, [dir, `t-${tenant.slug}`, site.slug]),
+    };
+  }
+
   // ---- jobs --------------------------------------------------------------------------------------
 
   /** A job on the site's server (one at a time per server); a failure is kept on the site record. */

@@ -48,13 +48,19 @@ export class TerminalService {
     this.flow = { ...defaults, ...flow };
   }
 
-  async open(serverId: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+  /**
+   * A PTY on the server: the login shell, or (with `command`) that command, e.g. a shell as a site's
+   * tenant user in its directory. `command` is built by the caller from fixed text and quoted values.
+   */
+  async open(serverId: string, cols: number, rows: number, command?: string): Promise<{ sessionId: string }> {
     const conn = await this.pool.connection(serverId);
-    const stream = await new Promise<ClientChannel>((resolve, reject) =>
-      conn.client.shell({ term: 'xterm-256color', cols, rows }, (err, s) =>
-        err ? reject(new AppError('SSH_ERROR', `Could not open a shell: ${err.message}`)) : resolve(s),
-      ),
-    );
+    const pty = { term: 'xterm-256color', cols, rows };
+    const stream = await new Promise<ClientChannel>((resolve, reject) => {
+      const done = (err: Error | undefined, s: ClientChannel) =>
+        err ? reject(new AppError('SSH_ERROR', `Could not open a shell: ${err.message}`)) : resolve(s);
+      if (command) conn.client.exec(command, { pty }, done);
+      else conn.client.shell(pty, done);
+    });
     const session: Session = {
       id: randomUUID(),
       serverId,

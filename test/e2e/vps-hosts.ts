@@ -5,13 +5,18 @@ import { currentBase } from '../vps/harness/rootfs.js';
 import { currentRunId } from '../vps/harness/run.js';
 import setupVps from '../vps/global-setup';
 
-export async function bootHosts(n: number): Promise<{ hosts: Host[]; stop(): Promise<void> }> {
+export async function bootHosts(
+  n: number,
+  /** Pre-provisioned layers to boot from, made once the tier is set up (e.g. sitesLayer). */
+  layers?: () => Promise<string[]>,
+): Promise<{ hosts: Host[]; stop(): Promise<void> }> {
   const teardown = await setupVps();
   const base = await currentBase();
   const runId = currentRunId();
   const hosts: Host[] = [];
   try {
-    for (let i = 0; i < n; i++) hosts.push(await Host.create(runId, base));
+    const opts = layers ? { layers: await layers() } : {};
+    for (let i = 0; i < n; i++) hosts.push(await Host.create(runId, base, opts));
   } catch (err) {
     await Promise.allSettled(hosts.map((h) => h.destroy()));
     await teardown();

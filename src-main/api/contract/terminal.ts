@@ -5,7 +5,16 @@ const cols = z.number().int().min(2).max(1000);
 const rows = z.number().int().min(1).max(500);
 
 export const terminalOpen = z
-  .object({ serverId: z.string().regex(/^[0-9a-f-]{36}$/, 'choose a server'), cols, rows })
+  .object({
+    serverId: z.string().regex(/^[0-9a-f-]{36}$/, 'choose a server'),
+    cols,
+    rows,
+    /** Open in this site's directory as its tenant's Linux user (instead of the login shell). */
+    siteId: z
+      .string()
+      .regex(/^[0-9a-f-]{36}$/, 'unknown site')
+      .optional(),
+  })
   .strict();
 export const terminalWrite = z
   .object({ sessionId: terminalSessionId, data: z.string().max(65_536) })

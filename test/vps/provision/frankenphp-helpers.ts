@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ensureLayer } from '../harness/index.js';
-import { flushBridgeNeighbours } from './fresh-hosts.js';
+import { ensureLayer } from '../harness/layers.js';
+import { flushBridgeNeighbours } from './bridge.js';
 
 export const STAND_IN_PATH = fileURLToPath(new URL('../../stand-ins/frankenphp/frankenphp', import.meta.url));
 /** The stand-in's bytes (a bash script, so a string carries it on stdin unchanged). */

@@ -2,11 +2,11 @@
 // run over the pooled SSH connection as a job, secrets in the vault only. PHP is served by the
 // labelled FrankenPHP stand-in (test/stand-ins/frankenphp); Caddy, MariaDB and git are real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSummary, SiteInfo } from '../../../src-main/api/contract';
+import type { JobSummary, LogBatch, LogEntry, SiteInfo, TerminalData } from '../../../src-main/api/contract';
 import { startApp } from '../../ssh/harness/app';
 import type { TestApp } from '../../ssh/harness/app';
 import { addTrustedServer } from '../../support/trusted-server';
-import { stopAll } from '../harness/index.js';
+import { pollUntil, stopAll } from '../harness/index.js';
 import type { Host } from '../harness/index.js';
 import { withFreshHosts } from '../provision/fresh-hosts.js';
 import { sh } from '../provision/hostdeck-scripts.js';
@@ -142,6 +142,63 @@ describe('sites from the app', () => {
       expect(await app.call('sites.list', {})).toEqual([]);
       expect((await app.call('vault.secrets.list', {})).map((s) => s.id)).not.toContain(site.dbSecretId);
       expect(await sh(host, 'ls /etc/caddy/sites; getent passwd t-acme || true; ls /srv/tenants')).toBe('');
+    }));
+
+  it("opens a terminal in a site's directory as its tenant, and shows the site's PHP errors live", () =>
+    withAppOnHost(async (app, host, serverId) => {
+      const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
+      const { jobId, site } = await app.call('sites.create', {
+        serverId,
+        tenantId: tenant.id,
+        slug: 'shop',
+        domain: 'shop.acme.test',
+        tls: 'off',
+      });
+      await done(app, Promise.resolve({ jobId }));
+      const output: string[] = [];
+      const entries: LogEntry[] = [];
+      app.hd.events.listen((name, payload) => {
+        if (name === 'terminal.data') output.push((payload as TerminalData).data);
+        if (name === 'logs.entries') entries.push(...(payload as LogBatch).entries);
+      });
+      const until = (what: string, ok: () => boolean) =>
+        pollUntil(
+          15_000,
+          async () => ok() || undefined,
+          () => new Error(`timed out waiting for ${what}: ${output.join('')}`),
+        );
+
+      const { sessionId } = await app.call('terminal.open', {
+        serverId,
+        cols: 100,
+        rows: 30,
+        siteId: site.id,
+      });
+      await app.call('terminal.write', { sessionId, data: 'echo "at:$(pwd -P) as:$(id -un)"\n' });
+      await until('the shell', () =>
+        /at:\/srv\/tenants\/acme\/shop\/releases\/initial as:t-acme/.test(output.join('')),
+      );
+      await app.call('terminal.write', { sessionId, data: 'cat /etc/shadow; ls /root\n' });
+      await until('the refusals', () => (output.join('').match(/Permission denied/g) ?? []).length >= 2);
+      await app.call('terminal.close', { sessionId });
+
+      const { streamId } = await app.call('logs.follow', {
+        serverId,
+        units: ['hostdeck-php@shop.service'],
+        backlog: 0,
+      });
+      await sh(
+        host,
+        `runuser -u t-acme -- sh -c "echo '<?php trigger_error(\\"hd-warning-42\\", E_USER_WARNING); echo 1;' > /srv/tenants/acme/shop/current/public/warn.php"`,
+      );
+      expect((await get(host, 'shop.acme.test', '/warn.php')).body).toBe('1');
+      await until('the PHP warning in the log', () =>
+        entries.some((e) => e.message.includes('hd-warning-42')),
+      );
+      expect(entries.find((e) => e.message.includes('hd-warning-42'))).toMatchObject({
+        unit: 'hostdeck-php@shop.service',
+      });
+      await app.call('logs.stop', { streamId });
     }));
 
   it("installs WordPress from Debian's package; its home page shows the site title", () =>

@@ -6,12 +6,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ensureLayer } from '../harness/index.js';
-import type { Host } from '../harness/index.js';
-import { flushBridgeNeighbours } from '../provision/fresh-hosts.js';
+// No vitest imports anywhere below: the e2e tier (Playwright) builds this layer too.
+import { ensureLayer } from '../harness/layers.js';
+import type { Host } from '../harness/host.js';
+import { flushBridgeNeighbours } from '../provision/bridge.js';
 import { hostdeck, SCRIPTS_DIR, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
 import { STAND_IN, UPLOAD_STAND_IN } from '../provision/frankenphp-helpers.js';
-import { LAYER_ADMIN_PASSWORD } from '../provision/provisioned-layer.js';
+
+/** The hostdeck_admin password of hosts started from the layer (test-only). */
+const LAYER_ADMIN_PASSWORD = 'sites-layer-Admin-pw.0123456789';
 
 const PREFIX = 'hostdeck-sites-v1-';
 const PACKAGES = 'php8.2-cli php8.2-mysql git curl';

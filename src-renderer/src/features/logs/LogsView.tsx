@@ -5,6 +5,7 @@ import { api, errorText } from '../../api/client';
 import { appendBounded, matches } from './ring';
 import type { Buffered, LogFilter } from './ring';
 import { VirtualList } from './VirtualList';
+import { useServerSites } from '../sites/useServerSites';
 
 const CAPACITY = 100_000;
 const JOBS = 'Hostdeck jobs (this laptop)';
@@ -20,6 +21,18 @@ const SOURCES: Record<string, string[]> = {
 export function LogsView() {
   const { servers, chosen, choose } = useChosenServer();
   const [source, setSource] = useState(Object.keys(SOURCES)[0]!);
+  const sites = useServerSites(chosen);
+  // Per site: its PHP process's journal (PHP errors and output), and Caddy's requests for its names.
+  const siteSources = useMemo(
+    () =>
+      Object.fromEntries(
+        sites.flatMap((s) => [
+          [`${s.domain}: PHP errors and output`, { units: [`hostdeck-php@${s.slug}.service`], text: '' }],
+          [`${s.domain}: requests`, { units: ['caddy.service'], text: s.domain }],
+        ]),
+      ) as Record<string, { units: string[]; text: string }>,
+    [sites],
+  );
   const [customUnit, setCustomUnit] = useState('');
   const [history, setHistory] = useState(1000);
   const [jobsFollowing, setJobsFollowing] = useState(false);
@@ -59,7 +72,9 @@ export function LogsView() {
     }
     setJobsFollowing(false);
     try {
-      const units = customUnit ? [customUnit] : SOURCES[source]!;
+      const site = siteSources[source];
+      const units = customUnit ? [customUnit] : (site?.units ?? SOURCES[source]!);
+      if (site?.text) setFilter((f) => ({ ...f, text: site.text }));
       setStreamId((await api.call('logs.follow', { serverId: chosen, units, backlog: history })).streamId);
     } catch (err) {
       setNote(errorText(err));
@@ -119,7 +134,7 @@ export function LogsView() {
         <div className="row">
           <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <select aria-label="Source" value={source} onChange={(e) => setSource(e.target.value)}>
-            {Object.keys(SOURCES).map((k) => (
+            {[...Object.keys(SOURCES), ...Object.keys(siteSources)].map((k) => (
               <option key={k}>{k}</option>
             ))}
           </select>

@@ -11,12 +11,14 @@ import { hardwareWebgl } from './webglSupport';
 
 interface Props {
   serverId: string;
+  /** Open in this site's directory as its tenant's user. */
+  siteId?: string | undefined;
   active: boolean;
   onTitle(title: string): void;
 }
 
 /** One xterm bound to one SSH shell; keeps its scrollback across reconnects. */
-export function TerminalTab({ serverId, active, onTitle }: Props) {
+export function TerminalTab({ serverId, siteId, active, onTitle }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
@@ -31,7 +33,12 @@ export function TerminalTab({ serverId, active, onTitle }: Props) {
     const term = termRef.current;
     if (!term) return;
     try {
-      const { sessionId } = await api.call('terminal.open', { serverId, cols: term.cols, rows: term.rows });
+      const { sessionId } = await api.call('terminal.open', {
+        serverId,
+        cols: term.cols,
+        rows: term.rows,
+        ...(siteId ? { siteId } : {}),
+      });
       sessionRef.current = sessionId;
       if (queued.current) {
         const data = queued.current;

@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
+import { useServerSites } from '../sites/useServerSites';
 import { TerminalTab } from './TerminalTab';
 
 interface Tab {
   key: number;
   serverId: string;
+  siteId?: string | undefined;
   title: string;
 }
 
@@ -15,11 +17,19 @@ export function TerminalView() {
   const { servers, chosen, choose } = useChosenServer();
   const [tabs, setTabs] = useState<Tab[]>([]);
   const [active, setActive] = useState<number | null>(null);
+  const sites = useServerSites(chosen);
+  const [siteId, setSiteId] = useState('');
 
   const open = () => {
     const server = servers.find((s) => s.id === chosen);
     if (!server) return;
-    const tab = { key: nextKey++, serverId: server.id, title: server.name };
+    const site = sites.find((s) => s.id === siteId);
+    const tab = {
+      key: nextKey++,
+      serverId: server.id,
+      siteId: site?.id,
+      title: site ? `${site.domain} (${site.tenantSlug})` : server.name,
+    };
     setTabs((t) => [...t, tab]);
     setActive(tab.key);
   };
@@ -34,6 +44,14 @@ export function TerminalView() {
         <h1 id="view-title">Terminal</h1>
         <div className="row">
           <ServerSelect servers={servers} value={chosen} onChange={choose} />
+          <select aria-label="Open as" value={siteId} onChange={(e) => setSiteId(e.target.value)}>
+            <option value="">as {servers.find((s) => s.id === chosen)?.username ?? 'the server user'}</option>
+            {sites.map((s) => (
+              <option key={s.id} value={s.id}>
+                in {s.domain} as t-{s.tenantSlug}
+              </option>
+            ))}
+          </select>
           <button type="button" className="primary" onClick={open} disabled={!chosen}>
             New terminal
           </button>
@@ -74,6 +92,7 @@ export function TerminalView() {
           <TerminalTab
             key={t.key}
             serverId={t.serverId}
+            siteId={t.siteId}
             active={t.key === active}
             onTitle={(title) =>
               setTabs((all) => all.map((x) => (x.key === t.key ? { ...x, title: title || x.title } : x)))

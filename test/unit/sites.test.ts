@@ -1,0 +1,193 @@
+// Sites without a host: the contract's validation (the first of the two checks; the host repeats
+// them), the app-side rules of SiteService (names, ports, vault), and what a failed create leaves.
+import { afterEach, describe, expect, it } from 'vitest';
+import { contract, iniToOption } from '../../src-main/api/contract';
+import { parseLive, siteNames } from '../../src-main/sites/service';
+import { startApp } from '../ssh/harness/app';
+import type { TestApp } from '../ssh/harness/app';
+
+const create = contract.commands['sites.create'].input;
+const base = {
+  serverId: '00000000-0000-4000-8000-000000000001',
+  tenantId: '00000000-0000-4000-8000-000000000002',
+  slug: 'shop',
+  domain: 'shop.example.com',
+};
+const issue = (input: object) => {
+  const r = create.safeParse({ ...base, ...input });
+  return r.success ? null : { path: r.error.issues[0]!.path.join('.'), message: r.error.issues[0]!.message };
+};
+
+describe('site input validation', () => {
+  it('accepts ordinary names, punycode and defaults', () => {
+    expect(issue({})).toBeNull();
+    expect(
+      issue({ domain: 'xn--bcher-kva.example', aliases: ['www.shop.example.com', 'a.b.c.d.example.org'] }),
+    ).toBeNull();
+    const parsed = create.parse(base);
+    expect(parsed).toMatchObject({
+      type: 'php',
+      tls: 'auto',
+      www: 'none',
+      aliases: [],
+      php: { memoryLimit: '256M' },
+    });
+  });
+
+  it.each([
+    ['shоp.example.com', /punycode/], // Cyrillic о
+    ['SHOP.example.com', /lower case/],
+    ['shop.example.com;reboot', /not a host name/],
+    ['shop.example.com\nevil.com', /only a-z/],
+    ['../../etc/passwd', /not a host name/],
+    ['-shop.example.com', /not a host name/],
+    ['localhost', /not a host name/],
+    [`${'a'.repeat(60)}.`.repeat(5) + 'com', /at most 253/],
+  ])('refuses the domain %j', (domain, message) => {
+    expect(issue({ domain })).toMatchObject({ path: 'domain', message: expect.stringMatching(message) });
+  });
+
+  it.each(['Shop', '../x', 'a;b', 'a--b', 'shop-', '1shop', 'x'.repeat(30), ''])(
+    'refuses the slug %j',
+    (slug) => {
+      expect(issue({ slug })?.path).toBe('slug');
+    },
+  );
+
+  it('refuses aliases that repeat, or repeat the primary domain', () => {
+    expect(issue({ aliases: ['a.example.com', 'a.example.com'] })?.path).toBe('aliases');
+    expect(issue({ aliases: ['shop.example.com'] })?.path).toBe('aliases');
+    expect(issue({ www: 'to-apex', aliases: ['www.shop.example.com'] })?.path).toBe('aliases');
+  });
+
+  it('keeps extra php.ini settings away from the sandbox and shell-safe', () => {
+    const ini = (extraIni: string) => issue({ php: { memoryLimit: '256M', uploadMax: '64M', extraIni } });
+    expect(ini('max_execution_time = 60\ndate.timezone = Europe/Paris')).toBeNull();
+    expect(ini('open_basedir = /')?.message).toMatch(/set by Hostdeck/);
+    expect(ini('auto_prepend_file = /tmp/x.php')?.message).toMatch(/set by Hostdeck/);
+    expect(ini('memory_limit = 1G; rm -rf /')?.message).toMatch(/not key = value/);
+    expect(ini("error_log = '$(id)'")?.message).toMatch(/not key = value/);
+    expect(iniToOption('a = 1\n\n  b.c=x y  \n')).toBe('a=1,b.c=x y');
+  });
+});
+
+describe('site helpers', () => {
+  it('lists every name a site answers on', () => {
+    expect(siteNames({ domain: 'a.test', www: 'to-www', aliases: ['b.test'] })).toEqual([
+      'a.test',
+      'www.a.test',
+      'b.test',
+    ]);
+    expect(siteNames({ domain: 'a.test', www: 'none', aliases: [] })).toEqual(['a.test']);
+  });
+
+  it("reads the host's status lines", () => {
+    expect(
+      parseLive(
+        {
+          exists: 'yes',
+          active: 'no',
+          suspended: '1',
+          port: '8083',
+          release: '20261121T101010Z',
+          releases: 'initial,20261121T101010Z',
+          database: 'hd_shop',
+          drift: 'config:/etc/caddy/sites/shop.caddy',
+        },
+        'now',
+      ),
+    ).toEqual({
+      exists: true,
+      active: false,
+      suspended: true,
+      port: 8083,
+      release: '20261121T101010Z',
+      releases: ['initial', '20261121T101010Z'],
+      database: 'hd_shop',
+      drift: ['config:/etc/caddy/sites/shop.caddy'],
+      checkedAt: 'now',
+    });
+    expect(parseLive({ exists: 'no', drift: 'none' }, 'now')).toMatchObject({
+      exists: false,
+      port: null,
+      drift: [],
+      releases: [],
+    });
+  });
+});
+
+describe('sites in the app (no host reachable)', () => {
+  let app: TestApp | null = null;
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+  });
+
+  async function setup() {
+    app = await startApp({ ssh: { readyTimeoutMs: 1000 } });
+    // A server nothing listens for (TEST-NET-1): every job against it fails to connect.
+    const server = await app.call('servers.add', {
+      name: 'nowhere',
+      host: '192.0.2.1',
+      port: 22,
+      username: 'root',
+      auth: { kind: 'agent' },
+    } as never);
+    const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
+    return { app, serverId: server.id, tenantId: tenant.id };
+  }
+
+  it('records a failed create with its reason, keeps names unique across servers, and gives each site its own port', async () => {
+    const { app, serverId, tenantId } = await setup();
+    const { jobId, site } = await app.call('sites.create', {
+      serverId,
+      tenantId,
+      slug: 'shop',
+      domain: 'shop.acme.test',
+    });
+    expect(site).toMatchObject({ status: 'creating', port: 8081, dbName: 'hd_shop', tenantSlug: 'acme' });
+    const job = await app.hd.jobs.wait(jobId);
+    expect(job.state).toBe('failed');
+    const after = await app.call('sites.get', { siteId: site.id });
+    expect(after.status).toBe('failed');
+    expect(after.lastError).toBeTruthy();
+
+    expect(
+      await app.fail('sites.create', { serverId, tenantId, slug: 'other', domain: 'shop.acme.test' }),
+    ).toMatchObject({ code: 'CONFLICT', field: 'domain' });
+    expect(
+      await app.fail('sites.create', { serverId, tenantId, slug: 'shop', domain: 'b.acme.test' }),
+    ).toMatchObject({ code: 'CONFLICT', field: 'slug' });
+    expect(await app.fail('tenants.create', { name: 'Again', slug: 'acme' })).toMatchObject({
+      code: 'CONFLICT',
+      field: 'slug',
+    });
+    expect(await app.fail('tenants.remove', { tenantId })).toMatchObject({ code: 'CONFLICT' });
+    const second = await app.call('sites.create', {
+      serverId,
+      tenantId,
+      slug: 'blog',
+      domain: 'blog.acme.test',
+      aliases: ['www.blog.acme.test'],
+    });
+    expect(second.site.port).toBe(8082);
+    await app.hd.jobs.wait(second.jobId);
+    // The database password is in the vault, labelled, and nowhere in the site records.
+    const secrets = await app.call('vault.secrets.list', {});
+    const db = secrets.find((s) => s.id === site.dbSecretId)!;
+    expect(db).toMatchObject({ kind: 'db-credential', label: expect.stringContaining('hd_shop') });
+    const password = (await app.call('vault.secrets.reveal', { id: db.id })).fields['password']!;
+    expect(JSON.stringify(await app.call('sites.list', {}))).not.toContain(password);
+    const audit = await app.call('audit.list', {} as never);
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['tenant.create', 'site.create']));
+  });
+
+  it('refuses to create a site while the vault is locked, and records nothing', async () => {
+    const { app, serverId, tenantId } = await setup();
+    await app.call('vault.lock', {});
+    expect(
+      await app.fail('sites.create', { serverId, tenantId, slug: 'shop', domain: 'shop.acme.test' }),
+    ).toMatchObject({ code: 'LOCKED' });
+    expect(await app.call('sites.list', {})).toEqual([]);
+  });
+});
