@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { iniToOption } from '@contract';
 import type { DeployKeyInfo, ParsedInputOf, SiteInfo, SiteLive, TenantInfo } from '@contract';
 import { AppError, notFound } from '../api/app-error';
@@ -348,44 +351,45 @@ export class SiteService {
       });
     }
     const hooks = input.hooks ?? (site.type === 'laravel' ? 'laravel' : 'none');
-    this.d.audit.record({
-      actor,
-      action: 'site.deploy',
-      target: site.id,
-      detail: { repo: input.repo, branch: input.branch, hooks },
-    });
-    this.patch(site.id, { repo: input.repo, branch: input.branch });
-    const job = this.siteJob(
-      site.id,
-      'site.deploy',
-      `Deploy ${site.domain} (${input.branch})`,
-      async (ctx) => {
-        await this.d.provision.upload(ctx, site.serverId);
+    const source = input.folder ? { folder: input.folder } : { repo: input.repo, branch: input.branch };
+    this.d.audit.record({ actor, action: 'site.deploy', target: site.id, detail: { ...source, hooks } });
+    if (input.repo) this.patch(site.id, { repo: input.repo, branch: input.branch });
+    const what = input.folder ? basename(input.folder) : input.branch;
+    const job = this.siteJob(site.id, 'site.deploy', `Deploy ${site.domain} (${what})`, async (ctx) => {
+      await this.d.provision.upload(ctx, site.serverId);
+      const common = ['--site', site.slug, '--keep', String(input.keep), '--hooks', hooks];
+      if (input.folder) {
+        let archive: Buffer | null = null;
+        await ctx.step(`Pack ${input.folder}`, async () => {
+          archive = await packFolder(input.folder!);
+          return { state: 'ok', detail: `${(archive.length / 1048576).toFixed(1)} MiB (without .git)` };
+        });
+        await this.d.provision.runScript(ctx, site.serverId, 'site', 'deploy', {
+          args: [...common, '--source', 'archive'],
+          stdin: archive!,
+          stepPrefix: '',
+        });
+      } else {
         const key = input.useDeployKey
           ? this.d.vault.use(site.deployKeySecretId!, 'ssh-key').privateKey
           : null;
         await this.d.provision.runScript(ctx, site.serverId, 'site', 'deploy', {
           args: [
-            '--site',
-            site.slug,
+            ...common,
             '--source',
             'git',
             '--repo',
-            input.repo,
+            input.repo!,
             '--branch',
             input.branch,
-            '--keep',
-            String(input.keep),
-            '--hooks',
-            hooks,
             ...(key ? ['--deploy-key-stdin'] : []),
           ],
           ...(key ? { stdin: key } : {}),
           stepPrefix: '',
         });
-        await this.refreshStep(ctx, site.id);
-      },
-    );
+      }
+      await this.refreshStep(ctx, site.id);
+    });
     return { jobId: job.id };
   }
 
@@ -532,6 +536,35 @@ export class SiteService {
         .filter((n) => Number.isInteger(n) && n > 0),
     );
   }
+}
+
+const MAX_ARCHIVE = 1 << 30;
+
+/** A folder of this computer as a tar archive (without .git), for a folder deploy. */
+async function packFolder(folder: string): Promise<Buffer> {
+  const info = await stat(folder).catch(() => null);
+  if (!info?.isDirectory()) {
+    throw new AppError('VALIDATION', `${folder} is not a folder on this computer.`, { field: 'folder' });
+  }
+  return new Promise((resolve, reject) =>
+    execFile(
+      'tar',
+      ['-C', folder, '--exclude=.git', '-cf', '-', '.'],
+      { encoding: 'buffer', maxBuffer: MAX_ARCHIVE },
+      (err, stdout, stderr) =>
+        err
+          ? reject(
+              new AppError(
+                'INTERNAL',
+                `Packing ${folder} failed: ${stderr.toString().trim() || err.message}`,
+                {
+                  hint: 'The folder must be readable and under 1 GiB.',
+                },
+              ),
+            )
+          : resolve(stdout),
+    ),
+  );
 }
 
 export const dbName = (slug: string) => `hd_${slug.replace(/-/g, '_')}`;

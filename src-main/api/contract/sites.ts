@@ -164,19 +164,44 @@ const gitRepo = z
 export const siteDeploy = z
   .object({
     siteId,
-    repo: gitRepo,
+    /** From git: the repository and branch... */
+    repo: gitRepo.optional(),
     branch: z
       .string()
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, 'a branch or tag name')
       .refine((s) => !s.includes('..'), 'no ".."')
       .default('main'),
+    /** ...or from a folder on this computer (its files are sent as an archive; .git is left out). */
+    folder: z
+      .string()
+      .trim()
+      .max(1000)
+      .refine(
+        (p) => p.startsWith('/') || /^[A-Za-z]:\\/.test(p),
+        'an absolute path to a folder on this computer',
+      )
+      .optional(),
     /** Use the site's deploy key (sites.deployKey) for the repository. */
     useDeployKey: z.boolean().default(false),
     keep: z.number().int().min(1).max(50).default(5),
     hooks: z.enum(['none', 'laravel']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (!d.repo === !d.folder)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repo'],
+        message: 'give a git repository or a local folder (one of them)',
+      });
+    if (d.folder && d.useDeployKey)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['useDeployKey'],
+        message: 'a folder deploy needs no deploy key',
+      });
+  });
 export const siteRollback = z
   .object({
     siteId,

@@ -1,6 +1,9 @@
 // Sites from the app on real Debian 12 hosts: the same router calls the UI makes, the site module
 // run over the pooled SSH connection as a job, secrets in the vault only. PHP is served by the
 // labelled FrankenPHP stand-in (test/stand-ins/frankenphp); Caddy, MariaDB and git are real.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSummary, LogBatch, LogEntry, SiteInfo, TerminalData } from '../../../src-main/api/contract';
 import { startApp } from '../../ssh/harness/app';
@@ -199,6 +202,51 @@ describe('sites from the app', () => {
         unit: 'hostdeck-php@shop.service',
       });
       await app.call('logs.stop', { streamId });
+    }));
+
+  it('creates a Laravel site with an APP_KEY, and deploys a local folder running the Laravel hooks as the tenant', () =>
+    withAppOnHost(async (app, host, serverId) => {
+      const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
+      const { jobId, site } = await app.call('sites.create', {
+        serverId,
+        tenantId: tenant.id,
+        slug: 'app',
+        domain: 'app.acme.test',
+        type: 'laravel',
+        tls: 'off',
+      });
+      await done(app, Promise.resolve({ jobId }));
+      const key = await sh(host, 'grep ^APP_KEY= /srv/tenants/acme/app/shared/.env');
+      expect(key).toMatch(/^APP_KEY=base64:[A-Za-z0-9+/]{43}=$/);
+
+      // A folder on this computer; its `artisan` is a recorder (this test needs no Laravel).
+      const folder = mkdtempSync(join(tmpdir(), 'hostdeck-deploy-'));
+      mkdirSync(join(folder, 'public'));
+      mkdirSync(join(folder, '.git'));
+      writeFileSync(join(folder, '.git', 'config'), 'must not be deployed');
+      writeFileSync(
+        join(folder, 'public', 'index.php'),
+        "<?php echo is_readable(__DIR__ . '/../.env') ? 'env linked' : 'no env';",
+      );
+      writeFileSync(
+        join(folder, 'artisan'),
+        "<?php file_put_contents(__DIR__ . '/storage/logs/hooks.log', implode(' ', array_slice($argv, 1)) . ' as ' . posix_getpwuid(posix_geteuid())['name'] . \"\\n\", FILE_APPEND);",
+      );
+      try {
+        await done(app, app.call('sites.deploy', { siteId: site.id, folder }));
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+      expect((await get(host, 'app.acme.test')).body).toBe('env linked');
+      expect(await sh(host, 'cat /srv/tenants/acme/app/shared/storage/logs/hooks.log')).toBe(
+        ['migrate --force as t-acme', 'storage:link as t-acme', 'config:cache as t-acme'].join('\n'),
+      );
+      expect(await sh(host, 'ls -A /srv/tenants/acme/app/current/ | LC_ALL=C sort | tr "\\n" " "')).toBe(
+        '.env REVISION artisan public storage',
+      );
+      // The key survives a change to the site.
+      await done(app, app.call('sites.update', { siteId: site.id, aliases: ['www.app.acme.test'] }));
+      expect(await sh(host, 'grep ^APP_KEY= /srv/tenants/acme/app/shared/.env')).toBe(key);
     }));
 
   it("installs WordPress from Debian's package; its home page shows the site title", () =>
