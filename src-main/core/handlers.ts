@@ -183,7 +183,7 @@ export function createHandlers(s: HandlerDeps): Handlers {
     'sites.update': (input, ctx) => s.sites.update(input, ctx.actor),
     'sites.suspend': (input, ctx) => s.sites.suspend(input.siteId, ctx.actor),
     'sites.resume': (input, ctx) => s.sites.resume(input.siteId, ctx.actor),
-    'sites.delete': (input, ctx) => s.sites.delete(input.siteId, input.backup, ctx.actor),
+    'sites.delete': (input, ctx) => s.sites.delete(input.siteId, input.backup, ctx.actor, input.forgetOnly),
     'sites.refresh': (input) => s.sites.refresh(input.siteId),
     'sites.deployKey': (input, ctx) => s.sites.deployKey(input.siteId, ctx.actor),
     'sites.deploy': (input, ctx) => s.sites.deploy(input, ctx.actor),

@@ -21,6 +21,8 @@ export interface SiteRecord {
   repo: string | null;
   branch: string | null;
   live: SiteLive | null;
+  /** WordPress only: what its installer needs (the admin password is in the vault). */
+  wordpress: { title: string; adminEmail: string } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -47,9 +49,10 @@ const COLUMNS: Record<Field, string> = {
   repo: 'repo',
   branch: 'branch',
   live: 'live',
+  wordpress: 'wordpress',
 };
 const FIELDS = Object.keys(COLUMNS) as Field[];
-const JSON_FIELDS = new Set<Field>(['aliases', 'php', 'live']);
+const JSON_FIELDS = new Set<Field>(['aliases', 'php', 'live', 'wordpress']);
 const toColumn = (field: Field, value: unknown) =>
   JSON_FIELDS.has(field) && value !== null && value !== undefined ? JSON.stringify(value) : value;
 

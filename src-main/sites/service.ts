@@ -202,6 +202,10 @@ export class SiteService {
       repo: null,
       branch: null,
       live: null,
+      wordpress:
+        input.type === 'wordpress'
+          ? { title: input.title || input.domain, adminEmail: input.adminEmail! }
+          : null,
       createdAt: now,
       updatedAt: now,
     };
@@ -219,8 +223,6 @@ export class SiteService {
       },
     });
     this.changed(site.id);
-    const wp =
-      input.type === 'wordpress' ? { title: input.title || input.domain, email: input.adminEmail! } : null;
     const job = this.siteJob(
       site.id,
       'site.create',
@@ -234,7 +236,7 @@ export class SiteService {
           this.patch(site.id, { port });
           return { state: 'changed', detail: `${current.port} is taken on the host; using ${port}` };
         });
-        await this.install(ctx, site.id, wp);
+        await this.install(ctx, site.id);
       },
     );
     return { jobId: job.id, site: this.get(site.id) };
@@ -246,7 +248,14 @@ export class SiteService {
     const next = {
       ...site,
       ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
-    };
+    } as SiteRecord;
+    const own = [next.domain, ...(next.www === 'none' ? [] : [`www.${next.domain}`])];
+    const repeated = next.aliases.find((a) => own.includes(a));
+    if (repeated) {
+      throw new AppError('VALIDATION', `${repeated} is already the site's own name, not an alias.`, {
+        field: 'aliases',
+      });
+    }
     this.checkNames(siteNames(next), site.id);
     this.patch(site.id, {
       aliases: next.aliases,
@@ -256,7 +265,7 @@ export class SiteService {
     });
     this.d.audit.record({ actor, action: 'site.update', target: site.id, detail: changes });
     const job = this.siteJob(site.id, 'site.update', `Update ${site.domain}`, (ctx) =>
-      this.install(ctx, site.id, null),
+      this.install(ctx, site.id),
     );
     return { jobId: job.id };
   }
@@ -269,21 +278,27 @@ export class SiteService {
     return this.verbJob(id, actor, 'enable', 'site.resume', 'Resume', 'active');
   }
 
-  delete(id: string, backup: boolean, actor: string): { jobId: string } {
+  /** Deletes the site on its host, then here; `forgetOnly` skips the host (a server that is gone). */
+  delete(id: string, backup: boolean, actor: string, forgetOnly = false): { jobId: string } {
     const site = this.record(id);
     this.d.audit.record({
       actor,
-      action: 'site.delete',
+      action: forgetOnly ? 'site.forget' : 'site.delete',
       target: id,
-      detail: { domain: site.domain, backup },
+      detail: { domain: site.domain, backup: forgetOnly ? false : backup },
     });
-    const job = this.siteJob(id, 'site.delete', `Delete ${site.domain}`, async (ctx) => {
+    const title = `${forgetOnly ? 'Forget' : 'Delete'} ${site.domain}`;
+    const job = this.siteJob(id, 'site.delete', title, async (ctx) => {
       this.patch(id, { status: 'deleting' });
-      await this.d.provision.upload(ctx, site.serverId);
-      await this.d.provision.runScript(ctx, site.serverId, 'site', 'remove', {
-        args: ['--site', site.slug, ...(backup ? ['--backup'] : [])],
-        stepPrefix: '',
-      });
+      if (forgetOnly) {
+        ctx.log(`Forgetting ${site.domain} in Hostdeck only: nothing on its server was touched.`, 'info');
+      } else {
+        await this.d.provision.upload(ctx, site.serverId);
+        await this.d.provision.runScript(ctx, site.serverId, 'site', 'remove', {
+          args: ['--site', site.slug, ...(backup ? ['--backup'] : [])],
+          stepPrefix: '',
+        });
+      }
       for (const secret of [site.dbSecretId, site.adminSecretId, site.deployKeySecretId]) {
         if (!secret) continue;
         try {
@@ -473,7 +488,7 @@ export class SiteService {
   }
 
   /** Runs the site module's install with the record's settings (create and update). */
-  private async install(ctx: JobContext, id: string, wp: { title: string; email: string } | null) {
+  private async install(ctx: JobContext, id: string) {
     const site = this.record(id);
     await this.d.provision.upload(ctx, site.serverId);
     const db = this.d.vault.use(site.dbSecretId!, 'db-credential');
@@ -503,8 +518,9 @@ export class SiteService {
       '--db-password-stdin',
     ];
     let stdin = `${db.password}\n`;
+    const wp = site.wordpress;
     if (site.type === 'wordpress' && wp && site.adminSecretId) {
-      args.push('--wp-title', wp.title, '--wp-admin-email', wp.email, '--wp-admin-password-stdin');
+      args.push('--wp-title', wp.title, '--wp-admin-email', wp.adminEmail, '--wp-admin-password-stdin');
       stdin += `${this.d.vault.use(site.adminSecretId, 'password').password}\n`;
     }
     await this.d.provision.runScript(ctx, site.serverId, 'site', 'install', { args, stdin, stepPrefix: '' });

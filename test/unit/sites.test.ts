@@ -178,8 +178,22 @@ describe('sites in the app (no host reachable)', () => {
     expect(db).toMatchObject({ kind: 'db-credential', label: expect.stringContaining('hd_shop') });
     const password = (await app.call('vault.secrets.reveal', { id: db.id })).fields['password']!;
     expect(JSON.stringify(await app.call('sites.list', {}))).not.toContain(password);
+    expect(
+      await app.fail('sites.update', {
+        siteId: second.site.id,
+        www: 'to-apex',
+        aliases: ['www.blog.acme.test'],
+      }),
+    ).toMatchObject({ code: 'VALIDATION', field: 'aliases' });
+    // A site whose server never got it can be forgotten without contacting the host.
+    const forget = await app.call('sites.delete', { siteId: site.id, forgetOnly: true });
+    expect((await app.hd.jobs.wait(forget.jobId)).state).toBe('succeeded');
+    expect((await app.call('sites.list', {})).map((s) => s.domain)).toEqual(['blog.acme.test']);
+    expect((await app.call('vault.secrets.list', {})).map((s) => s.id)).not.toContain(site.dbSecretId);
     const audit = await app.call('audit.list', {} as never);
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['tenant.create', 'site.create']));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['tenant.create', 'site.create', 'site.forget']),
+    );
   });
 
   it('refuses to create a site while the vault is locked, and records nothing', async () => {

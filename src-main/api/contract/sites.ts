@@ -151,7 +151,14 @@ export const siteUpdate = z
     php: phpSettings.optional(),
   })
   .strict();
-export const siteDelete = z.object({ siteId, backup: z.boolean().default(true) }).strict();
+export const siteDelete = z
+  .object({
+    siteId,
+    backup: z.boolean().default(true),
+    /** Only forget the site in Hostdeck (and its vault secrets); the host is not contacted. */
+    forgetOnly: z.boolean().default(false),
+  })
+  .strict();
 const gitRepo = z
   .string()
   .trim()
@@ -260,6 +267,7 @@ export interface SiteInfo {
   repo: string | null;
   branch: string | null;
   live: SiteLive | null;
+  wordpress: { title: string; adminEmail: string } | null;
   url: string;
   createdAt: string;
   updatedAt: string;

@@ -146,6 +146,7 @@ export const migrations: Migration[] = [
         repo                  TEXT,
         branch                TEXT,
         live                  TEXT,
+        wordpress             TEXT,
         created_at            TEXT NOT NULL,
         updated_at            TEXT NOT NULL,
         UNIQUE (server_id, slug),

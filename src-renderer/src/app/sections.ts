@@ -4,6 +4,8 @@ import { notBuilt } from '../features/placeholders/NotBuilt';
 import { LogsView } from '../features/logs/LogsView';
 import { ModulesView } from '../features/modules/ModulesView';
 import { ServersView } from '../features/servers/ServersView';
+import { SitesView } from '../features/sites/SitesView';
+import { TenantsView } from '../features/tenants/TenantsView';
 import { TerminalView } from '../features/terminal/TerminalView';
 import { SettingsView } from '../features/settings/SettingsView';
 
@@ -26,13 +28,13 @@ export const sections: Section[] = [
     id: 'sites',
     label: 'Sites',
     icon: '◎',
-    View: notBuilt('Sites', 'Create, deploy, suspend and delete PHP, WordPress and Laravel sites.'),
+    View: SitesView,
   },
   {
     id: 'tenants',
     label: 'Tenants',
     icon: '◍',
-    View: notBuilt('Tenants', 'Your customers, each isolated as its own Linux user on every server.'),
+    View: TenantsView,
   },
   {
     id: 'modules',

@@ -1,7 +1,7 @@
 import type { JobState, JobStep, JobSummary } from '@contract';
 import { useJobs } from '../../stores/jobs';
 
-const stateLabel: Record<JobState, string> = {
+export const stateLabel: Record<JobState, string> = {
   queued: 'Queued',
   running: 'Running',
   succeeded: 'Succeeded',
@@ -64,7 +64,7 @@ export function JobsPanel() {
   );
 }
 
-function StepList({ steps }: { steps: JobStep[] }) {
+export function StepList({ steps }: { steps: JobStep[] }) {
   if (steps.length === 0) return <p className="muted">No steps yet.</p>;
   return (
     <ol className="steps" aria-label="Steps">

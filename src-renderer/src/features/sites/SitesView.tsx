@@ -1,0 +1,71 @@
+import { useEffect, useState } from 'react';
+import { followSites, useSites } from '../../stores/sites';
+import { followTenants } from '../../stores/tenants';
+import { CreateSiteForm } from './CreateSiteForm';
+import { SiteDetail } from './SiteDetail';
+import { SitesTable } from './SitesTable';
+
+/** Every site on every server, live from `sites.changed` / `sites.removed`; a site opens its page. */
+export function SitesView() {
+  const { sites, loaded, error } = useSites();
+  const [creating, setCreating] = useState(false);
+  const [open, setOpen] = useState<{ siteId: string; jobId: string | null } | null>(null);
+  useEffect(followSites, []);
+  useEffect(followTenants, []);
+
+  const current = open ? sites.find((s) => s.id === open.siteId) : undefined;
+  // The open site was deleted (here or elsewhere): the list shows, saying so.
+  const gone = open !== null && loaded && current === undefined;
+
+  if (open && current)
+    return <SiteDetail key={current.id} site={current} jobId={open.jobId} onBack={() => setOpen(null)} />;
+
+  return (
+    <section className="view" aria-labelledby="view-title">
+      <header className="view-header">
+        <h1 id="view-title">Sites</h1>
+        <button type="button" className="primary" onClick={() => setCreating(true)} disabled={creating}>
+          Create site
+        </button>
+      </header>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {gone && (
+        <p role="status" className="muted">
+          The site was deleted.
+        </p>
+      )}
+      {creating && (
+        <CreateSiteForm
+          onCancel={() => setCreating(false)}
+          onCreated={(site, jobId) => {
+            // The record may arrive before its sites.changed event: the page needs it now.
+            useSites.getState().apply(site);
+            setCreating(false);
+            setOpen({ siteId: site.id, jobId });
+          }}
+        />
+      )}
+      {loaded && sites.length === 0 && !creating && (
+        <div className="empty-state" role="status">
+          <p className="empty-title">No sites yet</p>
+          <p>
+            First add a tenant (Tenants), then add a server and provision it with Caddy, MariaDB and
+            FrankenPHP (Servers, then Modules). Then create a site here.
+          </p>
+        </div>
+      )}
+      {sites.length > 0 && (
+        <SitesTable
+          sites={sites}
+          onOpen={(siteId) => {
+            setOpen({ siteId, jobId: null });
+          }}
+        />
+      )}
+    </section>
+  );
+}
