@@ -3,11 +3,12 @@
 // with Debian's PHP CLI, which the stand-in serves with.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ensureLayer } from '../harness/layers.js';
 import { flushBridgeNeighbours } from './bridge.js';
 
-export const STAND_IN_PATH = fileURLToPath(new URL('../../stand-ins/frankenphp/frankenphp', import.meta.url));
+// __dirname, not import.meta: Playwright (CommonJS transpile) loads this too.
+export const STAND_IN_PATH = join(__dirname, '..', '..', 'stand-ins', 'frankenphp', 'frankenphp');
 /** The stand-in's bytes (a bash script, so a string carries it on stdin unchanged). */
 export const STAND_IN = readFileSync(STAND_IN_PATH, 'utf8');
 export const STAND_IN_SHA = createHash('sha256').update(STAND_IN).digest('hex');

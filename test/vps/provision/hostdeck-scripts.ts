@@ -3,10 +3,11 @@
 // but protocol lines, since the app parses stdout as is.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Host } from '../harness/index.js';
 
-export const SCRIPTS_DIR = fileURLToPath(new URL('../../../server-scripts/', import.meta.url));
+// __dirname, not import.meta: Playwright (CommonJS transpile) loads this too (the sites e2e test).
+export const SCRIPTS_DIR = join(__dirname, '..', '..', '..', 'server-scripts') + '/';
 export const REMOTE_DIR = '/opt/hostdeck/scripts/test';
 export const HOSTDECK = `${REMOTE_DIR}/hostdeck.sh`;
 

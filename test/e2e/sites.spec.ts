@@ -1,0 +1,80 @@
+// A site created from the UI on a real Debian 12 host (vps tier harness, booted here from the
+// sites layer: caddy, mariadb, firewall and the labelled FrankenPHP stand-in installed by the
+// scripts), then opened in the browser through the host's Caddy.
+import { spawnSync } from 'node:child_process';
+import type { Page } from '@playwright/test';
+import type { Host } from '../vps/harness/host.js';
+import { sitesLayer } from '../vps/sites/sites-layer.js';
+import { addTrustedServer } from '../support/trusted-server';
+import { bridgeCall, expect, test } from './fixtures';
+import { bootHosts } from './vps-hosts';
+
+let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
+let host: Host;
+
+test.beforeAll(async () => {
+  test.setTimeout(900_000);
+  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
+  booted = await bootHosts(1, async () => [await sitesLayer()]);
+  host = booted.hosts[0]!;
+});
+test.afterAll(async () => {
+  await booted?.stop();
+});
+
+const nav = (page: Page, name: string) =>
+  page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
+
+test('create a site from the UI, then open its URL through the test host', async ({
+  page,
+  bridge,
+  context,
+}) => {
+  test.setTimeout(300_000);
+  const call = bridgeCall(bridge);
+  await addTrustedServer(call, {
+    name: 'vps-1',
+    host: host.address,
+    port: 22,
+    username: 'root',
+    privateKey: host.ssh.privateKey.toString('utf8'),
+  });
+  await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' });
+  await page.reload();
+  await nav(page, 'Sites');
+  await page.getByRole('button', { name: 'Create site' }).click();
+  const form = page.getByRole('form', { name: 'Create a site' });
+  await form.getByLabel('Primary domain').fill('shop.acme.test');
+  await form.getByLabel('Slug').fill('shop');
+  await form.getByLabel('TLS').selectOption('off');
+  await form.getByRole('button', { name: 'Create site' }).click();
+
+  await expect(page.getByRole('heading', { level: 1, name: 'shop.acme.test' })).toBeVisible();
+  const progress = page.getByRole('region', { name: 'Progress of the last action' });
+  await expect(progress).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  await expect(page.locator('.view-header .badge')).toHaveText('Active');
+  await expect(page.getByText('http://shop.acme.test/').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/site-created.png', fullPage: true });
+
+  // The browser asks for the site's URL; the request goes to the test host's Caddy with that
+  // Host header (this machine has no DNS for the test domain).
+  await context.route('http://shop.acme.test/**', async (route) => {
+    const url = new URL(route.request().url());
+    const response = await page.request.get(`http://${host.address}${url.pathname}${url.search}`, {
+      headers: { Host: url.host },
+    });
+    await route.fulfill({ response });
+  });
+  const site = await context.newPage();
+  await site.goto('http://shop.acme.test/');
+  await expect(site.getByRole('heading', { name: 'shop.acme.test is ready' })).toBeVisible();
+  await expect(site.locator('body')).toContainText('running as t-acme. Database: connected.');
+  await site.screenshot({ path: 'test-results/site-open.png' });
+  await site.close();
+
+  // The list shows it active on its server.
+  await page.getByRole('button', { name: '← All sites' }).click();
+  const row = page.locator('tr[data-site="shop.acme.test"]');
+  await expect(row).toHaveAttribute('data-status', 'active');
+  await expect(row).toContainText('vps-1');
+});
