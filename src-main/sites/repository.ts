@@ -1,31 +1,8 @@
-import type { PhpSettings, SiteLive, SiteStatus, SiteType, TenantInfo, TlsMode, WwwPolicy } from '@contract';
+import type { SiteInfo, TenantInfo } from '@contract';
 import type { Database } from '../infra/store/database';
 
-export interface SiteRecord {
-  id: string;
-  serverId: string;
-  tenantId: string;
-  slug: string;
-  domain: string;
-  aliases: string[];
-  type: SiteType;
-  tls: TlsMode;
-  www: WwwPolicy;
-  php: PhpSettings;
-  port: number;
-  status: SiteStatus;
-  lastError: string | null;
-  dbSecretId: string | null;
-  adminSecretId: string | null;
-  deployKeySecretId: string | null;
-  repo: string | null;
-  branch: string | null;
-  live: SiteLive | null;
-  /** WordPress only: what its installer needs (the admin password is in the vault). */
-  wordpress: { title: string; adminEmail: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A site as stored: its SiteInfo minus what is derived when it is read (names, URL). */
+export type SiteRecord = Omit<SiteInfo, 'serverName' | 'tenantSlug' | 'tenantName' | 'dbName' | 'url'>;
 
 type Field = keyof Omit<SiteRecord, 'id' | 'createdAt' | 'updatedAt'>;
 
