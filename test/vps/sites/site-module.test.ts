@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../harness/index.js';
 import { withFreshHosts } from '../provision/fresh-hosts.js';
 import { sh, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
-import { createSite, get, ok, site } from './helpers.js';
+import { createSite, DB_PASSWORD, get, installArgs, ok, site } from './helpers.js';
 import { sitesLayer } from './sites-layer.js';
 
 let layer = '';
@@ -136,6 +136,33 @@ echo 'errors:', implode(' | ', $errors), "\n";
       expect((await get(h, 'www.acme.test')).body).toContain('shop.acme.test is ready');
       await ok(createSite(h, A));
       expect((await get(h, 'www.acme.test')).body).not.toContain('shop.acme.test is ready');
+    }));
+
+  it("serves TLS from Caddy's internal CA, redirects HTTP to HTTPS and www. to the domain", () =>
+    onSiteHost(async (h) => {
+      const args = installArgs(A).map((a) => (a === 'off' ? 'internal' : a));
+      await ok(site(h, 'install', [...args, '--www', 'to-apex'], `${DB_PASSWORD}\n`));
+      const curl = (url: string, name: string, port: number) =>
+        sh(
+          h,
+          `curl -sk --max-time 10 -o /tmp/body -w '%{http_code} %{redirect_url}' --resolve ${name}:${port}:127.0.0.1 ${url}; echo; cat /tmp/body`,
+        );
+      const secure = await curl('https://shop.acme.test/', 'shop.acme.test', 443);
+      expect(secure.split('\n')[0]).toBe('200 ');
+      expect(secure).toContain('running as t-acme. Database: connected');
+      expect((await curl('http://shop.acme.test/', 'shop.acme.test', 80)).split('\n')[0]).toBe(
+        '308 https://shop.acme.test/',
+      );
+      expect((await curl('https://www.shop.acme.test/x?y=1', 'www.shop.acme.test', 443)).split('\n')[0]).toBe(
+        '301 https://shop.acme.test/x?y=1',
+      );
+      // The certificate comes from Caddy's own CA, for the site's name.
+      const issuer = await sh(
+        h,
+        `echo | openssl s_client -connect 127.0.0.1:443 -servername shop.acme.test 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName`,
+      );
+      expect(issuer).toMatch(/Caddy Local Authority/);
+      expect(issuer).toContain('DNS:shop.acme.test');
     }));
 
   it('refuses names, domains and ports another site has', () =>
