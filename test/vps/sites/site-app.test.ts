@@ -249,6 +249,50 @@ describe('sites from the app', () => {
       expect(await sh(host, 'grep ^APP_KEY= /srv/tenants/acme/app/shared/.env')).toBe(key);
     }));
 
+  it('deploys over SSH with the deploy key the vault made, and only with it', () =>
+    withAppOnHost(async (app, host, serverId) => {
+      const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
+      const { jobId, site } = await app.call('sites.create', {
+        serverId,
+        tenantId: tenant.id,
+        slug: 'shop',
+        domain: 'shop.acme.test',
+        tls: 'off',
+      });
+      await done(app, Promise.resolve({ jobId }));
+      const key = await app.call('sites.deployKey', { siteId: site.id });
+      expect(key.publicKey).toMatch(/^ssh-ed25519 /);
+      expect((await app.call('sites.deployKey', { siteId: site.id })).secretId).toBe(key.secretId);
+      // A git server on the host: user git with git-shell, the deploy key its only key.
+      await host.exec('cat > /tmp/deploy.pub', { input: `${key.publicKey}\n` });
+      await sh(
+        host,
+        [
+          'useradd --create-home --shell /usr/bin/git-shell git',
+          'install -d -o git -g git -m 0700 /home/git/.ssh',
+          'install -o git -g git -m 0600 /tmp/deploy.pub /home/git/.ssh/authorized_keys',
+          'git init -q --bare -b main /srv/repo.git',
+          'git init -q -b main /root/app && cd /root/app && mkdir public',
+          "git config --global user.email t@test && git config --global user.name t && git config --global safe.directory '*'",
+          `echo '<?php echo "over ssh";' > public/index.php && git add . && git commit -qm one && git push -q /srv/repo.git main`,
+          'chown -R git:git /srv/repo.git',
+        ].join(' && '),
+      );
+      const repo = 'ssh://git@127.0.0.1/srv/repo.git';
+      // Without the key the clone is refused and the live release stays.
+      const without = await app.hd.jobs.wait(
+        (await app.call('sites.deploy', { siteId: site.id, repo })).jobId,
+      );
+      expect(without.state).toBe('failed');
+      expect(without.error).toMatch(/fetch/);
+      expect((await get(host, 'shop.acme.test')).body).toContain('shop.acme.test is ready');
+      await done(app, app.call('sites.deploy', { siteId: site.id, repo, useDeployKey: true }));
+      expect((await get(host, 'shop.acme.test')).body).toBe('over ssh');
+      // The private key was only on the host for the clone.
+      expect(await sh(host, 'ls /run | grep -c hostdeck-deploy || true')).toBe('0');
+      expect(await sh(host, 'cat /srv/tenants/acme/shop/shared/.known_hosts | wc -l')).not.toBe('0');
+    }));
+
   it("installs WordPress from Debian's package; its home page shows the site title", () =>
     withAppOnHost(async (app, host, serverId) => {
       const tenant = await app.call('tenants.create', { name: 'Beta', slug: 'beta' });
