@@ -1,48 +1,27 @@
-import { useId } from 'react';
+import { FieldFrame } from './FieldFrame';
+import type { FieldProps } from './FieldFrame';
 
-interface Props {
-  label: string;
-  value: string;
-  onChange(value: string): void;
-  onBlur?(): void;
-  error?: string | null | undefined;
-  hint?: string;
+interface Props extends FieldProps {
   rows?: number;
   placeholder?: string;
   readOnly?: boolean;
   mono?: boolean;
 }
 
-/** A labelled textarea with its hint or inline error linked for screen readers (see TextField). */
-export function TextAreaField(p: Props) {
-  const id = useId();
-  const describedBy = p.error ? `${id}-error` : p.hint ? `${id}-hint` : undefined;
+/** A labelled textarea with its hint or inline error linked for screen readers (see FieldFrame). */
+export function TextAreaField({ rows, placeholder, readOnly, mono, ...field }: Props) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{p.label}</label>
-      <textarea
-        id={id}
-        className={p.mono ? 'mono' : undefined}
-        rows={p.rows ?? 3}
-        value={p.value}
-        placeholder={p.placeholder}
-        readOnly={p.readOnly}
-        spellCheck={false}
-        aria-invalid={p.error ? true : undefined}
-        aria-describedby={describedBy}
-        onChange={(e) => p.onChange(e.target.value)}
-        onBlur={p.onBlur}
-      />
-      {p.hint && !p.error && (
-        <p id={`${id}-hint`} className="muted field-hint">
-          {p.hint}
-        </p>
+    <FieldFrame {...field}>
+      {(control) => (
+        <textarea
+          {...control}
+          className={mono ? 'mono' : undefined}
+          rows={rows ?? 3}
+          placeholder={placeholder}
+          readOnly={readOnly}
+          spellCheck={false}
+        />
       )}
-      {p.error && (
-        <p id={`${id}-error`} className="error field-error" role="alert">
-          {p.error}
-        </p>
-      )}
-    </div>
+    </FieldFrame>
   );
 }

@@ -1,12 +1,7 @@
-import { useId } from 'react';
+import { FieldFrame } from './FieldFrame';
+import type { FieldProps } from './FieldFrame';
 
-interface Props {
-  label: string;
-  value: string;
-  onChange(value: string): void;
-  onBlur?(): void;
-  error?: string | null | undefined;
-  hint?: string;
+interface Props extends FieldProps {
   type?: 'text' | 'password';
   autoFocus?: boolean;
   autoComplete?: 'off' | 'new-password' | 'current-password';
@@ -15,36 +10,20 @@ interface Props {
 }
 
 /** A labelled input with its hint or inline error announced and linked for screen readers. */
-export function TextField(p: Props) {
-  const id = useId();
-  const describedBy = p.error ? `${id}-error` : p.hint ? `${id}-hint` : undefined;
+export function TextField({ type, autoFocus, autoComplete, placeholder, inputMode, ...field }: Props) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{p.label}</label>
-      <input
-        id={id}
-        type={p.type ?? 'text'}
-        value={p.value}
-        autoFocus={p.autoFocus}
-        placeholder={p.placeholder}
-        inputMode={p.inputMode}
-        spellCheck={false}
-        autoComplete={p.autoComplete ?? 'off'}
-        aria-invalid={p.error ? true : undefined}
-        aria-describedby={describedBy}
-        onChange={(e) => p.onChange(e.target.value)}
-        onBlur={p.onBlur}
-      />
-      {p.hint && !p.error && (
-        <p id={`${id}-hint`} className="muted field-hint">
-          {p.hint}
-        </p>
+    <FieldFrame {...field}>
+      {(control) => (
+        <input
+          {...control}
+          type={type ?? 'text'}
+          autoFocus={autoFocus}
+          placeholder={placeholder}
+          inputMode={inputMode}
+          spellCheck={false}
+          autoComplete={autoComplete ?? 'off'}
+        />
       )}
-      {p.error && (
-        <p id={`${id}-error`} className="error field-error" role="alert">
-          {p.error}
-        </p>
-      )}
-    </div>
+    </FieldFrame>
   );
 }

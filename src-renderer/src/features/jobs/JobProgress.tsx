@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { api, errorText } from '../../api/client';
 import { useJobs } from '../../stores/jobs';
-import { stateLabel, StepList } from './JobsPanel';
+import { JobMeter, stateLabel, StepList } from './JobsPanel';
 
 /**
  * One job followed where it was started (the Jobs panel shows it too): its state, progress and
@@ -46,19 +46,7 @@ export function JobProgress({ jobId, label }: { jobId: string; label: string }) 
           {stateLabel[job.state]}
         </span>
       </div>
-      <div
-        className="progress"
-        role="progressbar"
-        aria-label={`${job.title} progress`}
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={Math.round(job.progress * 100)}
-      >
-        <div className="progress-fill" style={{ width: `${Math.round(job.progress * 100)}%` }} />
-      </div>
-      <p className="job-counts muted">
-        {job.counts.ok} ok · {job.counts.changed} changed · {job.counts.failed} failed
-      </p>
+      <JobMeter job={job} />
       {/* Shown once: a failed step usually carries the same sentence. */}
       {done && job.error && !steps?.some((st) => st.detail === job.error) && (
         <p className="error" role="alert">

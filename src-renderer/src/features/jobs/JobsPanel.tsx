@@ -37,20 +37,7 @@ export function JobsPanel() {
               <span className="job-title">{job.title}</span>
               <span className={`badge badge-${job.state}`}>{stateLabel[job.state]}</span>
             </button>
-            <div
-              className="progress"
-              role="progressbar"
-              aria-label={`${job.title} progress`}
-              aria-valuemin={0}
-              aria-valuemax={100}
-              aria-valuenow={Math.round(job.progress * 100)}
-            >
-              <div className="progress-fill" style={{ width: `${Math.round(job.progress * 100)}%` }} />
-            </div>
-            <p className="job-counts muted">
-              {job.counts.ok} ok · {job.counts.changed} changed · {job.counts.failed} failed
-              {job.error ? ` — ${job.error}` : ''}
-            </p>
+            <JobMeter job={job} withError />
             {expanded === job.id && <StepList steps={steps[job.id] ?? []} />}
             {(job.state === 'running' || job.state === 'queued') && (
               <button type="button" className="link" onClick={() => void cancel(job.id)}>
@@ -61,6 +48,29 @@ export function JobsPanel() {
         ))}
       </ul>
     </aside>
+  );
+}
+
+/** A job's progress bar and step counts (with its error after them, if `withError`). */
+export function JobMeter({ job, withError = false }: { job: JobSummary; withError?: boolean }) {
+  const percent = Math.round(job.progress * 100);
+  return (
+    <>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label={`${job.title} progress`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+      >
+        <div className="progress-fill" style={{ width: `${percent}%` }} />
+      </div>
+      <p className="job-counts muted">
+        {job.counts.ok} ok · {job.counts.changed} changed · {job.counts.failed} failed
+        {withError && job.error ? ` — ${job.error}` : ''}
+      </p>
+    </>
   );
 }
 

@@ -2,6 +2,7 @@ import { serverFields } from '@contract';
 import type { SecretInfo, ServerInfo } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText, HostdeckError } from '../../api/client';
+import { ErrorAlert, FormActions } from '../../components/FormActions';
 import { TextField } from '../../components/TextField';
 import { AuthPicker } from './AuthPicker';
 import type { AuthChoice, SecretDraft } from './AuthPicker';
@@ -154,24 +155,8 @@ export function AddServerForm({ onAdded, onCancel }: { onAdded(s: ServerInfo): v
         secret={secret}
         onSecret={setSecret}
       />
-      {serverErrors.secret && (
-        <p className="error" role="alert">
-          {serverErrors.secret}
-        </p>
-      )}
-      {failure && (
-        <p className="error" role="alert">
-          {failure}
-        </p>
-      )}
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Adding…' : 'Add server'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <ErrorAlert message={serverErrors.secret} />
+      <FormActions failure={failure} busy={busy} label="Add server" busyLabel="Adding…" onCancel={onCancel} />
     </form>
   );
 }

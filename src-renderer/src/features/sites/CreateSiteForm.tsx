@@ -1,13 +1,14 @@
 import { siteCreate } from '@contract';
 import type { InputOf, SiteInfo, SiteType, TlsMode, WwwPolicy } from '@contract';
 import { useRef, useState } from 'react';
-import { api, errorText, HostdeckError } from '../../api/client';
+import { api, errorText } from '../../api/client';
+import { FormActions } from '../../components/FormActions';
 import { SelectField } from '../../components/SelectField';
 import { TextAreaField } from '../../components/TextAreaField';
 import { TextField } from '../../components/TextField';
 import { useTenants } from '../../stores/tenants';
 import { useChosenServer } from '../servers/ServerSelect';
-import { domainMessage, formField, issuesByField, nonAsciiNote, splitNames } from './fieldIssues';
+import { apiErrorField, domainMessage, issuesByField, nonAsciiNote, splitNames } from './fieldIssues';
 import { PhpFields } from './PhpFields';
 import type { PhpDraft } from './PhpFields';
 import { TlsField, TypeField, WwwField } from './SiteOptionFields';
@@ -103,8 +104,8 @@ export function CreateSiteForm({
       const { jobId, site } = await api.call('sites.create', input);
       onCreated(site, jobId);
     } catch (err) {
-      const field = err instanceof HostdeckError && err.field ? formField(err.field) : undefined;
-      if (field && [...FIELDS, ...PHP_FIELDS].includes(field)) setApiErrors({ [field]: errorText(err) });
+      const field = apiErrorField(err, [...FIELDS, ...PHP_FIELDS]);
+      if (field) setApiErrors({ [field]: errorText(err) });
       else setFailure(errorText(err));
     } finally {
       setBusy(false);
@@ -213,19 +214,13 @@ export function CreateSiteForm({
         onBlur={(f) => touch(`php.${f}`)}
         errorOf={errorOf}
       />
-      {failure && (
-        <p className="error" role="alert">
-          {failure}
-        </p>
-      )}
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create site'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        failure={failure}
+        busy={busy}
+        label="Create site"
+        busyLabel="Creating…"
+        onCancel={onCancel}
+      />
     </form>
   );
 }

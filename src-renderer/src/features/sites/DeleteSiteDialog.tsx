@@ -1,21 +1,14 @@
-import type { SiteInfo } from '@contract';
 import { useEffect, useId, useRef, useState } from 'react';
-import { api, errorText } from '../../api/client';
+import { api } from '../../api/client';
+import { ErrorAlert } from '../../components/FormActions';
+import { useJobAction } from './useJobAction';
+import type { SiteActionProps } from './useJobAction';
 
 /** Deleting a site removes its files, database and service on the host: typed confirmation, backup on by default. */
-export function DeleteSiteDialog({
-  site,
-  onStarted,
-  onCancel,
-}: {
-  site: SiteInfo;
-  onStarted(jobId: string): void;
-  onCancel(): void;
-}) {
+export function DeleteSiteDialog({ site, onStarted, onCancel }: SiteActionProps) {
   const [typed, setTyped] = useState('');
   const [backup, setBackup] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, run } = useJobAction(onStarted);
   const dialog = useRef<HTMLDialogElement>(null);
   const id = useId();
   const matches = typed.trim() === site.domain;
@@ -24,20 +17,13 @@ export function DeleteSiteDialog({
     dialog.current?.showModal();
   }, []);
 
-  const start = async (forgetOnly: boolean) => {
+  const start = (forgetOnly: boolean) => {
     if (!matches) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onStarted((await api.call('sites.delete', { siteId: site.id, backup, forgetOnly })).jobId);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    void run(() => api.call('sites.delete', { siteId: site.id, backup, forgetOnly }));
   };
   const confirm = (e: React.FormEvent) => {
     e.preventDefault();
-    void start(false);
+    start(false);
   };
   // A site whose server is gone or never got it can still be removed from Hostdeck.
   const canForget = site.status === 'failed' || site.status === 'unknown';
@@ -68,17 +54,13 @@ export function DeleteSiteDialog({
           <input type="checkbox" checked={backup} onChange={(e) => setBackup(e.target.checked)} />
           Keep a final backup on the server (/var/backups/hostdeck/{site.slug}/)
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={failure} />
         <div className="row">
           <button type="submit" className="danger" disabled={!matches || busy}>
             {busy ? 'Starting…' : 'Delete site'}
           </button>
           {canForget && (
-            <button type="button" disabled={!matches || busy} onClick={() => void start(true)}>
+            <button type="button" disabled={!matches || busy} onClick={() => start(true)}>
               Forget in Hostdeck only (the host is not touched)
             </button>
           )}

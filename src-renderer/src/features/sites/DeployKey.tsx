@@ -1,6 +1,7 @@
 import type { DeployKeyInfo } from '@contract';
 import { useRef, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { ErrorAlert } from '../../components/FormActions';
 
 /** The site's deploy key (made in the vault on first use): only its public half is ever shown. */
 export function DeployKey({ siteId, onShown }: { siteId: string; onShown(): void }) {
@@ -66,11 +67,7 @@ export function DeployKey({ siteId, onShown }: { siteId: string; onShown(): void
           </div>
         </>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
 }

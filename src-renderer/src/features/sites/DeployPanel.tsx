@@ -1,27 +1,23 @@
 import { siteDeploy } from '@contract';
-import type { InputOf, SiteInfo } from '@contract';
+import type { InputOf } from '@contract';
 import { useState } from 'react';
-import { api, errorText, HostdeckError } from '../../api/client';
+import { api } from '../../api/client';
+import { ErrorAlert, FormActions } from '../../components/FormActions';
 import { TextField } from '../../components/TextField';
 import { DeployKey } from './DeployKey';
-import { formField, issuesByField } from './fieldIssues';
+import { issuesByField } from './fieldIssues';
+import { useJobAction } from './useJobAction';
+import type { SiteActionProps } from './useJobAction';
+
+/** The fields an API error can be shown under; any other error is the form's. */
+const FIELDS = ['repo', 'branch', 'keep', 'useDeployKey'];
 
 /** Deploy a release from git (switched atomically on the host), optionally with the site's deploy key. */
-export function DeployPanel({
-  site,
-  onStarted,
-  onCancel,
-}: {
-  site: SiteInfo;
-  onStarted(jobId: string): void;
-  onCancel(): void;
-}) {
+export function DeployPanel({ site, onStarted, onCancel }: SiteActionProps) {
   const [v, setV] = useState({ repo: site.repo ?? '', branch: site.branch ?? 'main', keep: '5' });
   const [useKey, setUseKey] = useState(site.deployKeySecretId !== null);
   const [submitted, setSubmitted] = useState(false);
-  const [apiErrors, setApiErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, apiErrors, setApiErrors, run } = useJobAction(onStarted, FIELDS);
 
   const input: InputOf<'sites.deploy'> = {
     siteId: site.id,
@@ -38,21 +34,11 @@ export function DeployPanel({
     setApiErrors({});
   };
 
-  const deploy = async (e: React.FormEvent) => {
+  const deploy = (e: React.FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
     if (Object.keys(local).length > 0) return;
-    setBusy(true);
-    setFailure(null);
-    try {
-      onStarted((await api.call('sites.deploy', input)).jobId);
-    } catch (err) {
-      const field = err instanceof HostdeckError && err.field ? formField(err.field) : undefined;
-      if (field && ['repo', 'branch', 'keep', 'useDeployKey'].includes(field))
-        setApiErrors({ [field]: errorText(err) });
-      else setFailure(errorText(err));
-      setBusy(false);
-    }
+    void run(() => api.call('sites.deploy', input));
   };
 
   return (
@@ -93,25 +79,9 @@ export function DeployPanel({
         />
         Use the site's deploy key (for a private repository)
       </label>
-      {apiErrors.useDeployKey && (
-        <p className="error" role="alert">
-          {apiErrors.useDeployKey}
-        </p>
-      )}
+      <ErrorAlert message={apiErrors.useDeployKey} />
       <DeployKey siteId={site.id} onShown={() => setUseKey(true)} />
-      {failure && (
-        <p className="error" role="alert">
-          {failure}
-        </p>
-      )}
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Starting…' : 'Deploy'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions failure={failure} busy={busy} label="Deploy" busyLabel="Starting…" onCancel={onCancel} />
     </form>
   );
 }

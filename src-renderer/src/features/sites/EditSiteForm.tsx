@@ -1,12 +1,18 @@
 import { siteUpdate } from '@contract';
-import type { InputOf, SiteInfo, TlsMode, WwwPolicy } from '@contract';
+import type { InputOf, TlsMode, WwwPolicy } from '@contract';
 import { useState } from 'react';
-import { api, errorText, HostdeckError } from '../../api/client';
+import { api } from '../../api/client';
+import { FormActions } from '../../components/FormActions';
 import { TextAreaField } from '../../components/TextAreaField';
-import { domainMessage, formField, issuesByField, nonAsciiNote, splitNames } from './fieldIssues';
+import { domainMessage, issuesByField, nonAsciiNote, splitNames } from './fieldIssues';
 import { PhpFields } from './PhpFields';
 import type { PhpDraft } from './PhpFields';
 import { TlsField, WwwField } from './SiteOptionFields';
+import { useJobAction } from './useJobAction';
+import type { SiteActionProps } from './useJobAction';
+
+/** The fields an API error can be shown under; any other error is the form's. */
+const FIELDS = ['aliases', 'php.memoryLimit', 'php.uploadMax', 'php.extraIni'];
 
 /** The same cross-checks siteCreate makes (siteUpdate cannot: it does not carry the domain). */
 function aliasClash(domain: string, www: WwwPolicy, aliases: string[]): string | undefined {
@@ -17,22 +23,12 @@ function aliasClash(domain: string, www: WwwPolicy, aliases: string[]): string |
 }
 
 /** Change aliases, TLS, www and PHP settings: saved, then applied on the host as a job. */
-export function EditSiteForm({
-  site,
-  onStarted,
-  onCancel,
-}: {
-  site: SiteInfo;
-  onStarted(jobId: string): void;
-  onCancel(): void;
-}) {
+export function EditSiteForm({ site, onStarted, onCancel }: SiteActionProps) {
   const [aliasText, setAliasText] = useState(site.aliases.join('\n'));
   const [tls, setTls] = useState<TlsMode>(site.tls);
   const [www, setWww] = useState<WwwPolicy>(site.www);
   const [php, setPhp] = useState<PhpDraft>(site.php);
-  const [apiErrors, setApiErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, apiErrors, setApiErrors, run } = useJobAction(onStarted, FIELDS);
 
   const aliases = splitNames(aliasText);
   const input: InputOf<'sites.update'> = { siteId: site.id, aliases, tls, www, php };
@@ -45,20 +41,10 @@ export function EditSiteForm({
     return field === 'aliases' && lookAlike ? domainMessage(message, lookAlike) : message;
   };
 
-  const save = async (e: React.FormEvent) => {
+  const save = (e: React.FormEvent) => {
     e.preventDefault();
     if (Object.keys(local).length > 0) return;
-    setBusy(true);
-    setFailure(null);
-    try {
-      onStarted((await api.call('sites.update', input)).jobId);
-    } catch (err) {
-      const field = err instanceof HostdeckError && err.field ? formField(err.field) : undefined;
-      if (field && ['aliases', 'php.memoryLimit', 'php.uploadMax', 'php.extraIni'].includes(field))
-        setApiErrors({ [field]: errorText(err) });
-      else setFailure(errorText(err));
-      setBusy(false);
-    }
+    void run(() => api.call('sites.update', input));
   };
 
   return (
@@ -87,19 +73,13 @@ export function EditSiteForm({
         }}
         errorOf={errorOf}
       />
-      {failure && (
-        <p className="error" role="alert">
-          {failure}
-        </p>
-      )}
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Saving…' : 'Save and apply'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        failure={failure}
+        busy={busy}
+        label="Save and apply"
+        busyLabel="Saving…"
+        onCancel={onCancel}
+      />
     </form>
   );
 }

@@ -1,24 +1,17 @@
-import type { SiteInfo } from '@contract';
 import { useState } from 'react';
-import { api, errorText } from '../../api/client';
+import { api } from '../../api/client';
+import { FormActions } from '../../components/FormActions';
 import { SelectField } from '../../components/SelectField';
 import { ago } from '../servers/format';
+import { useJobAction } from './useJobAction';
+import type { SiteActionProps } from './useJobAction';
 
 const PREVIOUS = '';
 
 /** Switch back to a kept release: the one before the current, or one picked from the last refresh. */
-export function RollbackPanel({
-  site,
-  onStarted,
-  onCancel,
-}: {
-  site: SiteInfo;
-  onStarted(jobId: string): void;
-  onCancel(): void;
-}) {
+export function RollbackPanel({ site, onStarted, onCancel }: SiteActionProps) {
   const [release, setRelease] = useState(PREVIOUS);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, run } = useJobAction(onStarted);
   const live = site.live;
   const options = [
     { value: PREVIOUS, label: 'The previous release' },
@@ -28,17 +21,10 @@ export function RollbackPanel({
     })),
   ];
 
-  const rollback = async (e: React.FormEvent) => {
+  const rollback = (e: React.FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const input = release === PREVIOUS ? { siteId: site.id } : { siteId: site.id, release };
-      onStarted((await api.call('sites.rollback', input)).jobId);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    const input = release === PREVIOUS ? { siteId: site.id } : { siteId: site.id, release };
+    void run(() => api.call('sites.rollback', input));
   };
 
   return (
@@ -55,23 +41,14 @@ export function RollbackPanel({
             : 'No releases read yet: Refresh to list them, or roll back to the previous one.'
         }
       />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="row">
-        <button
-          type="submit"
-          className="primary"
-          disabled={busy || (release !== PREVIOUS && release === live?.release)}
-        >
-          {busy ? 'Starting…' : 'Roll back'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        failure={failure}
+        busy={busy}
+        label="Roll back"
+        busyLabel="Starting…"
+        disabled={release !== PREVIOUS && release === live?.release}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import type { SiteInfo } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { ErrorAlert } from '../../components/FormActions';
 import { JobProgress } from '../jobs/JobProgress';
 import { DeleteSiteDialog } from './DeleteSiteDialog';
 import { DeployPanel } from './DeployPanel';
@@ -128,11 +129,7 @@ export function SiteDetail({
           )}
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {job && <JobProgress key={job} jobId={job} label="Progress of the last action" />}
       {panel === 'edit' && <EditSiteForm site={s} onStarted={started} onCancel={() => setPanel(null)} />}
       {panel === 'deploy' && <DeployPanel site={s} onStarted={started} onCancel={() => setPanel(null)} />}

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { ErrorAlert } from '../../components/FormActions';
 import { followSites, useSites } from '../../stores/sites';
 import { followTenants } from '../../stores/tenants';
 import { CreateSiteForm } from './CreateSiteForm';
@@ -28,11 +29,7 @@ export function SitesView() {
           Create site
         </button>
       </header>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {gone && (
         <p role="status" className="muted">
           The site was deleted.

@@ -1,5 +1,7 @@
 /** Turns the contract's zod issues and the API's field errors into one message per form field. */
 
+import { HostdeckError } from '../../api/client';
+
 interface ParseResult {
   success: boolean;
   error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
@@ -10,6 +12,12 @@ export function formField(path: string): string {
   const parts = path.split('.');
   const at = parts.findIndex((p) => /^\d+$/.test(p));
   return (at === -1 ? parts : parts.slice(0, at)).join('.');
+}
+
+/** The form field, one of `fields`, that an API error is about; undefined when it names none of them. */
+export function apiErrorField(err: unknown, fields: readonly string[]): string | undefined {
+  const field = err instanceof HostdeckError && err.field ? formField(err.field) : undefined;
+  return field && fields.includes(field) ? field : undefined;
 }
 
 /**

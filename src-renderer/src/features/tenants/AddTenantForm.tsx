@@ -2,6 +2,7 @@ import { tenantCreate } from '@contract';
 import type { TenantInfo } from '@contract';
 import { useState } from 'react';
 import { api, errorText, HostdeckError } from '../../api/client';
+import { FormActions } from '../../components/FormActions';
 import { TextField } from '../../components/TextField';
 import { issuesByField } from '../sites/fieldIssues';
 import { slugFrom } from '../sites/slugFrom';
@@ -64,19 +65,7 @@ export function AddTenantForm({ onAdded, onCancel }: { onAdded(t: TenantInfo): v
           hint="Names the tenant's Linux user and /srv/tenants/<slug> on every server"
         />
       </div>
-      {failure && (
-        <p className="error" role="alert">
-          {failure}
-        </p>
-      )}
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Adding…' : 'Add tenant'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions failure={failure} busy={busy} label="Add tenant" busyLabel="Adding…" onCancel={onCancel} />
     </form>
   );
 }

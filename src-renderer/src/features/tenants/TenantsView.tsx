@@ -1,6 +1,7 @@
 import type { TenantInfo } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { ErrorAlert } from '../../components/FormActions';
 import { followTenants, useTenants } from '../../stores/tenants';
 import { ago } from '../servers/format';
 import { AddTenantForm } from './AddTenantForm';
@@ -32,11 +33,7 @@ export function TenantsView() {
           Add tenant
         </button>
       </header>
-      {(error ?? failure) && (
-        <p className="error" role="alert">
-          {error ?? failure}
-        </p>
-      )}
+      <ErrorAlert message={error ?? failure} />
       {adding && (
         <AddTenantForm
           onCancel={() => setAdding(false)}

@@ -1,0 +1,43 @@
+/** A form's failure, announced; nothing while there is none. */
+export function ErrorAlert({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+/**
+ * A form's footer: its failure, the submit button (saying `busyLabel` while main answers) and
+ * Cancel. The submit button is also off while `disabled`.
+ */
+export function FormActions({
+  failure,
+  busy,
+  label,
+  busyLabel,
+  disabled,
+  onCancel,
+}: {
+  failure: string | null;
+  busy: boolean;
+  label: string;
+  busyLabel: string;
+  disabled?: boolean;
+  onCancel(): void;
+}) {
+  return (
+    <>
+      <ErrorAlert message={failure} />
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy || disabled}>
+          {busy ? busyLabel : label}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}
