@@ -29,7 +29,9 @@ readonly SITE_RE_SIZE='^[1-9][0-9]{0,4}M$'
 readonly SITE_RE_INI='^([a-z][a-z0-9_.]{0,63}=[A-Za-z0-9 _./:-]{0,200}(,[a-z][a-z0-9_.]{0,63}=[A-Za-z0-9 _./:-]{0,200}){0,31})?$'
 # What the extra ini may not touch: the sandbox and code loading.
 readonly SITE_INI_DENIED=' open_basedir disable_functions disable_classes extension zend_extension auto_prepend_file auto_append_file include_path sys_temp_dir upload_tmp_dir session.save_path allow_url_include '
-readonly SITE_RE_REPO='^(https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|ssh://[a-z0-9_.-]{1,32}@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|[a-z0-9_.-]{1,32}@[A-Za-z0-9.-]{1,253}:[A-Za-z0-9._~/+-]{1,300}|file:///[A-Za-z0-9._/+-]{1,300})$'
+# Git URLs: https, ssh and scp-like with user and host starting with a letter or digit (nothing ssh
+# could read as an option), or a local file:/// path. No other transport (ext::, fd::) passes.
+readonly SITE_RE_REPO='^(https://[A-Za-z0-9][A-Za-z0-9.-]{0,252}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|ssh://[a-z0-9_][a-z0-9_.-]{0,31}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}(:[0-9]{1,5})?/[A-Za-z0-9._~/+-]{1,300}|[a-z0-9_][a-z0-9_.-]{0,31}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}:[A-Za-z0-9._~/+][A-Za-z0-9._~/+-]{0,299}|file:///[A-Za-z0-9._/+-]{1,300})$'
 readonly SITE_RE_BRANCH='^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$'
 readonly SITE_RE_RELEASE='^[0-9]{8}T[0-9]{6}Z?(-[0-9]{1,3})?$|^initial$'
 readonly SITE_RE_TITLE='^[A-Za-z0-9 .,:;!?&()@#%+=/_-]{0,100}$'

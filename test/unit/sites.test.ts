@@ -71,6 +71,41 @@ describe('site input validation', () => {
   });
 });
 
+describe('deploy input validation', () => {
+  const deploy = contract.commands['sites.deploy'].input;
+  const siteId = '00000000-0000-4000-8000-000000000003';
+  const refused = (input: object) => {
+    const r = deploy.safeParse({ siteId, ...input });
+    return r.success ? null : r.error.issues[0]!.path.join('.');
+  };
+  it('takes https, ssh, scp-like and file URLs, or a folder', () => {
+    for (const repo of [
+      'https://git.example.com/acme/shop.git',
+      'ssh://git@git.example.com:2222/acme/shop.git',
+      'git@github.com:acme/shop.git',
+      'file:///srv/git/app.git',
+    ])
+      expect(refused({ repo }), repo).toBeNull();
+    expect(refused({ folder: '/home/me/shop' })).toBeNull();
+  });
+  it.each([
+    ['repo', { repo: 'ext::sh -c id' }],
+    ['repo', { repo: '-oProxyCommand=id@host:path' }],
+    ['repo', { repo: 'git@-oProxyCommand=id:path' }],
+    ['repo', { repo: 'git@host:-upload-pack=id' }],
+    ['repo', { repo: 'https://example.com/../../etc' }],
+    ['repo', { repo: 'http://example.com/plain.git' }],
+    ['repo', { repo: 'https://example.com/a b' }],
+    ['branch', { repo: 'file:///srv/a.git', branch: '--upload-pack=id' }],
+    ['branch', { repo: 'file:///srv/a.git', branch: 'main;id' }],
+    ['repo', {}],
+    ['repo', { repo: 'file:///srv/a.git', folder: '/tmp/x' }],
+    ['folder', { folder: 'relative/path' }],
+  ])('refuses %s in %j', (field, input) => {
+    expect(refused(input)).toBe(field);
+  });
+});
+
 describe('site helpers', () => {
   it('lists every name a site answers on', () => {
     expect(siteNames({ domain: 'a.test', www: 'to-www', aliases: ['b.test'] })).toEqual([

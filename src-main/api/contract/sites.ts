@@ -164,7 +164,7 @@ const gitRepo = z
   .trim()
   .max(400)
   .regex(
-    /^(https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~/+-]+|ssh:\/\/[a-z0-9_.-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?\/[A-Za-z0-9._~/+-]+|[a-z0-9_.-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/+-]+|file:\/\/\/[A-Za-z0-9._/+-]+)$/,
+    /^(https:\/\/[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?\/[A-Za-z0-9._~/+-]+|ssh:\/\/[a-z0-9_][a-z0-9_.-]*@[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?\/[A-Za-z0-9._~/+-]+|[a-z0-9_][a-z0-9_.-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~/+][A-Za-z0-9._~/+-]*|file:\/\/\/[A-Za-z0-9._/+-]+)$/,
     'a git URL: https://host/path, ssh://user@host/path, user@host:path or file:///path',
   )
   .refine((s) => !s.includes('..'), 'no ".." in the URL');

@@ -224,6 +224,26 @@ echo 'errors:', implode(' | ', $errors), "\n";
         expect(r.steps.at(-1)?.state).toBe('failed');
         expect(r.steps.at(-1)?.name, `${opt} ${JSON.stringify(value)}`).toMatch(/^option --/);
       }
+      for (const [opt, value] of [
+        ['--repo', 'ext::sh -c id'],
+        ['--repo', '-oProxyCommand=id@host:path'],
+        ['--repo', 'git@host:-upload-pack=id'],
+        ['--repo', 'https://example.com/../x'],
+        ['--branch', '--upload-pack=id'],
+        ['--release', '../../etc'],
+      ] as const) {
+        const verb = opt === '--release' ? 'rollback' : 'deploy';
+        const args = [
+          '--site',
+          'shop',
+          ...(opt === '--branch' ? ['--repo', 'file:///srv/x.git'] : []),
+          opt,
+          value,
+        ];
+        const r = await site(h, verb, args);
+        expect(r.code, `${verb} ${opt} ${value}`).toBe(2);
+        expect(r.steps.at(-1)?.name, `${verb} ${opt} ${value}`).toMatch(/^option --/);
+      }
       expect(await sh(h, 'ls /etc/caddy/sites /srv 2>&1; getent passwd | wc -l')).toBe(before);
     }));
 
