@@ -5,7 +5,7 @@
  */
 import { parseJournalLine } from '../src-main/logs/parse';
 import { bootHosts } from '../test/e2e/vps-hosts';
-import { addTrustedServer } from '../test/support/trusted-server';
+import { addTestHost } from '../test/support/trusted-server';
 import { bridgeCall, expect, test } from '../test/e2e/fixtures';
 
 const LINES = 100_000;
@@ -27,13 +27,7 @@ test('log lines per second, parsed and shown', async ({ page, bridge }) => {
     );
     expect(gen.code, gen.stderr).toBe(0);
     await host.exec('journalctl --flush');
-    await addTrustedServer(bridgeCall(bridge), {
-      name: 'logs-host',
-      host: host.address,
-      port: 22,
-      username: 'root',
-      privateKey: host.ssh.privateKey.toString('utf8'),
-    });
+    await addTestHost(bridgeCall(bridge), host, 'logs-host');
 
     // Parse rate in main alone, on the host's own journal output.
     const raw = await host.exec(`journalctl -o json -u hd-bench-logs.service --no-pager -n 20000`);

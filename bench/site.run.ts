@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
 import { startApp } from '../test/ssh/harness/app';
-import { addTrustedServer } from '../test/support/trusted-server';
+import { addTestHost } from '../test/support/trusted-server';
 import { startHosts, stopAll } from '../test/vps/harness/index.js';
 import { sitesLayer } from '../test/vps/sites/sites-layer.js';
 
@@ -22,13 +22,7 @@ it('creates a php site in seconds', async () => {
   const [host] = await startHosts(1, { layers: [layer] });
   const app = await startApp();
   try {
-    const { serverId } = await addTrustedServer((n, i) => app.call(n as never, i as never), {
-      name: 'bench-site',
-      host: host!.address,
-      port: 22,
-      username: 'root',
-      privateKey: host!.ssh.privateKey.toString('utf8'),
-    });
+    const { serverId } = await addTestHost((n, i) => app.call(n as never, i as never), host!, 'bench-site');
     await app.hd.pool.exec(serverId, 'true');
     const tenant = await app.call('tenants.create', { name: 'Bench', slug: 'bench' });
     const times: number[] = [];

@@ -1,7 +1,7 @@
 // Provisioning from the UI against a real Debian 12 host (vps tier harness, booted here).
 import type { Host } from '../vps/harness/host.js';
 import { spawnSync } from 'node:child_process';
-import { addTrustedServer } from '../support/trusted-server';
+import { addTestHost } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
 import { bootHosts } from './vps-hosts';
 
@@ -22,13 +22,7 @@ test.afterAll(async () => {
 test('provision a test host from the UI and watch the steps complete', async ({ page, bridge }) => {
   test.setTimeout(400_000);
   const call = bridgeCall(bridge);
-  await addTrustedServer(call, {
-    name: 'vps-1',
-    host: host.address,
-    port: 22,
-    username: 'root',
-    privateKey: host.ssh.privateKey.toString('utf8'),
-  });
+  await addTestHost(call, host, 'vps-1');
 
   let statusCalls = 0;
   page.on('websocket', (ws) =>
@@ -84,13 +78,7 @@ test('requests to a site on the host appear in the log view, filterable by statu
 }) => {
   test.setTimeout(300_000);
   const call = bridgeCall(bridge);
-  const { serverId } = await addTrustedServer(call, {
-    name: 'vps-logs',
-    host: host.address,
-    port: 22,
-    username: 'root',
-    privateKey: host.ssh.privateKey.toString('utf8'),
-  });
+  const { serverId } = await addTestHost(call, host, 'vps-logs');
   const { jobId } = (await call('provision.run', { serverId, modules: ['caddy'], check: false })) as {
     jobId: string;
   };

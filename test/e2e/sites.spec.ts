@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
 import type { Host } from '../vps/harness/host.js';
 import { sitesLayer } from '../vps/sites/sites-layer.js';
-import { addTrustedServer } from '../support/trusted-server';
+import { addTestHost } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
 import { bootHosts } from './vps-hosts';
 
@@ -32,13 +32,7 @@ test('create a site from the UI, then open its URL through the test host', async
 }) => {
   test.setTimeout(300_000);
   const call = bridgeCall(bridge);
-  await addTrustedServer(call, {
-    name: 'vps-1',
-    host: host.address,
-    port: 22,
-    username: 'root',
-    privateKey: host.ssh.privateKey.toString('utf8'),
-  });
+  await addTestHost(call, host, 'vps-1');
   await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' });
   await page.reload();
   await nav(page, 'Sites');

@@ -35,3 +35,18 @@ export async function trustHostKey(call: Call, serverId: string): Promise<void> 
   const probe = (await call('servers.probeHostKey', { id: serverId })) as { fingerprint: string };
   await call('servers.trustHostKey', { id: serverId, fingerprint: probe.fingerprint });
 }
+
+/** A vps test host (root over SSH with its test key), added and trusted like a real server. */
+export function addTestHost(
+  call: Call,
+  host: { name: string; address: string; ssh: { privateKey: Buffer } },
+  name = host.name,
+): Promise<{ serverId: string; keyId: string }> {
+  return addTrustedServer(call, {
+    name,
+    host: host.address,
+    port: 22,
+    username: 'root',
+    privateKey: host.ssh.privateKey.toString('utf8'),
+  });
+}

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LogBatch, LogEntry } from '../../../src-main/api/contract';
 import { matches } from '../../../src-renderer/src/features/logs/ring';
 import { startApp } from '../../ssh/harness/app';
-import { addTrustedServer } from '../../support/trusted-server';
+import { addTestHost } from '../../support/trusted-server';
 import { stopAll } from '../harness/index.js';
 import { withFreshHosts } from '../provision/fresh-hosts';
 
@@ -15,13 +15,7 @@ describe('live logs', () => {
       const app = await startApp();
       try {
         const call = (n: string, i: unknown) => app.call(n as never, i as never);
-        const { serverId } = await addTrustedServer(call, {
-          name: host!.name,
-          host: host!.address,
-          port: 22,
-          username: 'root',
-          privateKey: host!.ssh.privateKey.toString('utf8'),
-        });
+        const { serverId } = await addTestHost(call, host!);
         const job = await app.hd.jobs.wait(
           (await app.call('provision.run', { serverId, modules: ['caddy'], check: false })).jobId,
         );

@@ -5,10 +5,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSummary, LogBatch, LogEntry, SiteInfo, TerminalData } from '../../../src-main/api/contract';
+import type {
+  InputOf,
+  JobSummary,
+  LogBatch,
+  LogEntry,
+  SiteInfo,
+  TerminalData,
+} from '../../../src-main/api/contract';
 import { startApp } from '../../ssh/harness/app';
 import type { TestApp } from '../../ssh/harness/app';
-import { addTrustedServer } from '../../support/trusted-server';
+import { addTestHost } from '../../support/trusted-server';
 import { pollUntil, stopAll } from '../harness/index.js';
 import type { Host } from '../harness/index.js';
 import { withFreshHosts } from '../provision/fresh-hosts.js';
@@ -30,13 +37,7 @@ async function withAppOnHost(fn: (app: TestApp, host: Host, serverId: string) =>
       const app = await startApp();
       try {
         const call = (n: string, i: unknown) => app.call(n as never, i as never);
-        const { serverId } = await addTrustedServer(call, {
-          name: host!.name,
-          host: host!.address,
-          port: 22,
-          username: 'root',
-          privateKey: host!.ssh.privateKey.toString('utf8'),
-        });
+        const { serverId } = await addTestHost(call, host!);
         await fn(app, host!, serverId);
       } finally {
         await app.close();
@@ -58,6 +59,24 @@ async function done(app: TestApp, started: Promise<{ jobId: string }>): Promise<
     );
   }
   return job;
+}
+
+/** A tenant and a site of it, created through the app; resolves once the create job succeeded. */
+async function newSite(
+  app: TestApp,
+  serverId: string,
+  tenantSlug: string,
+  input: Partial<InputOf<'sites.create'>> & { slug: string; domain: string },
+): Promise<SiteInfo> {
+  const tenant = await app.call('tenants.create', { name: tenantSlug, slug: tenantSlug });
+  const { jobId, site } = await app.call('sites.create', {
+    serverId,
+    tenantId: tenant.id,
+    tls: 'off',
+    ...input,
+  });
+  await done(app, Promise.resolve({ jobId }));
+  return site;
 }
 
 describe('sites from the app', () => {
@@ -149,15 +168,7 @@ describe('sites from the app', () => {
 
   it("opens a terminal in a site's directory as its tenant, and shows the site's PHP errors live", () =>
     withAppOnHost(async (app, host, serverId) => {
-      const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
-      const { jobId, site } = await app.call('sites.create', {
-        serverId,
-        tenantId: tenant.id,
-        slug: 'shop',
-        domain: 'shop.acme.test',
-        tls: 'off',
-      });
-      await done(app, Promise.resolve({ jobId }));
+      const site = await newSite(app, serverId, 'acme', { slug: 'shop', domain: 'shop.acme.test' });
       const output: string[] = [];
       const entries: LogEntry[] = [];
       app.hd.events.listen((name, payload) => {
@@ -206,16 +217,11 @@ describe('sites from the app', () => {
 
   it('creates a Laravel site with an APP_KEY, and deploys a local folder running the Laravel hooks as the tenant', () =>
     withAppOnHost(async (app, host, serverId) => {
-      const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
-      const { jobId, site } = await app.call('sites.create', {
-        serverId,
-        tenantId: tenant.id,
+      const site = await newSite(app, serverId, 'acme', {
         slug: 'app',
         domain: 'app.acme.test',
         type: 'laravel',
-        tls: 'off',
       });
-      await done(app, Promise.resolve({ jobId }));
       const key = await sh(host, 'grep ^APP_KEY= /srv/tenants/acme/app/shared/.env');
       expect(key).toMatch(/^APP_KEY=base64:[A-Za-z0-9+/]{43}=$/);
 
@@ -251,15 +257,7 @@ describe('sites from the app', () => {
 
   it('deploys over SSH with the deploy key the vault made, and only with it', () =>
     withAppOnHost(async (app, host, serverId) => {
-      const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
-      const { jobId, site } = await app.call('sites.create', {
-        serverId,
-        tenantId: tenant.id,
-        slug: 'shop',
-        domain: 'shop.acme.test',
-        tls: 'off',
-      });
-      await done(app, Promise.resolve({ jobId }));
+      const site = await newSite(app, serverId, 'acme', { slug: 'shop', domain: 'shop.acme.test' });
       const key = await app.call('sites.deployKey', { siteId: site.id });
       expect(key.publicKey).toMatch(/^ssh-ed25519 /);
       expect((await app.call('sites.deployKey', { siteId: site.id })).secretId).toBe(key.secretId);
@@ -295,23 +293,18 @@ describe('sites from the app', () => {
 
   it("installs WordPress from Debian's package; its home page shows the site title", () =>
     withAppOnHost(async (app, host, serverId) => {
-      const tenant = await app.call('tenants.create', { name: 'Beta', slug: 'beta' });
-      const created = await app.call('sites.create', {
-        serverId,
-        tenantId: tenant.id,
+      const created = await newSite(app, serverId, 'beta', {
         slug: 'blog',
         domain: 'blog.beta.test',
         type: 'wordpress',
-        tls: 'off',
         title: 'Beta Blog',
         adminEmail: 'admin@beta.test',
       });
-      await done(app, Promise.resolve({ jobId: created.jobId }));
       const home = await get(host, 'blog.beta.test');
       expect(home.status).toBe(200);
       expect(home.body).toMatch(/<title>[^<]*Beta Blog/);
       // The admin password the vault holds logs in.
-      const site = await app.call('sites.get', { siteId: created.site.id });
+      const site = await app.call('sites.get', { siteId: created.id });
       const admin = (await app.call('vault.secrets.reveal', { id: site.adminSecretId! })).fields['password']!;
       const login = await host.exec(
         `curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --resolve blog.beta.test:80:127.0.0.1 -b wordpress_test_cookie=WP%20Cookie%20check --data-urlencode log=admin --data-urlencode pwd@- -d testcookie=1 http://blog.beta.test/wp-login.php`,
