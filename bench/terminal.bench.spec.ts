@@ -131,7 +131,7 @@ test('terminal throughput and echo latency', async ({ page, bridge }) => {
     console.log(
       [
         '',
-        'bench:terminal — built renderer in Chromium, real sshd on loopback, test bridge (WebSocket) in place of IPC',
+        'bench:terminal — built renderer in Chromium, real sshd on loopback, test bridge (WebSocket up, streamed HTTP down) in place of IPC',
         `  renderer:                               ${await t1.el.getAttribute('data-renderer')}`,
         `  throughput to the xterm write callback: ${(received / 1048576 / seconds).toFixed(1)} MB/s  (${(received / 1048576).toFixed(0)} MiB in ${seconds.toFixed(1)} s; target >= 20)`,
         `  main-process backlog, max:              ${(maxBacklog / 1024).toFixed(0)} KiB  (high-water 256 KiB)`,

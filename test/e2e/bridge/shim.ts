@@ -2,7 +2,9 @@
 import type { HostdeckBridge } from '../../../src-main/api/contract';
 /**
  * window.hostdeck for the e2e browser: the same shape and the same allow-list as the preload
- * (src-preload/bridge.ts), carried over the bridge's WebSocket instead of Electron IPC.
+ * (src-preload/bridge.ts), carried over the bridge instead of Electron IPC: calls go up its WebSocket,
+ * results and events come back, in order, as newline-delimited JSON in one streamed response (not as
+ * WebSocket frames, which Chromium copies whole into CDP events for Playwright; see server.ts).
  * Serialised with Function#toString and injected by page.addInitScript, so it must be self-contained.
  */
 export function installShim(allowed: { commands: string[]; events: string[] }): void {
@@ -11,12 +13,13 @@ export function installShim(allowed: { commands: string[]; events: string[] }): 
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const queue: string[] = [];
   let nextId = 1;
-  const socket = new WebSocket(`ws://${location.host}/__bridge`);
+  const token = crypto.randomUUID();
+  const socket = new WebSocket(`ws://${location.host}/__bridge?c=${token}`);
   socket.addEventListener('open', () => {
     for (const m of queue.splice(0)) socket.send(m);
   });
-  socket.addEventListener('message', (ev) => {
-    const msg = JSON.parse(String(ev.data)) as {
+  const deliver = (line: string) => {
+    const msg = JSON.parse(line) as {
       t: string;
       id?: number;
       result?: unknown;
@@ -29,7 +32,34 @@ export function installShim(allowed: { commands: string[]; events: string[] }): 
     } else if (msg.t === 'event' && msg.name) {
       for (const l of listeners.get(msg.name) ?? []) l(msg.payload);
     }
-  });
+  };
+  // One message per task, as with IPC or WebSocket messages: what a result resolves (an awaiting
+  // caller, a React update) runs before the next message, e.g. an event about what it just created.
+  const tick = new MessageChannel();
+  let woken: (() => void) | null = null;
+  tick.port1.onmessage = () => woken?.();
+  const nextTask = () =>
+    new Promise<void>((resolve) => {
+      woken = resolve;
+      tick.port2.postMessage(null);
+    });
+  void (async () => {
+    const res = await fetch(`/__bridge/down?c=${token}`, { cache: 'no-store' });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffered += value;
+      let start = 0;
+      for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n', start)) {
+        deliver(buffered.slice(start, end));
+        start = end + 1;
+        await nextTask();
+      }
+      buffered = buffered.slice(start);
+    }
+  })().catch(() => undefined);
   const send = (m: string) => (socket.readyState === WebSocket.OPEN ? socket.send(m) : queue.push(m));
   Object.defineProperty(window, 'hostdeck', {
     configurable: false,
