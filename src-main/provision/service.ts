@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModuleName, ModuleStatus } from '@contract';
@@ -8,6 +8,7 @@ import type { SshPool } from '../infra/ssh/pool';
 import type { JobContext, JobService } from '../jobs/service';
 import type { ServerService } from '../servers/service';
 import type { VaultService } from '../vault/service';
+import { randomPassword } from '../vault/crypto';
 import { loadBundle } from './bundle';
 import type { ScriptBundle } from './bundle';
 import { moduleCatalog } from './catalog';
@@ -181,23 +182,16 @@ export class ProvisionService {
   }
 
   private async present(serverId: string, bundle: ScriptBundle) {
-    const r = await this.d.pool.exec(
-      serverId,
-      `${this.sudo(serverId)}sh -c ${shellQuote(PRESENT_SCRIPT)} hostdeck-check ${bundle.version}`,
-    );
+    const r = await this.d.pool.exec(serverId, this.rootCommand(serverId, PRESENT_SCRIPT, [bundle.version]));
     return r.code === 0;
   }
 
   private async uploadNow(serverId: string, bundle: ScriptBundle, signal?: AbortSignal) {
-    const r = await this.d.pool.exec(
-      serverId,
-      `${this.sudo(serverId)}sh -c ${shellQuote(UPLOAD_SCRIPT)} hostdeck-upload ${bundle.version}`,
-      {
-        stdin: bundle.archive,
-        timeoutMs: 120_000,
-        ...(signal ? { signal } : {}),
-      },
-    );
+    const r = await this.d.pool.exec(serverId, this.rootCommand(serverId, UPLOAD_SCRIPT, [bundle.version]), {
+      stdin: bundle.archive,
+      timeoutMs: 120_000,
+      ...(signal ? { signal } : {}),
+    });
     if (r.code !== 0) {
       throw new AppError(
         'SSH_ERROR',
@@ -321,8 +315,7 @@ export class ProvisionService {
     const label = `MariaDB hostdeck_admin on ${this.d.servers.get(serverId).name} (${serverId})`;
     const existing = this.d.vault.list().find((s) => s.kind === 'db-credential' && s.label === label);
     if (existing) return this.d.vault.use(existing.id, 'db-credential').password;
-    const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-    const password = Array.from({ length: 32 }, () => alphabet[randomInt(alphabet.length)]).join('');
+    const password = randomPassword();
     this.d.vault.add(label, { kind: 'db-credential', username: 'hostdeck_admin', password });
     return password;
   }

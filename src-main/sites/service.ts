@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { iniToOption } from '@contract';
@@ -10,6 +10,7 @@ import type { AuditRepository } from '../audit/repository';
 import type { JobContext, JobService } from '../jobs/service';
 import type { ProvisionService } from '../provision/service';
 import type { ServerService } from '../servers/service';
+import { randomPassword } from '../vault/crypto';
 import type { VaultService } from '../vault/service';
 import type { SiteRecord, SiteRepository } from './repository';
 
@@ -26,12 +27,8 @@ export interface SiteDeps {
 
 const FIRST_PORT = 8081;
 const LAST_PORT = 9999;
-const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 /** Lists the loopback ports the host's sites run on (root-only files; fixed script, no input). */
 const HOST_PORTS_SCRIPT = `for f in /etc/hostdeck/sites/*.env; do [ -f "$f" ] && sed -n 's/^HOSTDECK_PHP_LISTEN=127\\.0\\.0\\.1://p' "$f"; done; exit 0`;
-
-export const password = (length = 32) =>
-  Array.from({ length }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join('');
 
 /** Every host name a site answers on, the www. name included when the policy uses it. */
 export const siteNames = (s: Pick<SiteRecord, 'domain' | 'www' | 'aliases'>): string[] => [
@@ -175,11 +172,14 @@ export class SiteService {
     const db = this.d.vault.add(`Database ${dbName(input.slug)} of ${input.domain} on ${server.name}`, {
       kind: 'db-credential',
       username: dbName(input.slug),
-      password: password(),
+      password: randomPassword(),
     });
     const admin =
       input.type === 'wordpress'
-        ? this.d.vault.add(`WordPress admin of ${input.domain}`, { kind: 'password', password: password(24) })
+        ? this.d.vault.add(`WordPress admin of ${input.domain}`, {
+            kind: 'password',
+            password: randomPassword(24),
+          })
         : null;
     const now = this.stamp();
     const site: SiteRecord = {

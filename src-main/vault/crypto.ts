@@ -6,7 +6,14 @@
  *   and kind as associated data: a ciphertext moved to another record fails authentication.
  * Buffers holding keys are zeroed when no longer needed.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  randomBytes,
+  randomInt,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 
 export interface KdfParams {
   algorithm: 'scrypt';
@@ -69,6 +76,13 @@ export const dataKeyAad = (vaultId: string) => `hostdeck/vault/v1/data-key/${vau
 export const secretAad = (id: string, kind: string) => `hostdeck/vault/v1/secret/${kind}/${id}`;
 
 export const newSalt = () => randomBytes(16);
+
+// Letters and digits without look-alikes (0/O, 1/l/I): safe unquoted in SQL, shell, option files
+// and URLs, and readable when an operator has to type one. 32 characters carry ~186 bits.
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+/** A password the app makes for a service (database users, WordPress admin), from the CSPRNG. */
+export const randomPassword = (length = 32) =>
+  Array.from({ length }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join('');
 export const newDataKey = () => randomBytes(32);
 
 export function sameBytes(a: Buffer, b: Buffer): boolean {
