@@ -135,10 +135,13 @@ hd_tmpdir() { # makes HD_TMP, a 0700 scratch dir on tmpfs, removed at exit
 
 # Runs a command with its output on stderr (stdout stays clean for the protocol). On failure,
 # HD_LAST_OUTPUT holds its last output line for the step detail. Never reads our stdin.
-hd_run() {
+hd_run() { hd_run_stdin "$@" </dev/null; }
+
+# hd_run for a command that reads our stdin (an archive, a key).
+hd_run_stdin() {
   local rc=0
   hd_tmpdir
-  "$@" </dev/null >"$HD_TMP/out" 2>&1 || rc=$?
+  "$@" >"$HD_TMP/out" 2>&1 || rc=$?
   cat "$HD_TMP/out" >&2
   # The most telling line: the last one mentioning an error, else the last non-blank one.
   HD_LAST_OUTPUT=$(grep -i 'error' "$HD_TMP/out" | tail -n 1 || true)

@@ -185,6 +185,10 @@ site_check_collisions() { # NAMES PORT
   hd_ok "port" "127.0.0.1:$2"
 }
 
+site_primary_host() { # -> the name the site is served under (www. first with to-www)
+  if [[ $(site_state www) == to-www ]]; then printf 'www.%s' "$(site_state domain)"; else site_state domain; fi
+}
+
 site_tls_addr() { # NAME -> the Caddy address for NAME under the site's TLS mode
   if [[ $(site_state tls) == off ]]; then printf 'http://%s' "$1"; else printf '%s' "$1"; fi
 }
@@ -409,9 +413,8 @@ site_http_code() { # URL [curl args...]
 site_health_probe() {
   local port domain tls code='' i
   port=$(site_state port)
-  domain=$(site_state domain)
+  domain=$(site_primary_host)
   tls=$(site_state tls)
-  [[ $(site_state www) == to-www ]] && domain="www.$domain"
   for ((i = 0; i < 50; i++)); do
     code=$(site_http_code "http://127.0.0.1:$port/")
     [[ $code =~ ^[1-4][0-9][0-9]$ ]] && break
@@ -481,9 +484,7 @@ site_install() {
   local suspended
   suspended=$(site_state suspended)
   site_ensure_php "$([[ $suspended == 1 ]] && echo inactive || echo active)"
-  site_render_caddy
-  ensure_caddy_site_file "$SITE" "$SITE_CADDY"
-  [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
+  site_ensure_caddy
   [[ $suspended == 1 ]] || site_health
   [[ $(site_state type) == wordpress && $suspended != 1 ]] && site_ensure_wordpress_installed
   return 0
@@ -493,18 +494,14 @@ site_enable() {
   site_load
   hd_state_set suspended ''
   site_ensure_php active
-  site_render_caddy
-  ensure_caddy_site_file "$SITE" "$SITE_CADDY"
-  [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
+  site_ensure_caddy
   site_health
 }
 
 site_disable() {
   site_load
   hd_state_set suspended 1
-  site_render_caddy
-  ensure_caddy_site_file "$SITE" "$SITE_CADDY"
-  [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
+  site_ensure_caddy
   site_ensure_php inactive
 }
 
@@ -520,7 +517,7 @@ site_final_backup() {
   chmod 0700 "$SITE_BACKUPS" "$dir"
   hd_tmpdir
   mkdir -p "$HD_TMP/backup"
-  if [[ $(site_sql_count "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'") == 1 ]]; then
+  if site_db_exists; then
     mariadb-dump --protocol=socket -u root --single-transaction --databases "$SITE_DB" >"$HD_TMP/backup/database.sql" 2>"$HD_TMP/dump.err" ||
       hd_fail "backup" "mariadb-dump failed: $(tail -n 1 "$HD_TMP/dump.err"). Nothing was deleted."
   fi
@@ -530,6 +527,10 @@ site_final_backup() {
   mv -f -- "$file.partial" "$file"
   hd_changed "backup" "$file ($(stat -c %s -- "$file") bytes)"
 }
+
+# Whether the site's database exists: HD_SQL_OUT is 1 or 0 (the query fails if MariaDB does).
+site_db_query() { hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'"; }
+site_db_exists() { site_db_query && [[ $HD_SQL_OUT == 1 ]]; }
 
 site_sql_count() { # SQL -> the single number it selects (0 on error)
   if hd_sql "$1"; then printf '%s' "${HD_SQL_OUT:-0}"; else printf 0; fi
@@ -559,7 +560,7 @@ site_remove() {
   ensure_file_absent "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
   [[ $HD_CHECK == 1 ]] || rm -rf -- "${SITE_INI_DIR:?}/$SITE" "/var/lib/hostdeck-php/$SITE"
   if command -v mariadb >/dev/null; then
-    if [[ $(site_sql_count "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'") == 1 ]]; then
+    if site_db_exists; then
       [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "database $SITE_DB absent" "DROP DATABASE \`$SITE_DB\`"
       hd_changed "database $SITE_DB absent" "dropped"
     else
@@ -610,6 +611,13 @@ site_remove_tenant_if_unused() {
   fi
 }
 
+# The site's Caddy file for its recorded state, swapped in safely and remembered for drift.
+site_ensure_caddy() {
+  site_render_caddy
+  ensure_caddy_site_file "$SITE" "$SITE_CADDY"
+  [[ $HD_CHECK == 1 ]] || hd_record_file "$HD_CADDY_SITES/$SITE.caddy"
+}
+
 # ---------------------------------------------------------------------------------------------
 # WordPress
 
@@ -621,8 +629,7 @@ site_wp_config() {
   done
   local scheme=https host
   [[ $(site_state tls) == off ]] && scheme=http
-  host=$(site_state domain)
-  [[ $(site_state www) == to-www ]] && host="www.$host"
+  host=$(site_primary_host)
   SITE_WP_CONFIG="<?php
 // $HD_MANAGED_MARK (site module): WordPress settings of site $SITE. The salts are made once;
 // the database settings follow the site. 0640 root:$TUSER: the site reads it and cannot change it.
@@ -743,11 +750,9 @@ PHP
   chown "$TUSER:$TUSER" "$script"
   chmod 0600 "$script"
   local host
-  host=$(site_state domain)
-  [[ $(site_state www) == to-www ]] && host="www.$host"
+  host=$(site_primary_host)
   out=$(cd "$SITE_DIR/current/public" && printf '%s\n' "$SITE_WP_PASSWORD" |
-    runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$SITE_DIR" \
-      PHP_INI_SCAN_DIR=":$SITE_INI_DIR/$SITE" HD_WP_HOST="$host" HD_WP_ROOT="$SITE_DIR/current/public" \
+    site_as_tenant HD_WP_HOST="$host" HD_WP_ROOT="$SITE_DIR/current/public" \
       HD_WP_TITLE="${HD_OPT[wp-title]:-$host}" HD_WP_EMAIL="${HD_OPT[wp-admin-email]}" \
       /usr/local/bin/frankenphp php-cli "$script" 2>&1) || rc=$?
   rm -f -- "$script"
@@ -824,15 +829,6 @@ site_fetch_archive() { # DEST
   fi
   SITE_REVISION="archive-$(date -u +%Y%m%dT%H%M%SZ)"
   hd_changed "fetch" "archive unpacked"
-}
-
-hd_run_stdin() { # like hd_run, but the command reads our stdin
-  local rc=0
-  hd_tmpdir
-  "$@" >"$HD_TMP/out" 2>&1 || rc=$?
-  cat "$HD_TMP/out" >&2
-  HD_LAST_OUTPUT=$(grep -v '^[[:space:]]*$' "$HD_TMP/out" | tail -n 1 || true)
-  return "$rc"
 }
 
 site_hooks() { # RELEASE_DIR
@@ -969,7 +965,7 @@ site_status() {
   else
     [[ $active == active ]] || drift+=("service:$SITE_UNIT:$active")
   fi
-  if command -v mariadb >/dev/null && hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'"; then
+  if command -v mariadb >/dev/null && site_db_query; then
     hd_status database "$([[ $HD_SQL_OUT == 1 ]] && echo "$SITE_DB" || echo missing)"
     [[ $HD_SQL_OUT == 1 ]] || drift+=("database:$SITE_DB:missing")
   fi
