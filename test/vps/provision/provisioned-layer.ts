@@ -1,11 +1,12 @@
 // A host layer provisioned by the scripts themselves (caddy, mariadb, firewall installed through
 // hostdeck.sh), for tests that are about what comes after installing. Keyed by the scripts'
 // digest, so editing server-scripts rebuilds it; layers of older scripts are deleted.
+// No vitest imports: the sites layer (also built by the e2e tier) uses these helpers.
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ensureLayer } from '../harness/index.js';
-import type { Host } from '../harness/index.js';
-import { flushBridgeNeighbours } from './fresh-hosts.js';
+import { ensureLayer } from '../harness/layers.js';
+import type { Host } from '../harness/host.js';
+import { flushBridgeNeighbours } from './bridge.js';
 import { hostdeck, scriptsDigest, stepsIn, uploadScripts } from './hostdeck-scripts.js';
 
 /** The hostdeck_admin password of hosts started from the layer (test-only). */
@@ -13,14 +14,20 @@ export const LAYER_ADMIN_PASSWORD = 'layer-Admin-pw.0123456789';
 
 const PREFIX = 'hostdeck-provisioned-';
 
-/** Installs caddy, mariadb and firewall on `host` with the scripts; throws on any failed step. */
-export async function provisionAll(host: Host, adminPassword: string): Promise<void> {
+/** One `hostdeck.sh <module> install [args]` run, with what it reads on stdin. */
+export type ModuleInstall = readonly [module: string, args: readonly string[], input?: string];
+
+/** The base modules every provisioned layer has. */
+export const baseModules = (adminPassword: string): ModuleInstall[] => [
+  ['caddy', []],
+  ['mariadb', ['--admin-password-stdin'], `${adminPassword}\n`],
+  ['firewall', []],
+];
+
+/** Uploads the scripts and installs `modules` in order; throws on any failed step. */
+export async function installModules(host: Host, modules: ModuleInstall[]): Promise<void> {
   await uploadScripts(host);
-  for (const [module, args, input] of [
-    ['caddy', [], undefined],
-    ['mariadb', ['--admin-password-stdin'], `${adminPassword}\n`],
-    ['firewall', [], undefined],
-  ] as const) {
+  for (const [module, args, input] of modules) {
     const run = await hostdeck(host, module, 'install', [...args], { input });
     if (run.code !== 0) {
       throw new Error(
@@ -30,14 +37,25 @@ export async function provisionAll(host: Host, adminPassword: string): Promise<v
   }
 }
 
-export async function provisionedLayer(): Promise<string> {
-  const key = `${PREFIX}${scriptsDigest().slice(0, 16)}`;
+/** Installs caddy, mariadb and firewall on `host` with the scripts; throws on any failed step. */
+export const provisionAll = (host: Host, adminPassword: string): Promise<void> =>
+  installModules(host, baseModules(adminPassword));
+
+/** The layer `prefix + key`, built if missing; older layers of the same prefix are deleted. */
+export async function ensureCurrentLayer(
+  prefix: string,
+  key: string,
+  provision: (host: Host) => Promise<void>,
+): Promise<string> {
   flushBridgeNeighbours();
-  const layer = await ensureLayer(key, (h) => provisionAll(h, LAYER_ADMIN_PASSWORD));
+  const layer = await ensureLayer(`${prefix}${key}`, provision);
   for (const other of readdirSync(dirname(layer))) {
-    if (other.startsWith(PREFIX) && other !== basename(layer) && !other.includes('.tmp-')) {
+    if (other.startsWith(prefix) && other !== basename(layer) && !other.includes('.tmp-')) {
       rmSync(`${dirname(layer)}/${other}`, { recursive: true, force: true });
     }
   }
   return layer;
 }
+
+export const provisionedLayer = (): Promise<string> =>
+  ensureCurrentLayer(PREFIX, scriptsDigest().slice(0, 16), (h) => provisionAll(h, LAYER_ADMIN_PASSWORD));

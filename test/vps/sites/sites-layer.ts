@@ -4,13 +4,12 @@
 // Keyed by the digest of the provisioning modules it ran (not of lib.sh or site.sh, which the
 // tests upload fresh every time), so editing the site module does not rebuild it.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 // No vitest imports anywhere below: the e2e tier (Playwright) builds this layer too.
-import { ensureLayer } from '../harness/layers.js';
 import type { Host } from '../harness/host.js';
-import { flushBridgeNeighbours } from '../provision/bridge.js';
-import { hostdeck, SCRIPTS_DIR, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
+import { SCRIPTS_DIR } from '../provision/hostdeck-scripts.js';
+import { baseModules, ensureCurrentLayer, installModules } from '../provision/provisioned-layer.js';
 import { STAND_IN, UPLOAD_STAND_IN } from '../provision/frankenphp-helpers.js';
 
 /** The hostdeck_admin password of hosts started from the layer (test-only). */
@@ -34,31 +33,12 @@ async function provisionForSites(host: Host): Promise<void> {
     { timeoutMs: 400_000 },
   );
   if (apt.code !== 0) throw new Error(`installing ${PACKAGES} failed: ${apt.stderr}`);
-  await uploadScripts(host);
-  for (const [module, args, input] of [
-    ['caddy', [], undefined],
-    ['mariadb', ['--admin-password-stdin'], `${LAYER_ADMIN_PASSWORD}\n`],
-    ['firewall', [], undefined],
+  await installModules(host, [
+    ...baseModules(LAYER_ADMIN_PASSWORD),
     ['frankenphp', UPLOAD_STAND_IN, STAND_IN],
-  ] as const) {
-    const run = await hostdeck(host, module, 'install', [...args], { input });
-    if (run.code !== 0) {
-      throw new Error(
-        `${module} install failed (${run.code}): ${stepsIn(run, 'failed').join('; ')}\n${run.stderr}`,
-      );
-    }
-  }
+  ]);
 }
 
 /** The layer (built on first use, about a minute; then a host boots from it in about a second). */
-export async function sitesLayer(): Promise<string> {
-  const key = `${PREFIX}${provisioningDigest()}`;
-  flushBridgeNeighbours();
-  const layer = await ensureLayer(key, provisionForSites);
-  for (const other of readdirSync(dirname(layer))) {
-    if (other.startsWith(PREFIX) && other !== basename(layer) && !other.includes('.tmp-')) {
-      rmSync(`${dirname(layer)}/${other}`, { recursive: true, force: true });
-    }
-  }
-  return layer;
-}
+export const sitesLayer = (): Promise<string> =>
+  ensureCurrentLayer(PREFIX, provisioningDigest(), provisionForSites);
