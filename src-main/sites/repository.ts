@@ -46,6 +46,10 @@ function toRecord(row: Record<string, unknown>): SiteRecord {
   return rec as unknown as SiteRecord;
 }
 
+const TENANT_SELECT = `SELECT t.id, t.name, t.slug, t.created_at AS createdAt,
+       (SELECT COUNT(*) FROM sites s WHERE s.tenant_id = t.id) AS siteCount
+  FROM tenants t`;
+
 export class SiteRepository {
   constructor(private readonly db: Database) {}
 
@@ -85,17 +89,11 @@ export class SiteRepository {
   // ---- tenants ---------------------------------------------------------------------------------
 
   tenants(): TenantInfo[] {
-    return this.db
-      .prepare(
-        `SELECT t.id, t.name, t.slug, t.created_at AS createdAt,
-                (SELECT COUNT(*) FROM sites s WHERE s.tenant_id = t.id) AS siteCount
-           FROM tenants t ORDER BY t.name`,
-      )
-      .all() as TenantInfo[];
+    return this.db.prepare(`${TENANT_SELECT} ORDER BY t.name`).all() as TenantInfo[];
   }
 
   tenant(id: string): TenantInfo | null {
-    return this.tenants().find((t) => t.id === id) ?? null;
+    return (this.db.prepare(`${TENANT_SELECT} WHERE t.id = ?`).get(id) as TenantInfo | undefined) ?? null;
   }
 
   insertTenant(t: { id: string; name: string; slug: string; createdAt: string }): void {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { iniToOption } from '@contract';
-import type { DeployKeyInfo, ParsedInputOf, SiteInfo, SiteLive, TenantInfo } from '@contract';
+import type { DeployKeyInfo, ParsedInputOf, SecretInfo, SiteInfo, SiteLive, TenantInfo } from '@contract';
 import { AppError, notFound } from '../api/app-error';
 import type { EventBus } from '../api/events';
 import type { AuditRepository } from '../audit/repository';
@@ -342,10 +342,12 @@ export class SiteService {
 
   deployKey(id: string, actor: string): DeployKeyInfo {
     const site = this.record(id);
-    if (site.deployKeySecretId) {
-      const info = this.d.vault.info(site.deployKeySecretId);
-      return { secretId: info.id, publicKey: info.publicKey ?? '', fingerprint: info.fingerprint ?? '' };
-    }
+    const toKeyInfo = (info: SecretInfo): DeployKeyInfo => ({
+      secretId: info.id,
+      publicKey: info.publicKey ?? '',
+      fingerprint: info.fingerprint ?? '',
+    });
+    if (site.deployKeySecretId) return toKeyInfo(this.d.vault.info(site.deployKeySecretId));
     const key = this.d.vault.generateSshKey(`Deploy key of ${site.domain}`);
     this.patch(id, { deployKeySecretId: key.id });
     this.d.audit.record({
@@ -354,7 +356,7 @@ export class SiteService {
       target: id,
       detail: { fingerprint: key.fingerprint },
     });
-    return { secretId: key.id, publicKey: key.publicKey ?? '', fingerprint: key.fingerprint ?? '' };
+    return toKeyInfo(key);
   }
 
   deploy(input: ParsedInputOf<'sites.deploy'>, actor: string): { jobId: string } {
