@@ -22,11 +22,23 @@ export const useTenants = create<TenantsState>((set) => ({
   },
 }));
 
-/** Tenants have no events of their own; their site counts change with the sites, so reload on those. */
+/**
+ * Tenants have no events of their own; their site counts change when a site appears or goes, so
+ * reload then, not on every status change of a site already seen (a job emits several). A site
+ * first seen by a change event costs one extra reload.
+ */
 export function followTenants(): () => void {
+  const known = new Set<string>();
   const reload = () => void useTenants.getState().load();
-  const offChanged = api.on('sites.changed', reload);
-  const offRemoved = api.on('sites.removed', reload);
+  const offChanged = api.on('sites.changed', (site) => {
+    if (known.has(site.id)) return;
+    known.add(site.id);
+    reload();
+  });
+  const offRemoved = api.on('sites.removed', ({ siteId }) => {
+    known.delete(siteId);
+    reload();
+  });
   reload();
   return () => {
     offChanged();
