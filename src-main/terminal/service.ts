@@ -16,14 +16,23 @@ export interface FlowControl {
   maxChunk: number;
 }
 
-const defaults: FlowControl = { highWater: 262_144, lowWater: 65_536, flushMs: 4, maxChunk: 65_536 };
+/**
+ * Sized by bench:terminal. Fewer, larger messages and acknowledgements (with the renderer writing at
+ * most once a frame, see PacedWriter) about doubled a flood's throughput on the 2-core test machine;
+ * the window is kept at 1 MiB because every terminal shares one ordered channel to the renderer: a
+ * keystroke's echo in another terminal queues behind whatever is in flight (2 MiB pushed its p95 echo
+ * past 100 ms). Memory stays bounded: at most highWater + maxChunk units are in flight per terminal.
+ */
+const defaults: FlowControl = { highWater: 1_048_576, lowWater: 262_144, flushMs: 4, maxChunk: 262_144 };
 
 interface Session {
   id: string;
   serverId: string;
   stream: ClientChannel;
   decoder: StringDecoder;
-  pending: string;
+  /** Output not yet sent, in arrival order, and its length. */
+  pending: string[];
+  pendingUnits: number;
   timer: NodeJS.Timeout | null;
   unacked: number;
   paused: boolean;
@@ -34,7 +43,7 @@ interface Session {
  * SSH shells with a PTY over the pooled connection, streamed to the renderer with flow control at
  * every hop: output is coalesced, counted, and the SSH channel is paused while the renderer has more
  * than `highWater` unacknowledged; ssh2 then stops replenishing the SSH window, so the server stops
- * sending. Nothing is dropped; the UI never has more than highWater queued.
+ * sending. Nothing is dropped; the UI never has more than highWater + maxChunk queued.
  */
 export class TerminalService {
   private readonly sessions = new Map<string, Session>();
@@ -66,7 +75,8 @@ export class TerminalService {
       serverId,
       stream,
       decoder: new StringDecoder('utf8'),
-      pending: '',
+      pending: [],
+      pendingUnits: 0,
       timer: null,
       unacked: 0,
       paused: false,
@@ -107,8 +117,11 @@ export class TerminalService {
     if (!s) return; // late acks after close are harmless
     s.unacked = Math.max(0, s.unacked - units);
     if (s.paused && s.unacked <= this.flow.lowWater) {
-      s.paused = false;
-      s.stream.resume();
+      this.flush(s); // what was held back goes first
+      if (s.unacked < this.flow.highWater) {
+        s.paused = false;
+        s.stream.resume();
+      }
     }
   }
 
@@ -131,21 +144,33 @@ export class TerminalService {
 
   private output(s: Session, text: string): void {
     if (!text) return;
-    s.pending += text;
-    if (s.pending.length >= this.flow.maxChunk) this.flush(s);
+    s.pending.push(text);
+    s.pendingUnits += text.length;
+    if (s.pendingUnits >= this.flow.maxChunk) this.flush(s);
     else if (!s.timer) s.timer = setTimeout(() => this.flush(s), this.flow.flushMs);
   }
 
-  private flush(s: Session): void {
+  /**
+   * Sends what is pending in messages of at most maxChunk, but only while fewer than highWater units
+   * are unacknowledged (unless `all`, at the end of a session): the rest waits here for acks, so no
+   * more than highWater + maxChunk units are ever in flight to the renderer.
+   */
+  private flush(s: Session, all = false): void {
     if (s.timer) {
       clearTimeout(s.timer);
       s.timer = null;
     }
-    while (s.pending.length > 0) {
-      const data = s.pending.slice(0, this.flow.maxChunk);
-      s.pending = s.pending.slice(data.length);
-      s.unacked += data.length;
-      this.events.emit('terminal.data', { sessionId: s.id, data });
+    if (s.pendingUnits > 0) {
+      const text = s.pending.length === 1 ? s.pending[0]! : s.pending.join('');
+      let at = 0;
+      while (at < text.length && (all || s.unacked < this.flow.highWater)) {
+        const data = text.slice(at, at + this.flow.maxChunk);
+        at += data.length;
+        s.unacked += data.length;
+        this.events.emit('terminal.data', { sessionId: s.id, data });
+      }
+      s.pending = at < text.length ? [text.slice(at)] : [];
+      s.pendingUnits = text.length - at;
     }
     if (!s.paused && s.unacked >= this.flow.highWater) {
       s.paused = true;
@@ -157,8 +182,11 @@ export class TerminalService {
     if (s.closed) return;
     s.closed = true;
     const tail = s.decoder.end();
-    if (tail) s.pending += tail;
-    this.flush(s);
+    if (tail) {
+      s.pending.push(tail);
+      s.pendingUnits += tail.length;
+    }
+    this.flush(s, true);
     this.sessions.delete(s.id);
     this.events.emit('terminal.closed', { sessionId: s.id, reason, message });
   }

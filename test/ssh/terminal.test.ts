@@ -66,8 +66,10 @@ describe('terminal flow control against a real shell', () => {
     let acked = state.units - backlog;
     await until(() => {
       if (state.units > acked) {
-        app.hd.terminal.ack(sessionId, state.units - acked);
+        // An ack may release held output at once (synchronously, into state): count before acking.
+        const units = state.units - acked;
         acked = state.units;
+        app.hd.terminal.ack(sessionId, units);
       }
       return state.text.includes('\r\nEND-OF-FLOOD\r\n');
     }, 60_000);
