@@ -6,6 +6,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { PacedWriter } from './pacedWriter';
 import { attach } from './sessions';
 import { hardwareWebgl } from './webglSupport';
 
@@ -24,6 +25,7 @@ export function TerminalTab({ serverId, siteId, active, onTitle }: Props) {
   const fitRef = useRef<FitAddon | null>(null);
   const searchRef = useRef<SearchAddon | null>(null);
   const sessionRef = useRef<string | null>(null);
+  const writerRef = useRef<PacedWriter | null>(null);
   // Keystrokes typed while the shell is (re)connecting wait here instead of being lost.
   const queued = useRef<string>('');
   const [banner, setBanner] = useState<string | null>(null);
@@ -46,14 +48,16 @@ export function TerminalTab({ serverId, siteId, active, onTitle }: Props) {
         void api.call('terminal.write', { sessionId, data }).catch(() => undefined);
       }
       host.current?.setAttribute('data-session', sessionId);
+      // Acknowledged only once xterm has parsed it: this is what paces the SSH channel.
+      const writer = new PacedWriter(
+        (data, parsed) => term.write(data, parsed),
+        (units) => void api.call('terminal.ack', { sessionId, units }).catch(() => undefined),
+      );
+      writerRef.current = writer;
       attach(sessionId, {
         data: (text) => {
           window.__hostdeckTerminalTap?.(sessionId, text);
-          // Acknowledge only once xterm has parsed it: this is what paces the SSH channel.
-          term.write(
-            text,
-            () => void api.call('terminal.ack', { sessionId, units: text.length }).catch(() => undefined),
-          );
+          writer.push(text);
         },
         closed: (e) => {
           if (sessionRef.current !== sessionId) return;
@@ -141,6 +145,7 @@ export function TerminalTab({ serverId, siteId, active, onTitle }: Props) {
       resize.disconnect();
       if (sessionRef.current)
         void api.call('terminal.close', { sessionId: sessionRef.current }).catch(() => undefined);
+      writerRef.current?.dispose();
       term.dispose();
     };
     // connect/onTitle are stable for the tab's life; the terminal is created once per tab.
