@@ -46,18 +46,22 @@ export function installShim(allowed: { commands: string[]; events: string[] }): 
   void (async () => {
     const res = await fetch(`/__bridge/down?c=${token}`, { cache: 'no-store' });
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffered = '';
+    // A line (JSON never holds a raw newline) may span many reads: keep its pieces and look for the
+    // end only in what just arrived, so a large message costs one pass, not one per read.
+    let pieces: string[] = [];
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      buffered += value;
       let start = 0;
-      for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n', start)) {
-        deliver(buffered.slice(start, end));
+      for (let end = value.indexOf('\n'); end !== -1; end = value.indexOf('\n', start)) {
+        pieces.push(value.slice(start, end));
+        const line = pieces.length === 1 ? pieces[0]! : pieces.join('');
+        pieces = [];
+        deliver(line);
         start = end + 1;
         await nextTask();
       }
-      buffered = buffered.slice(start);
+      if (start < value.length) pieces.push(value.slice(start));
     }
   })().catch(() => undefined);
   const send = (m: string) => (socket.readyState === WebSocket.OPEN ? socket.send(m) : queue.push(m));
