@@ -7,6 +7,7 @@
  *               and, for reference, inside the flooding terminal itself (queued behind the flood).
  * Prints figures; asserts only that all data arrived (benchmarks are not timed tests).
  */
+import { defaultFlowControl } from '../src-main/terminal/service';
 import { startSshd } from '../test/ssh/harness/sshd';
 import { bridgeCall, expect, test } from '../test/e2e/fixtures';
 import { addTrustedServer } from '../test/support/trusted-server';
@@ -139,7 +140,7 @@ test('terminal throughput and echo latency', async ({ page, bridge }) => {
         'bench:terminal — built renderer in Chromium, real sshd on loopback, test bridge (WebSocket up, streamed HTTP down) in place of IPC',
         `  renderer:                               ${await t1.el.getAttribute('data-renderer')}`,
         `  throughput to the xterm write callback: ${(received / 1048576 / seconds).toFixed(1)} MB/s  (${(received / 1048576).toFixed(0)} MiB in ${seconds.toFixed(1)} s; target >= 20)`,
-        `  main-process backlog, max:              ${(maxBacklog / 1024).toFixed(0)} KiB  (high-water 1024 KiB + one 256 KiB message)`,
+        `  main-process backlog, max:              ${(maxBacklog / 1024).toFixed(0)} KiB  (high-water ${defaultFlowControl.highWater / 1024} KiB + one ${defaultFlowControl.maxChunk / 1024} KiB message)`,
         `  renderer JS heap:                       ${heapBefore.toFixed(0)} MiB before, ${maxHeap.toFixed(0)} MiB max during`,
         `  echo latency in another terminal during a flood: p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms  (target <= 100)`,
         `  echo latency inside the flooding terminal:       ${sameSession.map((x) => x.toFixed(0)).join(', ')} ms  (queued behind its own output)`,

@@ -23,7 +23,12 @@ export interface FlowControl {
  * keystroke's echo in another terminal queues behind whatever is in flight (2 MiB pushed its p95 echo
  * past 100 ms). Memory stays bounded: at most highWater + maxChunk units are in flight per terminal.
  */
-const defaults: FlowControl = { highWater: 1_048_576, lowWater: 262_144, flushMs: 4, maxChunk: 262_144 };
+export const defaultFlowControl: Readonly<FlowControl> = {
+  highWater: 1_048_576,
+  lowWater: 262_144,
+  flushMs: 4,
+  maxChunk: 262_144,
+};
 
 interface Session {
   id: string;
@@ -54,7 +59,7 @@ export class TerminalService {
     private readonly events: EventBus,
     flow: Partial<FlowControl> = {},
   ) {
-    this.flow = { ...defaults, ...flow };
+    this.flow = { ...defaultFlowControl, ...flow };
   }
 
   /**
