@@ -110,7 +110,11 @@ test.describe('the SSH terminal', () => {
     await page.keyboard.type('echo back\n');
     await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toContain('back\r\n');
 
-    // Flood: every line arrives, in order, and another tab stays responsive meanwhile.
+    // Flood: every line arrives, in order, and another tab stays responsive meanwhile. xterm repaints
+    // at most once per 50 ms while it streams (renderCap), not on every animation frame.
+    expect(await term.getAttribute('data-render-cap')).toBe('on');
+    const repaints = () => term.evaluate((el) => (el as HTMLElement & { renders(): number }).renders());
+    const floodStart = { at: Date.now(), repaints: await repaints() };
     await page.keyboard.type('seq 1 3000000; echo FLOOD-DONE\n');
     await expect.poll(async () => (await tap(page, 0))?.next ?? 0).toBeGreaterThan(1000);
     await page.getByRole('button', { name: 'New terminal' }).click();
@@ -127,6 +131,9 @@ test.describe('the SSH terminal', () => {
       .poll(async () => (await tap(page, 0))?.tail ?? '', { timeout: 150_000 })
       .toContain('FLOOD-DONE');
     const done = await tap(page, 0);
+    const floodRepaints = (await repaints()) - floodStart.repaints;
+    expect(floodRepaints).toBeGreaterThan(0);
+    expect(floodRepaints).toBeLessThanOrEqual(((Date.now() - floodStart.at) / 50) * 1.1 + 5);
     expect(done?.ok).toBe(true);
     expect(done?.next).toBe(3_000_001);
     expect(await buffer()).toMatch(/2999999\n3000000\nFLOOD-DONE\n\$/);

@@ -7,6 +7,7 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { PacedWriter } from './pacedWriter';
+import { capRendering } from './renderCap';
 import { attach } from './sessions';
 import { hardwareWebgl } from './webglSupport';
 
@@ -100,15 +101,23 @@ export function TerminalTab({ serverId, siteId, active, onTitle }: Props) {
       // no (hardware) WebGL here: the DOM renderer is faster than a software rasteriser
     }
     fit.fit();
+    // At most one repaint per 50 ms while output streams (see renderCap).
+    const cap = capRendering(term, 50);
+    el.dataset.renderCap = cap.installed ? 'on' : 'off';
     termRef.current = term;
     if (window.__hostdeckTerminalTap) {
-      // Test hook only: lets a test read the buffer (the WebGL renderer draws text on a canvas).
-      (el as HTMLElement & { readBuffer?: () => string }).readBuffer = () => {
+      // Test hooks only: let a test read the buffer (the WebGL renderer draws text on a canvas) and
+      // count repaints.
+      const hooks = el as HTMLElement & { readBuffer?: () => string; renders?: () => number };
+      hooks.readBuffer = () => {
         const b = term.buffer.active;
         const lines: string[] = [];
         for (let i = 0; i < b.length; i++) lines.push(b.getLine(i)?.translateToString(true) ?? '');
         return lines.join('\n');
       };
+      let renders = 0;
+      term.onRender(() => (renders += 1));
+      hooks.renders = () => renders;
     }
     fitRef.current = fit;
     searchRef.current = search;
@@ -146,6 +155,7 @@ export function TerminalTab({ serverId, siteId, active, onTitle }: Props) {
       if (sessionRef.current)
         void api.call('terminal.close', { sessionId: sessionRef.current }).catch(() => undefined);
       writerRef.current?.dispose();
+      cap.dispose();
       term.dispose();
     };
     // connect/onTitle are stable for the tab's life; the terminal is created once per tab.

@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  capRendering,
+  skipEmptySelectionRepaints,
+  throttleRefreshes,
+} from '../../src-renderer/src/features/terminal/renderCap';
+import type { Terminal } from '@xterm/xterm';
+
+describe('throttleRefreshes (xterm repaints while output streams)', () => {
+  let clock = 0;
+  let calls: [number | undefined, number | undefined, number][];
+  const target = {
+    refresh: (s: number | undefined, e: number | undefined, n: number) => void calls.push([s, e, n]),
+  };
+  beforeEach(() => {
+    vi.useFakeTimers();
+    clock = 1_000;
+    calls = [];
+  });
+  afterEach(() => vi.useRealTimers());
+  const advance = (ms: number) => {
+    clock += ms;
+    vi.advanceTimersByTime(ms);
+  };
+
+  it('passes the first request after a quiet spell on at once, then at most one per interval', () => {
+    const t = throttleRefreshes(target, 50, () => clock);
+    target.refresh(3, 3, 24);
+    expect(calls).toEqual([[3, 3, 24]]);
+    advance(10);
+    target.refresh(5, 7, 24);
+    target.refresh(0, 2, 24);
+    advance(20);
+    target.refresh(20, 23, 24);
+    expect(calls).toHaveLength(1);
+    advance(19);
+    expect(calls).toHaveLength(1);
+    advance(1);
+    // One request covering every row asked for in between: nothing is left undrawn.
+    expect(calls).toEqual([
+      [3, 3, 24],
+      [0, 23, 24],
+    ]);
+    advance(200);
+    target.refresh(undefined, undefined, 30); // "all rows", as xterm asks after a resize
+    expect(calls.at(-1)).toEqual([0, 29, 30]);
+    t.dispose();
+  });
+
+  it('on dispose, cancels what is waiting and restores the original', () => {
+    const original = target.refresh;
+    const t = throttleRefreshes(target, 50, () => clock);
+    target.refresh(0, 0, 24);
+    target.refresh(1, 1, 24);
+    t.dispose();
+    advance(100);
+    expect(calls).toEqual([[0, 0, 24]]);
+    expect(target.refresh).toBe(original);
+  });
+});
+
+describe('skipEmptySelectionRepaints', () => {
+  it('repaints real selection changes, and an empty one only when it was not empty before', () => {
+    const seen: unknown[] = [];
+    const sink = {
+      handleSelectionChanged: (s: unknown, e: unknown, _column: boolean) => void seen.push([s, e]),
+    };
+    skipEmptySelectionRepaints(sink);
+    sink.handleSelectionChanged(undefined, undefined, false); // first: passed on
+    sink.handleSelectionChanged(undefined, undefined, false); // nothing → nothing: skipped
+    sink.handleSelectionChanged([4, 9], [4, 9], false); // a click: zero-length, still empty
+    sink.handleSelectionChanged([4, 9], [12, 9], false); // a drag: a real selection
+    sink.handleSelectionChanged([4, 9], [12, 9], false); // scrolled with a selection: repainted
+    sink.handleSelectionChanged(undefined, undefined, false); // cleared: repainted once
+    sink.handleSelectionChanged(undefined, undefined, false);
+    expect(seen).toEqual([
+      [undefined, undefined],
+      [
+        [4, 9],
+        [12, 9],
+      ],
+      [
+        [4, 9],
+        [12, 9],
+      ],
+      [undefined, undefined],
+    ]);
+  });
+});
+
+describe('capRendering', () => {
+  it('patches nothing and says so when xterm internals are not where expected', () => {
+    const cap = capRendering({} as Terminal, 50);
+    expect(cap.installed).toBe(false);
+    cap.dispose();
+  });
+});
