@@ -5,6 +5,7 @@ describe('PacedWriter (terminal output → xterm)', () => {
   let clock = 0;
   let writes: { data: string; parsed: () => void }[];
   let acks: number[];
+  let yields: (() => void)[];
   let writer: PacedWriter;
 
   beforeEach(() => {
@@ -12,12 +13,17 @@ describe('PacedWriter (terminal output → xterm)', () => {
     clock = 1_000;
     writes = [];
     acks = [];
+    yields = [];
     writer = new PacedWriter(
       (data, parsed) => writes.push({ data, parsed }),
       (units) => acks.push(units),
-      16,
-      8,
-      () => clock,
+      {
+        intervalMs: 16,
+        sliceUnits: 4,
+        ackUnits: 8,
+        now: () => clock,
+        yieldThen: (next) => yields.push(next),
+      },
     );
   });
   afterEach(() => {
@@ -27,70 +33,95 @@ describe('PacedWriter (terminal output → xterm)', () => {
     clock += ms;
     vi.advanceTimersByTime(ms);
   };
+  /** What the event loop would do next: run the steps the writer yielded. */
+  const runYields = () => {
+    while (yields.length > 0) yields.shift()!();
+  };
+  /** xterm parses the latest slice handed to it. */
+  const parseLatest = () => {
+    writes.at(-1)!.parsed();
+    runYields();
+  };
 
   it('writes the first chunk after a quiet spell at once, so a typed key echoes without delay', () => {
     writer.push('a');
     expect(writes.map((w) => w.data)).toEqual(['a']);
+    parseLatest();
     advance(100);
     writer.push('b');
     expect(writes.map((w) => w.data)).toEqual(['a', 'b']);
   });
 
-  it('under a stream, coalesces everything that arrives within the interval into one write, in order', () => {
+  it('under a stream, coalesces what arrives into one write, once the last is parsed and an interval has passed', () => {
     writer.push('1');
     advance(2);
     writer.push('2');
-    advance(2);
     writer.push('3');
-    writer.push('4');
+    advance(20);
+    // Not before the first write is parsed, however long that takes.
     expect(writes.map((w) => w.data)).toEqual(['1']);
-    advance(11);
-    expect(writes).toHaveLength(1); // 15 ms after the first write: still waiting
-    advance(1);
-    expect(writes.map((w) => w.data)).toEqual(['1', '234']);
-    // The stream goes on: the next write comes one interval after that one, not sooner.
-    writer.push('5');
+    parseLatest();
+    expect(writes.map((w) => w.data)).toEqual(['1', '23']);
+    // Parsed quickly: the next write waits for the interval since the last one started.
+    writer.push('4');
+    parseLatest();
+    expect(writes).toHaveLength(2);
     advance(15);
     expect(writes).toHaveLength(2);
     advance(1);
-    expect(writes.map((w) => w.data).join('')).toBe('12345');
+    expect(writes.map((w) => w.data).join('')).toBe('1234');
   });
 
-  it('acknowledges a write only once xterm has parsed it, with all of its units', () => {
-    writer.push('xx');
-    advance(1);
-    writer.push('yyy');
-    writer.push('zzzz');
-    advance(20);
-    expect(writes).toHaveLength(2);
+  it('acknowledges only what xterm has parsed, with all of its units', () => {
+    writer.push('xyz');
     expect(acks).toEqual([]);
-    writes[1]!.parsed();
-    expect(acks).toEqual([7]);
     writes[0]!.parsed();
-    expect(acks).toEqual([7, 2]);
+    expect(acks).toEqual([3]);
   });
 
-  it('hands a large write over in slices, acknowledged once the last is parsed', () => {
-    writer.push('abc');
-    writer.push('0123456789abcdefXY');
-    advance(16);
-    expect(writes.map((w) => w.data)).toEqual(['abc', '01234567', '89abcdef', 'XY']);
-    writes[1]!.parsed();
-    writes[2]!.parsed();
+  it('hands a large write over one slice at a time, acknowledging as parsing progresses', () => {
+    writer.push('0123456789abcdefXY'); // 18 units: slices of 4, acknowledgements every 8
+    expect(writes.map((w) => w.data)).toEqual(['0123']);
+    writes[0]!.parsed();
+    // The next slice only after a yield to the event loop.
+    expect(writes).toHaveLength(1);
+    runYields();
+    expect(writes.map((w) => w.data)).toEqual(['0123', '4567']);
     expect(acks).toEqual([]);
-    writes[3]!.parsed();
-    expect(acks).toEqual([18]);
+    parseLatest();
+    expect(acks).toEqual([8]);
+    parseLatest();
+    parseLatest();
+    expect(acks).toEqual([8, 8]);
+    expect(writes.map((w) => w.data)).toEqual(['0123', '4567', '89ab', 'cdef', 'XY']);
+    parseLatest();
+    expect(acks).toEqual([8, 8, 2]);
+    expect(acks.reduce((a, b) => a + b)).toBe(18);
+  });
+
+  it('keeps the order when output arrives while a write is being parsed', () => {
+    writer.push('abcdefgh');
+    writer.push('ij');
+    advance(50);
+    parseLatest();
+    writer.push('kl');
+    parseLatest();
+    parseLatest();
+    expect(writes.map((w) => w.data).join('')).toBe('abcdefghijkl');
+    expect(acks.reduce((a, b) => a + b)).toBe(12);
   });
 
   it('ignores empty chunks and, once disposed, writes nothing more', () => {
     writer.push('');
     expect(writes).toHaveLength(0);
-    writer.push('a');
-    writer.push('b');
+    writer.push('abcdef');
+    writer.push('g');
     writer.dispose();
+    writes[0]!.parsed();
+    runYields();
     advance(50);
-    writer.push('c');
+    writer.push('h');
     advance(50);
-    expect(writes.map((w) => w.data)).toEqual(['a']);
+    expect(writes.map((w) => w.data)).toEqual(['abcd']);
   });
 });
