@@ -17,15 +17,18 @@ export interface FlowControl {
 }
 
 /**
- * Sized by bench:terminal. Fewer, larger messages and acknowledgements (with the renderer writing at
- * most once a frame, see PacedWriter) about doubled a flood's throughput on the 2-core test machine;
- * the window is kept at 1 MiB because every terminal shares one ordered channel to the renderer: a
- * keystroke's echo in another terminal queues behind whatever is in flight (2 MiB pushed its p95 echo
- * past 100 ms). Memory stays bounded: at most highWater + maxChunk units are in flight per terminal.
+ * Sized by bench:terminal (2-core test machine, DOM renderer). Large messages and few
+ * acknowledgements keep the per-message cost down (the renderer acknowledges every 128 KiB it has
+ * parsed, see PacedWriter). The channel resumes as soon as one acknowledgement's worth is drawn:
+ * a wide gap between the marks let the pipe drain on every pause (resuming at 256 KiB cost a third
+ * of the throughput). The window stays at 1 MiB because every terminal shares one ordered channel
+ * to the renderer and a keystroke's echo in another terminal can queue behind what is in flight;
+ * 2 MiB bought no throughput and doubled that echo's p95. Memory stays bounded: at most
+ * highWater + maxChunk units are in flight per terminal.
  */
 export const defaultFlowControl: Readonly<FlowControl> = {
   highWater: 1_048_576,
-  lowWater: 262_144,
+  lowWater: 917_504,
   flushMs: 4,
   maxChunk: 262_144,
 };
