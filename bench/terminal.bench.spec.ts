@@ -7,12 +7,22 @@
  *               and, for reference, inside the flooding terminal itself (queued behind the flood).
  * Prints figures; asserts only that all data arrived (benchmarks are not timed tests).
  */
+import { readFileSync } from 'node:fs';
 import { defaultFlowControl } from '../src-main/terminal/service';
 import { startSshd } from '../test/ssh/harness/sshd';
 import { bridgeCall, expect, test } from '../test/e2e/fixtures';
 import { addTrustedServer } from '../test/support/trusted-server';
 
-const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 50) * 1024 * 1024;
+const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 200) * 1024 * 1024;
+
+/** CPU time used by every process on this machine so far, in ms (busy jiffies from /proc/stat). */
+function machineCpuMs(): number {
+  const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .split(/\s+/)
+    .map(Number);
+  return ((user! + nice! + system! + irq! + softirq!) * 1000) / 100;
+}
 
 test('terminal throughput and echo latency', async ({ page, bridge }) => {
   const sshd = await startSshd();
@@ -101,6 +111,9 @@ test('terminal throughput and echo latency', async ({ page, bridge }) => {
         : `yes ${'x'.repeat(100)} | head -c ${FLOOD_BYTES}`;
     await page.keyboard.type(`${generator}; echo THROUGHPUT-$((1+1))-DONE\n`);
     const started = Date.now();
+    const cpuBefore = machineCpuMs();
+    const repaints = () => t1.el.evaluate((el) => (el as HTMLElement & { renders(): number }).renders());
+    const repaintsBefore = await repaints();
     let maxBacklog = 0;
     let maxHeap = heapBefore;
     while (!(await tail(t1.id)).includes('THROUGHPUT-2-DONE\r\n')) {
@@ -109,10 +122,12 @@ test('terminal throughput and echo latency', async ({ page, bridge }) => {
       await page.waitForTimeout(100);
     }
     const seconds = (Date.now() - started) / 1000;
+    const cpuMs = machineCpuMs() - cpuBefore;
+    const repaintRate = ((await repaints()) - repaintsBefore) / seconds;
     const received = (await units(t1.id)) - before;
     expect(received).toBeGreaterThan(FLOOD_BYTES);
     console.log(
-      `throughput phase: ${(received / 1048576 / seconds).toFixed(1)} MB/s, backlog max ${maxBacklog}, heap max ${maxHeap.toFixed(0)} MiB`,
+      `throughput phase: ${(received / 1048576 / seconds).toFixed(1)} MB/s, backlog max ${maxBacklog}, heap max ${maxHeap.toFixed(0)} MiB, cpu ${(cpuMs / (received / 1048576)).toFixed(0)} ms/MB`,
     );
 
     // Echo latency during a flood: a second terminal, while the first prints without end.
@@ -140,7 +155,9 @@ test('terminal throughput and echo latency', async ({ page, bridge }) => {
         'bench:terminal — built renderer in Chromium, real sshd on loopback, test bridge (WebSocket up, streamed HTTP down) in place of IPC',
         `  renderer:                               ${await t1.el.getAttribute('data-renderer')}`,
         `  throughput to the xterm write callback: ${(received / 1048576 / seconds).toFixed(1)} MB/s  (${(received / 1048576).toFixed(0)} MiB in ${seconds.toFixed(1)} s; target >= 20)`,
-        `  main-process backlog, max:              ${(maxBacklog / 1024).toFixed(0)} KiB  (high-water ${defaultFlowControl.highWater / 1024} KiB + one ${defaultFlowControl.maxChunk / 1024} KiB message)`,
+        `  CPU, every process on this machine:     ${(cpuMs / (received / 1048576)).toFixed(0)} ms per MB  (2 cores: ${(2000 / (cpuMs / (received / 1048576))).toFixed(0)} MB/s if all of it went to this)`,
+        `  xterm repaints during the flood:        ${repaintRate.toFixed(0)}/s  (render cap ${await t1.el.getAttribute('data-render-cap')})`,
+        `  main-process backlog, max:              ${(maxBacklog / 1024).toFixed(0)} KiB  (high-water ${defaultFlowControl.highWater / 1024} KiB + one ${defaultFlowControl.maxChunk / 1024} KiB message; resumes at ${defaultFlowControl.lowWater / 1024} KiB)`,
         `  renderer JS heap:                       ${heapBefore.toFixed(0)} MiB before, ${maxHeap.toFixed(0)} MiB max during`,
         `  echo latency in another terminal during a flood: p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms  (target <= 100)`,
         `  echo latency inside the flooding terminal:       ${sameSession.map((x) => x.toFixed(0)).join(', ')} ms  (queued behind its own output)`,
