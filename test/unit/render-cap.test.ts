@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   capRendering,
+  holdCursorWhileStreaming,
   skipEmptySelectionRepaints,
+  throttleMethod,
   throttleRefreshes,
 } from '../../src-renderer/src/features/terminal/renderCap';
 import type { Terminal } from '@xterm/xterm';
@@ -56,6 +58,58 @@ describe('throttleRefreshes (xterm repaints while output streams)', () => {
     advance(100);
     expect(calls).toEqual([[0, 0, 24]]);
     expect(target.refresh).toBe(original);
+  });
+});
+
+describe('throttleMethod (xterm moving its input element to the cursor)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('runs the first call at once and merges the rest into one call an interval later', () => {
+    vi.useFakeTimers();
+    let clock = 1_000;
+    let runs = 0;
+    const target = { sync: () => void (runs += 1) };
+    const t = throttleMethod(target, 'sync', 50, () => clock);
+    target.sync();
+    expect(runs).toBe(1);
+    for (let i = 0; i < 10; i++) target.sync();
+    expect(runs).toBe(1);
+    clock += 50;
+    vi.advanceTimersByTime(50);
+    expect(runs).toBe(2);
+    t.dispose();
+    target.sync();
+    target.sync();
+    expect(runs).toBe(4); // restored: called straight through again
+  });
+});
+
+describe('holdCursorWhileStreaming', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('stops a blinking cursor while output streams and lets it blink once quiet', () => {
+    vi.useFakeTimers();
+    const term = { options: { cursorBlink: true } };
+    const hold = holdCursorWhileStreaming(term as never, 500);
+    hold.streaming();
+    expect(term.options.cursorBlink).toBe(false);
+    vi.advanceTimersByTime(400);
+    hold.streaming(); // still streaming: the quiet spell starts over
+    vi.advanceTimersByTime(400);
+    expect(term.options.cursorBlink).toBe(false);
+    vi.advanceTimersByTime(100);
+    expect(term.options.cursorBlink).toBe(true);
+    hold.dispose();
+  });
+
+  it('leaves a cursor the user set not to blink alone', () => {
+    vi.useFakeTimers();
+    const term = { options: { cursorBlink: false } };
+    const hold = holdCursorWhileStreaming(term as never, 500);
+    hold.streaming();
+    vi.advanceTimersByTime(1_000);
+    expect(term.options.cursorBlink).toBe(false);
+    hold.dispose();
   });
 });
 
