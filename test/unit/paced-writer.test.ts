@@ -124,4 +124,23 @@ describe('PacedWriter (terminal output → xterm)', () => {
     advance(50);
     expect(writes.map((w) => w.data)).toEqual(['abcd']);
   });
+
+  it('by default yields between slices through a message to itself, not a timer', async () => {
+    vi.useRealTimers();
+    const written: string[] = [];
+    const real = new PacedWriter(
+      (data, parsed) => {
+        written.push(data);
+        parsed();
+      },
+      (units) => acks.push(units),
+      { sliceUnits: 4, ackUnits: 8 },
+    );
+    real.push('0123456789');
+    expect(written).toEqual(['0123']); // the rest only after the event loop has had a turn
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(written).toEqual(['0123', '4567', '89']);
+    expect(acks).toEqual([8, 2]);
+    real.dispose();
+  });
 });

@@ -43,7 +43,6 @@ export class PacedWriter {
   private disposed = false;
   private readonly opts: PacedWriterOptions;
   private readonly yieldThen: (next: () => void) => void;
-  private readonly closeYield: () => void;
 
   constructor(
     private readonly write: (data: string, parsed: () => void) => void,
@@ -51,9 +50,7 @@ export class PacedWriter {
     options: Partial<PacedWriterOptions> = {},
   ) {
     this.opts = { ...defaults, ...options };
-    const own = this.opts.yieldThen ? null : messageYield();
-    this.yieldThen = this.opts.yieldThen ?? own!.run;
-    this.closeYield = own ? own.close : () => undefined;
+    this.yieldThen = this.opts.yieldThen ?? yieldToEventLoop;
   }
 
   push(text: string): void {
@@ -68,7 +65,6 @@ export class PacedWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending = [];
-    this.closeYield();
   }
 
   private schedule(): void {
@@ -110,20 +106,17 @@ export class PacedWriter {
 
 /**
  * Runs `next` in a task of its own, without the 4 ms clamp Chromium puts on nested setTimeouts:
- * a message to ourselves, as scheduler libraries do.
+ * a message to ourselves, as scheduler libraries do. One channel for every terminal in the window
+ * (steps run in the order they were asked for; a disposed writer's steps do nothing).
  */
-function messageYield(): { run(next: () => void): void; close(): void } {
-  const queue: (() => void)[] = [];
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => queue.shift()?.();
-  return {
-    run(next) {
-      queue.push(next);
-      channel.port2.postMessage(null);
-    },
-    close() {
-      queue.length = 0;
-      channel.port1.close();
-    },
-  };
+let channel: { port: MessagePort; queue: (() => void)[] } | null = null;
+function yieldToEventLoop(next: () => void): void {
+  if (!channel) {
+    const { port1, port2 } = new MessageChannel();
+    const queue: (() => void)[] = [];
+    port1.onmessage = () => queue.shift()?.();
+    channel = { port: port2, queue };
+  }
+  channel.queue.push(next);
+  channel.port.postMessage(null);
 }
