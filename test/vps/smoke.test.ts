@@ -1,9 +1,10 @@
 // Proves the vps harness itself: real Debian 12 hosts boot, talk to each other and the mirror
 // only, survive a reboot, and leave nothing on the machine once torn down, even on failure.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureLayer, leftovers, startHosts, stopAll, useHosts, withHosts } from './harness/index.js';
 import type { Host } from './harness/index.js';
+import { BRIDGE } from './harness/config.js';
 import { droppedPackets } from './harness/network.js';
 
 afterAll(stopAll);
@@ -43,6 +44,12 @@ describe('vps hosts', () => {
 
     expect(await bannerVia(a, b)).toBe('SSH-2.0');
     expect(await bannerVia(b, a)).toBe('SSH-2.0');
+
+    // This machine's side of the test network has no IPv6, so no address appears on it late (after
+    // duplicate-address detection) for Chromium to take as a network change mid-e2e-test.
+    for (const ifname of [BRIDGE, ...booted.map((h) => h.name)]) {
+      expect(readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`, 'utf8').trim()).toBe('1');
+    }
   });
 
   it('lets hosts reach the Debian mirror and nothing else outside', async () => {

@@ -34,11 +34,23 @@ table ip ${NFT_TABLE} {
 `;
 }
 
+/**
+ * No IPv6 on this machine's side of the test network (it is IPv4 only). Otherwise each new link
+ * gains a link-local address a second or two after it comes up, once duplicate-address detection
+ * ends, often just after its host answers SSH; Chromium treats any address change as a network
+ * change and fails the page loads in flight (net::ERR_NETWORK_CHANGED), which broke an e2e test.
+ */
+function noIpv6(ifname: string): void {
+  const knob = `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`;
+  if (existsSync(knob)) writeFileSync(knob, '1\n');
+}
+
 /** Bridge, forwarding and nft rules; idempotent, so a rerun after a crash just fixes things up. */
 export async function setupNetwork(mirrorAddrs: readonly string[]): Promise<void> {
   if ((await run('ip', ['link', 'show', BRIDGE])).code !== 0) {
     await must('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
   }
+  noIpv6(BRIDGE);
   const addrs = await must('ip', ['-o', '-4', 'addr', 'show', 'dev', BRIDGE]);
   if (!addrs.stdout.includes(` ${GATEWAY}/24 `)) {
     await must('ip', ['addr', 'add', `${GATEWAY}/24`, 'dev', BRIDGE]);
@@ -86,6 +98,7 @@ export async function createHostNetwork(name: string, address: string): Promise<
   try {
     await must('ip', ['netns', 'add', name]);
     await must('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
+    noIpv6(name);
     await must('ip', ['link', 'set', name, 'master', BRIDGE, 'up']);
     await must('ip', ['-n', name, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
     await must('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
