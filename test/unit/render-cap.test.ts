@@ -116,10 +116,9 @@ describe('holdCursorWhileStreaming', () => {
 describe('skipEmptySelectionRepaints', () => {
   it('repaints real selection changes, and an empty one only when it was not empty before', () => {
     const seen: unknown[] = [];
-    const sink = {
-      handleSelectionChanged: (s: unknown, e: unknown, _column: boolean) => void seen.push([s, e]),
-    };
-    skipEmptySelectionRepaints(sink);
+    const handler = (s: unknown, e: unknown, _column: boolean) => void seen.push([s, e]);
+    const sink = { handleSelectionChanged: handler };
+    const skip = skipEmptySelectionRepaints(sink);
     sink.handleSelectionChanged(undefined, undefined, false); // first: passed on
     sink.handleSelectionChanged(undefined, undefined, false); // nothing → nothing: skipped
     sink.handleSelectionChanged([4, 9], [4, 9], false); // a click: zero-length, still empty
@@ -139,6 +138,8 @@ describe('skipEmptySelectionRepaints', () => {
       ],
       [undefined, undefined],
     ]);
+    skip.dispose();
+    expect(sink.handleSelectionChanged).toBe(handler);
   });
 });
 

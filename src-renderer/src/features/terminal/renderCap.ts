@@ -42,12 +42,13 @@ export function capRendering(
   const still = holdCursorWhileStreaming(term, quietMs);
   const refreshes = throttleRefreshes(debouncer, minFrameMs, undefined, still.streaming);
   const textArea = throttleMethod(core as { _syncTextArea(): void }, '_syncTextArea', minFrameMs);
-  skipEmptySelectionRepaints(renderService);
+  const selection = skipEmptySelectionRepaints(renderService);
   return {
     installed: true,
     dispose() {
       refreshes.dispose();
       textArea.dispose();
+      selection.dispose();
       still.dispose();
     },
   };
@@ -173,30 +174,38 @@ export function throttleMethod<K extends string>(
 }
 
 /** Drops selection changes from an empty selection (none, or zero-length after a click) to another. */
-export function skipEmptySelectionRepaints(target: SelectionSink): void {
+export function skipEmptySelectionRepaints(target: SelectionSink): { dispose(): void } {
   const original = target.handleSelectionChanged.bind(target);
   let wasEmpty = false;
-  target.handleSelectionChanged = (start, end, columnSelectMode) => {
+  const restore = patch(target, 'handleSelectionChanged', (start, end, columnSelectMode) => {
     const empty = !start || !end || (start[0] === end[0] && start[1] === end[1]);
     if (empty && wasEmpty) return;
     wasEmpty = empty;
     original(start, end, columnSelectMode);
-  };
+  });
+  return { dispose: restore };
 }
 
 /**
  * Stops the cursor blinking (if the user has it blinking) while output streams, through xterm's
- * public options, and lets it blink again `quietMs` after the last sign of streaming.
+ * public options, and lets it blink again `quietMs` after the last sign of streaming. Called for
+ * every deferred repaint, so it only notes the time; its one timer checks that when it fires.
  */
 export function holdCursorWhileStreaming(
   term: Pick<Terminal, 'options'>,
   quietMs: number,
+  now: () => number = Date.now,
 ): { streaming(): void; dispose(): void } {
   let held = false;
+  let lastSeen = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const release = () => {
+  const check = () => {
+    const left = lastSeen + quietMs - now();
+    if (left > 0) {
+      timer = setTimeout(check, left);
+      return;
+    }
     timer = null;
-    if (!held) return;
     held = false;
     term.options.cursorBlink = true;
   };
@@ -207,8 +216,8 @@ export function holdCursorWhileStreaming(
         term.options.cursorBlink = false;
       }
       if (!held) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(release, quietMs);
+      lastSeen = now();
+      timer ??= setTimeout(check, quietMs);
     },
     dispose() {
       if (timer) clearTimeout(timer);
