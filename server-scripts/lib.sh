@@ -29,6 +29,7 @@ HD_RESULT_DONE=0
 HD_OUT=1           # fd of the protocol stream (the original stdout), set by hd_init
 HD_TMP=''          # private scratch dir of this run (0700, under /run)
 HD_SECRET=''       # the secret read from stdin, when a module asked for one
+HD_REDACT=()       # every secret this run read: never printed in a step line or the host log
 declare -A HD_COUNT=([ok]=0 [changed]=0 [would-change]=0 [failed]=0)
 declare -A HD_OPT=()      # validated option values, by option name (without --)
 declare -A HD_OPT_RE=()   # declared value options: name -> regex the value must match
@@ -39,8 +40,13 @@ declare -A HD_PENDING=()  # units whose config changed this run: unit -> restart
 # ---------------------------------------------------------------------------------------------
 # Line protocol (stdout only carries these lines; tool output goes to stderr)
 
-hd_clean() { # TEXT -> TEXT with tabs, CR and LF turned into spaces, in HD_CLEANED
+hd_clean() { # TEXT -> TEXT with tabs, CR and LF turned into spaces and secrets masked, in HD_CLEANED
+  local s
   HD_CLEANED=${1//[$'\t\r\n']/ }
+  for s in "${HD_REDACT[@]}"; do
+    [[ -n $s ]] && HD_CLEANED=${HD_CLEANED//"$s"/[redacted]}
+  done
+  return 0
 }
 
 hd_log() { # MESSAGE: appended to the host's run log (not in check mode, not before the lock)
@@ -237,6 +243,7 @@ hd_read_secret() { # LABEL REGEX HELP
     hd_usage_fail "$1" "refused: the value on stdin is not $3"
   fi
   HD_SECRET=$line
+  HD_REDACT+=("$line")
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -383,24 +390,52 @@ hd_join_drift() { # ITEMS... -> "none" or a comma list
 # ---------------------------------------------------------------------------------------------
 # Files
 
-# Writes CONTENT to PATH atomically: a temp file in the same directory, created 0600, given its
-# final mode and owner, then renamed over PATH. Readers see the old or the new file, never half.
-hd_write_atomic() { # PATH MODE OWNER GROUP CONTENT
-  local tmp
-  tmp=$(umask 077 && mktemp "$(dirname -- "$1")/.hostdeck-tmp.XXXXXXXX")
-  printf '%s' "$5" >"$tmp"
-  chown "$3:$4" "$tmp"
-  chmod "$2" "$tmp"
-  sync -- "$tmp" 2>/dev/null || true
-  mv -f -- "$tmp" "$1"
+# The tenant rule: root never resolves a path inside a directory a tenant can write. A tenant
+# (or any other local user) who can write a directory on the way can swap a component for a
+# symlink between our check and our write, and turn "write the site's config" into "overwrite
+# /etc/ld.so.preload" or "hand /etc/shadow to the tenant". So before root writes, creates,
+# chowns, chmods, removes or reads config at PATH, every directory from / down to PATH's parent
+# must be a real directory (not a symlink), owned by root, that no one else can write (no group
+# or other write bit; sticky world-writable directories like /tmp are refused too). Directories
+# that do not exist yet are skipped: root makes them itself, under a checked parent. Work that
+# must happen inside tenant-writable space is done as the tenant (the site module's
+# site_as_tenant), never by root.
+hd_root_path() { # STEP PATH: ends the run (nothing touched) unless PATH's parents are root-only
+  local step=$1 dir=${2%/*} kind uid mode name
+  local -a dirs=(/)
+  [[ $2 == /* ]] || hd_fail "$step" "internal error: '$2' is not an absolute path"
+  while [[ -n $dir ]]; do
+    dirs+=("$dir")
+    dir=${dir%/*}
+  done
+  while IFS='|' read -r kind uid mode name; do
+    if [[ $kind != directory || $uid != 0 ]] || ((8#$mode & 8#1022)); then
+      hd_fail "$step" "refused: $name is not a directory that only root can change ($kind, uid $uid, mode $mode). Hostdeck never works as root inside a directory another user can write; nothing was changed there. If this path was changed by hand, restore it (root-owned, not group- or world-writable) and run again."
+    fi
+  done < <(stat -c '%F|%u|%a|%n' -- "${dirs[@]}" 2>/dev/null || true)
 }
 
-hd_file_meta() { # PATH -> "mode owner group" (mode as 4 octal digits)
+# Writes CONTENT to PATH atomically: a temp file in the same directory, created 0600, given its
+# final mode and owner, then renamed over PATH. Readers see the old or the new file, never half.
+# PATH's parents must be root-only (hd_root_path): a rename into a tenant-writable directory
+# could land anywhere.
+hd_write_atomic() { # PATH MODE OWNER GROUP CONTENT
+  local tmp
+  hd_root_path "file $1" "$1"
+  tmp=$(umask 077 && mktemp "$(dirname -- "$1")/.hostdeck-tmp.XXXXXXXX")
+  printf '%s' "$5" >"$tmp"
+  chown -h "$3:$4" "$tmp"
+  chmod "$2" "$tmp"
+  sync -- "$tmp" 2>/dev/null || true
+  mv -fT -- "$tmp" "$1"
+}
+
+hd_file_meta() { # PATH -> "mode owner group" (mode as 4 octal digits), of PATH itself (no follow)
   stat -c '%04a %U %G' -- "$1"
 }
 
-hd_same_content() { # PATH CONTENT: true when the file holds exactly CONTENT
-  [[ -f $1 ]] || return 1
+hd_same_content() { # PATH CONTENT: true when PATH is a regular file (not a link) holding CONTENT
+  [[ -f $1 && ! -L $1 ]] || return 1
   local size
   size=$(stat -c %s -- "$1")
   ((size == $(printf '%s' "$2" | wc -c))) || return 1
@@ -412,6 +447,7 @@ hd_same_content() { # PATH CONTENT: true when the file holds exactly CONTENT
 ensure_file() { # PATH MODE OWNER GROUP CONTENT
   local path=$1 mode=$2 owner=$3 group=$4 content=$5 what=''
   HD_FILE_CHANGED=0
+  hd_root_path "file $path" "$path"
   if [[ ! -d $(dirname -- "$path") ]]; then
     # In check mode an earlier step (a package) would have made the directory.
     [[ $HD_CHECK == 1 ]] || hd_fail "file $path" "directory $(dirname -- "$path") does not exist"
@@ -419,10 +455,10 @@ ensure_file() { # PATH MODE OWNER GROUP CONTENT
     hd_changed "file $path" "would create ($mode $owner:$group)"
     return 0
   fi
-  if [[ ! -e $path ]]; then
+  if [[ ! -e $path && ! -L $path ]]; then
     what="create ($mode $owner:$group)"
   elif [[ ! -f $path || -L $path ]]; then
-    hd_fail "file $path" "exists but is not a regular file; move it away and run again"
+    hd_fail "file $path" "exists but is not a regular file (a link or a directory); move it away and run again"
   else
     hd_same_content "$path" "$content" || what='content'
     local meta
@@ -444,6 +480,7 @@ ensure_file() { # PATH MODE OWNER GROUP CONTENT
 }
 
 ensure_file_absent() { # PATH
+  hd_root_path "file $1 absent" "$1"
   if [[ ! -e $1 && ! -L $1 ]]; then
     hd_ok "file $1 absent" ""
     return 0
@@ -454,9 +491,13 @@ ensure_file_absent() { # PATH
 
 # PATH contains LINE. With REGEX, the first line matching REGEX is replaced by LINE (and other
 # matching lines are left alone); without a match LINE is appended. Mode and owner are kept.
-ensure_line() { # PATH LINE [REGEX]
-  local path=$1 want=$2 re=${3-} line content='' found=0 replaced=0
-  [[ -f $path ]] || hd_fail "line in $path" "the file does not exist"
+# The step names LABEL, not the line, when one is given: a line can hold a secret (a password in
+# wp-config.php), and step lines reach the app and the host's log.
+ensure_line() { # PATH LINE [REGEX] [LABEL]
+  local path=$1 want=$2 re=${3-} label=${4:-$2} line content='' found=0 replaced=0
+  hd_root_path "line in $path" "$path"
+  [[ -e $path || -L $path ]] || hd_fail "line in $path" "the file does not exist"
+  [[ -f $path && ! -L $path ]] || hd_fail "line in $path" "refused: it is not a regular file (a link or a directory); move it away and run again"
   while IFS= read -r line || [[ -n $line ]]; do
     if ((found == 0)) && [[ $line == "$want" ]]; then
       found=1
@@ -468,7 +509,7 @@ ensure_line() { # PATH LINE [REGEX]
     content+="$line"$'\n'
   done <"$path"
   if ((found == 1 && replaced == 0)); then
-    hd_ok "line in $path" "$want"
+    hd_ok "line in $path" "$label"
     return 0
   fi
   ((found == 1)) || content+="$want"$'\n'
@@ -477,11 +518,15 @@ ensure_line() { # PATH LINE [REGEX]
     read -r -a meta <<<"$(hd_file_meta "$path")"
     hd_write_atomic "$path" "${meta[0]}" "${meta[1]}" "${meta[2]}" "$content"
   fi
-  hd_changed "line in $path" "$( ((replaced == 1)) && echo replaced || echo added): $want"
+  hd_changed "line in $path" "$( ((replaced == 1)) && echo replaced || echo added): $label"
 }
 
+# PATH is a directory (not a link) with MODE and OWNER:GROUP. Its parents must be root-only, so the
+# directory itself cannot be swapped between the check and the chown/chmod: a tenant-owned
+# directory is fine (root only changes its own entry), a tenant-owned parent is refused.
 ensure_dir() { # PATH MODE OWNER GROUP
   local path=$1 want="$2 $3 $4" meta
+  hd_root_path "directory $path" "$path"
   if [[ -d $path && ! -L $path ]]; then
     meta=$(hd_file_meta "$path")
     if [[ $meta == "$want" ]]; then
@@ -489,16 +534,16 @@ ensure_dir() { # PATH MODE OWNER GROUP
       return 0
     fi
     [[ $HD_CHECK == 1 ]] || {
-      chown "$3:$4" "$path"
+      chown -h "$3:$4" "$path"
       chmod "$2" "$path"
     }
     hd_changed "directory $path" "mode/owner ${meta// /:} -> $2:$3:$4"
     return 0
   fi
-  [[ -e $path || -L $path ]] && hd_fail "directory $path" "exists but is not a directory; move it away and run again"
+  [[ -e $path || -L $path ]] && hd_fail "directory $path" "exists but is not a directory (a link or a file); move it away and run again"
   if [[ $HD_CHECK != 1 ]]; then
     mkdir -p -- "$path"
-    chown "$3:$4" "$path"
+    chown -h "$3:$4" "$path"
     chmod "$2" "$path"
   fi
   hd_changed "directory $path" "create ($2 $3:$4)"
@@ -547,14 +592,35 @@ hd_apt_update_if_stale() {
   hd_apt_update
 }
 
+# Real mirrors flake ("Unable to connect", a short outage): apt retries each download itself
+# (Acquire::Retries, with its own back-off), and a run that still fails to fetch gets one fresh
+# `apt-get update` and one more try before it gives up, saying so.
+readonly HD_APT_NET=(-o Acquire::Retries=4 -o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30)
+
+hd_apt_fetch_failed() { # true when the last apt output says a download failed (not a dpkg error)
+  grep -qiE "Unable to connect|Failed to fetch|Could not resolve|Temporary failure|Connection (timed out|refused|failed)|Unable to fetch" "$HD_TMP/out"
+}
+
 hd_apt_update() {
-  hd_run apt-get -q -o DPkg::Lock::Timeout=300 update ||
-    hd_fail "apt lists" "apt-get update failed: $HD_LAST_OUTPUT"
+  hd_run apt-get -q "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 update && return 0
+  if hd_apt_fetch_failed; then
+    hd_log "apt-get update could not reach a mirror; trying once more in 10 s"
+    sleep 10
+    hd_run apt-get -q "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 update && return 0
+    hd_fail "apt lists" "apt-get update failed twice, the package mirror is unreachable from this host: $HD_LAST_OUTPUT. Check the host's network and apt sources, then run again; nothing was installed."
+  fi
+  hd_fail "apt lists" "apt-get update failed: $HD_LAST_OUTPUT"
 }
 
 hd_apt() { # apt-get ARGS...; waits for another apt/dpkg (unattended-upgrades) up to 5 minutes
-  hd_run apt-get -q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef \
-    -o Dpkg::Options::=--force-confold "$@"
+  local -a args=(-q -y "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef
+    -o Dpkg::Options::=--force-confold "$@")
+  hd_run apt-get "${args[@]}" && return 0
+  hd_apt_fetch_failed || return 1
+  # The lists may point at files the mirror no longer has, or the mirror blinked: refresh, retry once.
+  hd_log "apt-get could not download packages; refreshing the lists and trying once more"
+  hd_run apt-get -q "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 update || true
+  hd_run apt-get "${args[@]}"
 }
 
 # Each PACKAGE is installed (one step each; one apt-get run for all the missing ones).
@@ -854,7 +920,7 @@ ensure_caddy_site_file() { # NAME CONTENT
       return 0
     fi
     what=removed
-  elif hd_same_content "$path" "$content" && [[ $(hd_file_meta "$path") == "0644 root root" ]]; then
+  elif hd_same_content "$path" "$content" && [[ $(hd_file_meta "$path") == "0640 root caddy" ]]; then
     hd_ok "$step" "up to date"
     return 0
   else
@@ -887,7 +953,7 @@ ensure_caddy_site_file() { # NAME CONTENT
   rm -f -- "$HD_TMP/site.previous"
   [[ -f $path ]] && cp -p -- "$path" "$HD_TMP/site.previous"
   if [[ -n $content ]]; then
-    hd_write_atomic "$path" 0644 root root "$content"
+    hd_write_atomic "$path" 0640 root caddy "$content"
   else
     rm -f -- "$path"
   fi
