@@ -9,6 +9,12 @@ set -Eeuo pipefail
 readonly CADDY_FILE=$HD_CADDY_FILE
 readonly CADDY_SITES=$HD_CADDY_SITES
 readonly CADDY_KEEP=$HD_CADDY_KEEP
+# Caddy's admin API, which can replace the whole config (route any domain anywhere, read every
+# site's settings), listens on a unix socket in a directory only caddy (and root) can enter,
+# never on TCP: Debian's default, localhost:2019 without auth, is open to every tenant's code.
+readonly CADDY_ADMIN_DIR=/run/caddy
+readonly CADDY_ADMIN="unix/$CADDY_ADMIN_DIR/admin.sock"
+readonly CADDY_DROPIN=/etc/systemd/system/caddy.service.d/50-hostdeck.conf
 
 caddy_options() {
   hd_option acme-email "$HD_RE_EMAIL" '' "an e-mail address for ACME account notices (user@example.com)"
@@ -16,10 +22,9 @@ caddy_options() {
 
 # The wanted main Caddyfile, in CADDY_WANT.
 caddy_render() {
-  local global=''
-  if [[ -n ${HD_OPT[acme-email]} ]]; then
-    global=$'{\n\temail '"${HD_OPT[acme-email]}"$'\n}\n\n'
-  fi
+  local global=$'{\n\tadmin '"$CADDY_ADMIN"$'\n'
+  [[ -n ${HD_OPT[acme-email]} ]] && global+=$'\temail '"${HD_OPT[acme-email]}"$'\n'
+  global+=$'}\n\n'
   CADDY_WANT="# $HD_MANAGED_MARK (caddy module). Hand edits show as drift in status and are
 # replaced by the next install. Sites go in $CADDY_SITES/<site>.caddy.
 ${global}import $CADDY_SITES/*.caddy
@@ -53,18 +58,23 @@ caddy_ensure_caddyfile() {
     hd_fail "$step" "the new config does not validate (sites included), nothing was changed: $HD_LAST_OUTPUT"
   fi
   hd_tmpdir
+  # `caddy reload` posts the new config to the admin address the new file names; a running Caddy
+  # still on another address (Debian's localhost:2019) cannot hear it there: restart it instead.
+  local how=reload
+  grep -qsF "admin $CADDY_ADMIN" "$CADDY_FILE" || how=restart
   [[ -f $CADDY_FILE ]] && cp -p -- "$CADDY_FILE" "$HD_TMP/Caddyfile.previous"
   mv -f -- "$cand" "$CADDY_FILE"
   if [[ $(hd_unit_active caddy) == active ]]; then
-    if ! hd_run systemctl reload caddy; then
+    [[ $how == restart ]] && unset 'HD_PENDING[caddy]'
+    if ! hd_run systemctl "$how" caddy; then
       local why=$HD_LAST_OUTPUT
       if [[ -f $HD_TMP/Caddyfile.previous ]]; then
         mv -f -- "$HD_TMP/Caddyfile.previous" "$CADDY_FILE"
-        hd_run systemctl reload caddy || true
+        hd_run systemctl "$how" caddy || true
       fi
       hd_fail "$step" "caddy refused the new config on reload; the previous file was restored: $why (see: journalctl -u caddy)"
     fi
-    reloaded=', caddy reloaded'
+    reloaded=", caddy ${how}ed"
   fi
   hd_caddy_keep_last_good
   hd_record_file "$CADDY_FILE"
@@ -75,10 +85,28 @@ caddy_require_installed() {
   [[ -n $(hd_pkg_version caddy) ]] || hd_fail "package caddy" "not installed; run: caddy install"
 }
 
+# The admin socket's directory: made by systemd for the service (0700 caddy), gone when it stops.
+caddy_ensure_dropin() {
+  ensure_dir "${CADDY_DROPIN%/*}" 0755 root root
+  ensure_file "$CADDY_DROPIN" 0644 root root "# $HD_MANAGED_MARK (caddy module): the admin API's unix socket lives here.
+[Service]
+RuntimeDirectory=${CADDY_ADMIN_DIR#/run/}
+RuntimeDirectoryMode=0700
+"
+  hd_record_file "$CADDY_DROPIN"
+  if ((HD_FILE_CHANGED == 1)); then
+    [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || hd_fail "systemd units" "daemon-reload failed: $HD_LAST_OUTPUT"
+    hd_changed "systemd units" "daemon-reload: $CADDY_DROPIN changed"
+    hd_notify caddy restart
+  fi
+}
+
 caddy_install() {
   ensure_packages caddy
-  ensure_dir "$CADDY_SITES" 0755 root root
+  # Site files name tenants' domains and settings: caddy reads them, tenants do not.
+  ensure_dir "$CADDY_SITES" 0750 root caddy
   ensure_dir "$CADDY_KEEP" 0700 root root
+  caddy_ensure_dropin
   caddy_ensure_caddyfile
   ensure_service caddy enabled active
   hd_state_set wanted enabled
@@ -117,6 +145,15 @@ caddy_status() {
   hd_status_package_service caddy caddy
   if [[ -n $version && -f $CADDY_FILE ]] && ! hd_caddy_validate "$CADDY_FILE"; then
     drift+=(config-invalid)
+  fi
+  # The admin API must never be on TCP, where every local user (tenants) could rewrite the config.
+  if [[ -z $version ]]; then
+    hd_status admin none
+  elif [[ -n $(ss -Hltn 'sport = :2019' 2>/dev/null) ]]; then
+    hd_status admin tcp
+    drift+=(admin-api:tcp)
+  else
+    hd_status admin "$CADDY_ADMIN"
   fi
   hd_status drift "$(hd_join_drift "${drift[@]}")"
 }

@@ -42,6 +42,8 @@ describe('module lifecycle', () => {
         version: expect.stringMatching(/^2\.6\./),
         enabled: 'yes',
         active: 'yes',
+        // Caddy's admin API is a unix socket only root and caddy reach, never localhost:2019.
+        admin: 'unix//run/caddy/admin.sock',
         drift: 'none',
       });
 
@@ -69,6 +71,7 @@ describe('module lifecycle', () => {
         version: 'none',
         enabled: 'no',
         active: 'no',
+        admin: 'none',
         drift: 'none',
       });
       expect((await h.exec('dpkg -s caddy | grep -q "^Status: install ok installed"')).code).not.toBe(0);
