@@ -41,6 +41,8 @@ readonly FP_STAGING=/usr/local/bin/.frankenphp.hostdeck-new
 readonly FP_UNIT=/etc/systemd/system/hostdeck-php@.service
 readonly FP_GENERATOR=/usr/local/lib/systemd/system-generators/hostdeck-php-generator
 readonly FP_SITE_CHECK=/usr/local/libexec/hostdeck/php-site-check
+readonly FP_GUARD=/usr/local/libexec/hostdeck/site-guard
+readonly FP_GUARD_UNIT=/etc/systemd/system/hostdeck-site-guard.service
 readonly FP_SITES=/etc/hostdeck/sites
 # The template's placeholder User=: owns nothing, and php-site-check refuses to run as it.
 readonly FP_PLACEHOLDER_USER=hostdeck-nobody
@@ -286,8 +288,16 @@ frankenphp_install() {
   ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
   ensure_dir /etc/hostdeck 0755 root root
   ensure_dir "$FP_SITES" 0750 root root
+  # The guard: only Caddy (and root) may connect to a site's port on loopback.
+  ensure_packages nftables
+  frankenphp_ensure_shipped "$FP_GUARD" 0755 hostdeck-site-guard.sh
+  local guard_changed=$HD_FILE_CHANGED
+  frankenphp_ensure_shipped "$FP_GUARD_UNIT" 0644 hostdeck-site-guard.service.conf
+  ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
   frankenphp_ensure_unit
-  ((FP_RELOAD == 0)) || frankenphp_daemon_reload "the template unit or the generator changed"
+  ((FP_RELOAD == 0)) || frankenphp_daemon_reload "the template unit, the guard unit or the generator changed"
+  ((guard_changed == 0)) || hd_notify hostdeck-site-guard.service reload
+  ensure_service hostdeck-site-guard.service enabled active
   if ((FP_RESTART == 1)); then
     local site
     while IFS= read -r site; do
@@ -357,10 +367,16 @@ frankenphp_remove() {
   fi
   hd_ok "sites" "no site instance is enabled or running"
   local units_there=0
-  [[ -e $FP_UNIT || -e $FP_GENERATOR ]] && units_there=1
+  [[ -e $FP_UNIT || -e $FP_GENERATOR || -e $FP_GUARD_UNIT ]] && units_there=1
   ensure_file_absent "$FP_UNIT"
   ensure_file_absent "$FP_GENERATOR"
   ensure_file_absent "$FP_SITE_CHECK"
+  if [[ -e $FP_GUARD_UNIT ]]; then
+    ensure_service hostdeck-site-guard.service disabled any
+    [[ $HD_CHECK == 1 ]] || { systemctl stop hostdeck-site-guard.service 2>/dev/null || true; nft delete table inet hostdeck_sites 2>/dev/null || true; }
+  fi
+  ensure_file_absent "$FP_GUARD_UNIT"
+  ensure_file_absent "$FP_GUARD"
   ensure_file_absent "$FP_BIN"
   [[ $HD_CHECK == 1 ]] || rm -f -- "$FP_STAGING"
   ((units_there == 0)) || frankenphp_daemon_reload "the template unit and the generator are gone"
@@ -404,6 +420,9 @@ frankenphp_status() {
       drift+=("binary:$FP_BIN:changed")
     fi
     mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
+    if [[ $wanted == enabled ]] && ! nft list table inet hostdeck_sites >/dev/null 2>&1; then
+      drift+=("guard:inet-hostdeck_sites:not-loaded")
+    fi
     if [[ $wanted == enabled ]]; then
       for site in "${enabled[@]}"; do
         [[ " ${active[*]} " == *" $site "* ]] ||

@@ -21,7 +21,7 @@ export async function phpCliLayer(): Promise<string> {
   flushBridgeNeighbours();
   return ensureLayer('hostdeck-php-cli-v1', async (h) => {
     const r = await h.exec(
-      'apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends php8.2-cli',
+      'apt-get -q -o Acquire::Retries=4 update && DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Retries=4 install -y --no-install-recommends php8.2-cli',
       { timeoutMs: 300_000 },
     );
     if (r.code !== 0) throw new Error(`php8.2-cli install failed: ${r.stderr}`);

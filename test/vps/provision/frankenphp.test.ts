@@ -138,7 +138,9 @@ describe('frankenphp', () => {
             ),
           ),
           `file ${UNIT}: written (template unit, verified)`,
-          'systemd units: daemon-reload: the template unit or the generator changed',
+          'systemd units: daemon-reload: the template unit, the guard unit or the generator changed',
+          // The guard that lets only Caddy and root connect to a site's port is loaded before any site.
+          'service hostdeck-site-guard.service: enabled, started',
         ]),
       );
       expect(await sha(web!)).toBe(STAND_IN_SHA);
@@ -379,11 +381,15 @@ describe('frankenphp', () => {
         `file ${UNIT} absent: removed`,
         `file ${GENERATOR} absent: removed`,
         `file ${CHECK} absent: removed`,
+        'service hostdeck-site-guard.service: disabled',
+        'file /etc/systemd/system/hostdeck-site-guard.service absent: removed',
+        'file /usr/local/libexec/hostdeck/site-guard absent: removed',
         `file ${BIN} absent: removed`,
         'systemd units: daemon-reload: the template unit and the generator are gone',
         'user hostdeck-nobody absent: removed',
       ]);
       expect(await sh(h!, `ls ${BIN} ${UNIT} ${GENERATOR} ${CHECK} 2>/dev/null || true`)).toBe('');
+      expect(await sh(h!, 'nft list table inet hostdeck_sites >/dev/null 2>&1 && echo loaded || echo gone')).toBe('gone');
       expect(await sh(h!, 'ls /etc/hostdeck/sites')).toBe('test1.env');
       expect((await ok(hostdeck(h!, 'frankenphp', 'status'))).status).toMatchObject({
         installed: 'no',
