@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
 # site: one PHP site of one tenant. A tenant is a Linux user t-<tenant> without a login shell,
 # home /srv/tenants/<tenant>; a site is
-#   /srv/tenants/<tenant>/<site>/        0750 tenant: releases/<id>/, current -> releases/<id>,
-#                                        shared/ (.env with the database credentials), tmp/
+#   /srv/tenants/<tenant>/               0750 root:<tenant>  (the skeleton is root's: the tenant
+#   /srv/tenants/<tenant>/<site>/        0750 root:<tenant>   reads it and can rename, replace
+#     current -> releases/<id>           root's symlink       or link nothing in it)
+#     releases/                          0750 root:<tenant>
+#     releases/<id>/                     0750 <tenant>        a release: the tenant's own files
+#     shared/                            0750 root:<tenant>
+#     shared/.env, shared/wp-config.php  0640 root:<tenant>   credentials: read-only to the site
+#     shared/uploads/, shared/storage/   0750 <tenant>        what the site writes (WordPress, Laravel)
+#     shared/.ssh/                       0700 <tenant>        known_hosts of git deploys
+#     tmp/                               0700 <tenant>        PHP's temp, sessions, uploads
 #   /etc/hostdeck/sites/<site>.env       who/where hostdeck-php@<site> runs (frankenphp module)
-#   /etc/hostdeck/php/<site>/50-hostdeck.ini   open_basedir, temp dirs, limits
+#   /etc/hostdeck/php/<site>/50-hostdeck.ini   open_basedir, temp dirs, limits (0640 root:<tenant>)
 #   hostdeck-php@<site>.service          the site's FrankenPHP, as the tenant, on 127.0.0.1:<port>
 #   /etc/caddy/sites/<site>.caddy        its domains, TLS mode and proxy (validated with every
 #                                        other site before it is swapped in)
 #   MariaDB database and user hd_<site>  (the password arrives on stdin)
 #   /var/lib/hostdeck/state/site-<site>.state   what was asked, for status, suspend and resume
+#
+# The tenant is hostile (docs/THREAT-MODEL.md). Root only ever writes into root-owned parts of the
+# tree (lib.sh's hd_root_path checks every parent), builds what it hands over in a root-only
+# directory and renames it into place, and does everything inside tenant-writable space as the
+# tenant, through site_as_tenant: a transient systemd unit with the site's own sandbox, none of
+# this script's descriptors, a time limit, and no process left behind.
 #
 # verbs: install (create or update; converges), enable (resume), disable (suspend: Caddy serves
 # a maintenance page, the PHP process stops), remove (delete everything; the tenant user goes
@@ -337,7 +351,7 @@ site_ensure_tenant() {
     hd_changed "directory $SITE_TENANTS/$TENANT" "would create (0750 $TUSER)"
     return 0
   fi
-  ensure_dir "$SITE_TENANTS/$TENANT" 0750 "$TUSER" "$TUSER"
+  ensure_dir "$SITE_TENANTS/$TENANT" 0750 root "$TUSER"
 }
 
 site_ensure_dirs() {
@@ -345,10 +359,7 @@ site_ensure_dirs() {
     hd_changed "directory $SITE_DIR" "would create with releases/, shared/, tmp/ and a first page"
     return 0
   fi
-  ensure_dir "$SITE_DIR" 0750 "$TUSER" "$TUSER"
-  ensure_dir "$SITE_DIR/releases" 0750 "$TUSER" "$TUSER"
-  ensure_dir "$SITE_DIR/shared" 0750 "$TUSER" "$TUSER"
-  ensure_dir "$SITE_DIR/tmp" 0700 "$TUSER" "$TUSER"
+  site_ensure_skeleton
   if [[ -L $SITE_DIR/current ]]; then
     hd_ok "release" "current -> $(readlink "$SITE_DIR/current")"
     return 0
@@ -357,13 +368,61 @@ site_ensure_dirs() {
     hd_changed "release" "would create the first release (a placeholder page)"
     return 0
   fi
-  local rel="$SITE_DIR/releases/initial"
-  rm -rf -- "$rel"
-  runuser -u "$TUSER" -- mkdir -p -- "$rel/public"
-  site_placeholder | runuser -u "$TUSER" -- tee "$rel/public/index.php" >/dev/null
-  ln -sfn -- releases/initial "$SITE_DIR/current.hostdeck-new"
-  mv -T -- "$SITE_DIR/current.hostdeck-new" "$SITE_DIR/current"
+  local rel
+  site_stage_release initial
+  rel=$SITE_STAGE
+  mkdir -m 0750 -- "$rel/public"
+  site_placeholder >"$rel/public/index.php"
+  site_hand_over "$rel" "$SITE_DIR/releases/initial"
+  site_point_current initial
   hd_changed "release" "current -> releases/initial (a placeholder page until the first deploy)"
+}
+
+# The directories root keeps (see the top of this file). Top down, so each is root's before root
+# looks inside it; this also converts the tenant-owned skeleton of sites made by earlier versions.
+site_ensure_skeleton() {
+  ensure_dir "$SITE_TENANTS/$TENANT" 0750 root "$TUSER"
+  ensure_dir "$SITE_DIR" 0750 root "$TUSER"
+  ensure_dir "$SITE_DIR/releases" 0750 root "$TUSER"
+  ensure_dir "$SITE_DIR/shared" 0750 root "$TUSER"
+  ensure_dir "$SITE_DIR/shared/.ssh" 0700 "$TUSER" "$TUSER"
+  ensure_dir "$SITE_DIR/tmp" 0700 "$TUSER" "$TUSER"
+}
+
+# A root-only directory releases/ID.partial (0700 root, in root's releases/): root builds a
+# release there, out of the tenant's reach, and site_hand_over gives it to the tenant.
+site_stage_release() { # ID -> SITE_STAGE
+  SITE_STAGE="$SITE_DIR/releases/$1.partial"
+  hd_root_path "release $1" "$SITE_STAGE"
+  rm -rf --one-file-system -- "$SITE_STAGE"
+  mkdir -m 0700 -- "$SITE_STAGE"
+}
+
+# The tree root built in a root-only STAGE becomes the tenant's and is renamed to DEST. Everything
+# inside is chowned while the top is still 0700 root (the tenant cannot enter it yet), the top
+# last; chown -h and find never follow a link.
+site_hand_over() { # STAGE DEST
+  chmod -R g-w,o-rwx -- "$1"
+  find "$1" -mindepth 1 -exec chown -h "$TUSER:$TUSER" {} +
+  chmod 0750 -- "$1"
+  chown -h "$TUSER:$TUSER" -- "$1"
+  rm -rf --one-file-system -- "$2"
+  mv -T -- "$1" "$2"
+}
+
+# A new, empty directory of the tenant's at PATH (in a root-owned directory), for tenant work.
+site_tenant_dir() { # PATH
+  hd_root_path "directory $1" "$1"
+  rm -rf --one-file-system -- "$1"
+  mkdir -m 0750 -- "$1"
+  chown -h "$TUSER:$TUSER" -- "$1"
+}
+
+# current -> releases/ID: a new root-owned symlink renamed over the old one (root's site dir).
+site_point_current() { # ID
+  hd_root_path "release $1" "$SITE_DIR/current"
+  ln -sfn -- "releases/$1" "$SITE_DIR/current.hostdeck-new"
+  mv -T -- "$SITE_DIR/current.hostdeck-new" "$SITE_DIR/current"
 }
 
 site_ensure_database() {
@@ -376,10 +435,11 @@ site_ensure_database() {
 site_ensure_php() { # active|inactive
   [[ -x /usr/local/bin/frankenphp && -f /etc/systemd/system/hostdeck-php@.service ]] ||
     hd_fail "service $SITE_UNIT" "FrankenPHP is not installed on this host: install the frankenphp module first."
+  # A site's settings are its tenant's to read, no other tenant's (FrankenPHP reads them as the tenant).
   ensure_dir "$SITE_INI_DIR" 0755 root root
-  ensure_dir "$SITE_INI_DIR/$SITE" 0755 root root
+  ensure_dir "$SITE_INI_DIR/$SITE" 0750 root "$TUSER"
   site_render_ini
-  ensure_file "$SITE_INI_DIR/$SITE/50-hostdeck.ini" 0644 root root "$SITE_INI"
+  ensure_file "$SITE_INI_DIR/$SITE/50-hostdeck.ini" 0640 root "$TUSER" "$SITE_INI"
   local changed=$HD_FILE_CHANGED
   hd_record_file "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
   site_render_env
@@ -391,6 +451,7 @@ site_ensure_php() { # active|inactive
     changed=1
   fi
   hd_record_file "$SITE_ENV_DIR/$SITE.env"
+  site_ensure_guard
   ((changed == 0)) || hd_notify "$SITE_UNIT" restart
   if [[ $1 == active ]]; then
     ensure_service "$SITE_UNIT" enabled active
@@ -399,6 +460,31 @@ site_ensure_php() { # active|inactive
   else
     hd_ok "service $SITE_UNIT" "stopped (site suspended)"
   fi
+}
+
+# The frankenphp module's nftables guard knows this site's port (only root and caddy may connect
+# to it on loopback): it reads the ports from the env files, so it is reloaded when one changes.
+site_ensure_guard() {
+  local port step="site guard"
+  port=$(site_state port)
+  if [[ $HD_CHECK == 1 ]]; then
+    hd_changed "$step" "would let only caddy and root connect to 127.0.0.1:$port"
+    return 0
+  fi
+  systemctl cat hostdeck-site-guard.service >/dev/null 2>&1 ||
+    hd_fail "$step" "hostdeck-site-guard is not installed on this host (it came with a newer frankenphp module): run frankenphp install again, then this."
+  if site_guard_has "$port"; then
+    hd_ok "$step" "127.0.0.1:$port answers caddy and root only"
+    return 0
+  fi
+  hd_run systemctl reload-or-restart hostdeck-site-guard.service ||
+    hd_fail "$step" "loading the nftables guard failed: $HD_LAST_OUTPUT (see: journalctl -u hostdeck-site-guard)"
+  site_guard_has "$port" || hd_fail "$step" "the guard loaded without port $port (see: journalctl -u hostdeck-site-guard)"
+  hd_changed "$step" "127.0.0.1:$port answers caddy and root only"
+}
+
+site_guard_has() { # PORT: the loaded guard lists it
+  nft get element inet hostdeck_sites site_ports "{ $1 }" >/dev/null 2>&1
 }
 
 # HTTP status of a GET, from this host: direct to the site's PHP, or through Caddy.
@@ -521,9 +607,15 @@ site_final_backup() {
     mariadb-dump --protocol=socket -u root --single-transaction --databases "$SITE_DB" >"$HD_TMP/backup/database.sql" 2>"$HD_TMP/dump.err" ||
       hd_fail "backup" "mariadb-dump failed: $(tail -n 1 "$HD_TMP/dump.err"). Nothing was deleted."
   fi
-  local -a parts=(-C "$HD_TMP/backup" .)
-  [[ -d $SITE_DIR ]] && parts+=(-C "$SITE_TENANTS/$TENANT" "$SITE")
-  (umask 077 && tar -czf "$file.partial" "${parts[@]}") || hd_fail "backup" "writing $file failed. Nothing was deleted."
+  (umask 077 && tar -cf "$HD_TMP/backup.tar" -C "$HD_TMP/backup" .) || hd_fail "backup" "writing the dump into the backup failed. Nothing was deleted."
+  if [[ -d $SITE_DIR ]]; then
+    # The site's files are read by the tenant (root never walks the tenant's tree): a tar stream
+    # on stdout, appended to root's archive without being unpacked.
+    SITE_TASK_TIMEOUT=3600 site_as_tenant "$SITE_TENANTS/$TENANT" tar -cf - --one-file-system -- "$SITE" \
+      >"$HD_TMP/files.tar" 2>"$HD_TMP/files.err" || hd_fail "backup" "reading the site's files failed: $(tail -n 1 "$HD_TMP/files.err"). Nothing was deleted."
+    tar -Af "$HD_TMP/backup.tar" "$HD_TMP/files.tar" || hd_fail "backup" "joining the site's files to the backup failed. Nothing was deleted."
+  fi
+  (umask 077 && gzip -c "$HD_TMP/backup.tar" >"$file.partial") || hd_fail "backup" "writing $file failed. Nothing was deleted."
   mv -f -- "$file.partial" "$file"
   hd_changed "backup" "$file ($(stat -c %s -- "$file") bytes)"
 }
@@ -557,6 +649,9 @@ site_remove() {
   [[ $HD_CHECK == 1 ]] || systemctl reset-failed -- "$SITE_UNIT" 2>/dev/null || true
   ensure_file_absent "$SITE_ENV_DIR/$SITE.env"
   [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || true
+  if [[ $HD_CHECK != 1 ]] && systemctl cat hostdeck-site-guard.service >/dev/null 2>&1; then
+    hd_run systemctl reload-or-restart hostdeck-site-guard.service || true
+  fi
   ensure_file_absent "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
   [[ $HD_CHECK == 1 ]] || rm -rf -- "${SITE_INI_DIR:?}/$SITE" "/var/lib/hostdeck-php/$SITE"
   if command -v mariadb >/dev/null; then
@@ -669,7 +764,7 @@ site_ensure_wordpress_files() {
   fi
   if [[ -f $cfg ]]; then
     # The salts stay; the database line follows the password the app holds.
-    ensure_line "$cfg" "define('DB_PASSWORD', '$SITE_DB_PASSWORD');" "^define\('DB_PASSWORD'"
+    ensure_line "$cfg" "define('DB_PASSWORD', '$SITE_DB_PASSWORD');" "^define\('DB_PASSWORD'" "define('DB_PASSWORD', …) (the value is not shown)"
   else
     site_wp_config
     ensure_file "$cfg" 0640 root "$TUSER" "$SITE_WP_CONFIG"
@@ -684,7 +779,7 @@ site_ensure_wordpress_files() {
   mkdir -p "$work/debs" "$work/root"
   hd_apt_update_if_stale
   # shellcheck disable=SC2086 # a fixed list of ours
-  (cd "$work/debs" && hd_run apt-get -q -o APT::Sandbox::User=root download $SITE_WP_DEBS) ||
+  (cd "$work/debs" && hd_run apt-get -q "${HD_APT_NET[@]}" -o APT::Sandbox::User=root download $SITE_WP_DEBS) ||
     hd_fail "wordpress release" "downloading $SITE_WP_DEBS failed: $HD_LAST_OUTPUT"
   for f in "$work"/debs/*.deb; do dpkg-deb -x "$f" "$work/root"; done
   src="$work/root/usr/share/wordpress"
@@ -695,25 +790,22 @@ site_ensure_wordpress_files() {
     hd_fail "wordpress release" "the package has links that point outside it: $(find -L "$src" -type l | head -n 3 | tr '\n' ' ')"
   fi
   id=$(date -u +%Y%m%dT%H%M%SZ)
-  dest="$SITE_DIR/releases/$id"
-  rm -rf -- "$dest.partial"
-  mkdir -p -- "$dest.partial/public"
-  cp -rL -- "$src/." "$dest.partial/public/"
-  cp -- "$work/root/var/lib/wordpress/wp-content/index.php" "$dest.partial/public/wp-content/index.php"
-  [[ -f /etc/ssl/certs/ca-certificates.crt ]] && cp -- /etc/ssl/certs/ca-certificates.crt "$dest.partial/public/wp-includes/certificates/ca-bundle.crt"
-  sed -i "s|'/etc/ssl/certs/ca-certificates.crt'|ABSPATH . WPINC . '/certificates/ca-bundle.crt'|" "$dest.partial/public/wp-includes/class-wp-http.php"
-  rm -rf -- "$dest.partial/public/wp-content/uploads"
-  ln -s -- ../../../../shared/uploads "$dest.partial/public/wp-content/uploads"
-  ln -s -- ../../shared/wp-config.php "$dest.partial/wp-config.php"
-  version=$(sed -n "s/^\\\$wp_version = '\\(.*\\)';/\\1/p" "$dest.partial/public/wp-includes/version.php")
-  printf 'wordpress %s (Debian package)\n' "$version" >"$dest.partial/REVISION"
-  chown -R -h "$TUSER:$TUSER" "$dest.partial"
-  chmod -R g-w,o-rwx "$dest.partial"
-  mv -T -- "$dest.partial" "$dest"
-  ln -sfn -- "releases/$id" "$SITE_DIR/current.hostdeck-new"
-  chown -h "$TUSER:$TUSER" "$SITE_DIR/current.hostdeck-new"
-  mv -T -- "$SITE_DIR/current.hostdeck-new" "$SITE_DIR/current"
-  rm -rf -- "$SITE_DIR/releases/initial"
+  # Built by root in a root-only staging directory, then handed to the tenant whole.
+  site_stage_release "$id"
+  dest=$SITE_STAGE
+  mkdir -- "$dest/public"
+  cp -rL -- "$src/." "$dest/public/"
+  cp -- "$work/root/var/lib/wordpress/wp-content/index.php" "$dest/public/wp-content/index.php"
+  [[ -f /etc/ssl/certs/ca-certificates.crt ]] && cp -- /etc/ssl/certs/ca-certificates.crt "$dest/public/wp-includes/certificates/ca-bundle.crt"
+  sed -i "s|'/etc/ssl/certs/ca-certificates.crt'|ABSPATH . WPINC . '/certificates/ca-bundle.crt'|" "$dest/public/wp-includes/class-wp-http.php"
+  rm -rf -- "$dest/public/wp-content/uploads"
+  ln -s -- ../../../../shared/uploads "$dest/public/wp-content/uploads"
+  ln -s -- ../../shared/wp-config.php "$dest/wp-config.php"
+  version=$(sed -n "s/^\\\$wp_version = '\\(.*\\)';/\\1/p" "$dest/public/wp-includes/version.php")
+  printf 'wordpress %s (Debian package)\n' "$version" >"$dest/REVISION"
+  site_hand_over "$dest" "$SITE_DIR/releases/$id"
+  site_point_current "$id"
+  rm -rf --one-file-system -- "$SITE_DIR/releases/initial"
   hd_notify "$SITE_UNIT" restart
   hd_state_set wp-release "$id"
   hd_state_set release "$id"
@@ -729,8 +821,11 @@ site_ensure_wordpress_installed() {
     return 0
   fi
   [[ -n $SITE_WP_PASSWORD ]] || hd_fail "wordpress install" "needs the admin password (--wp-admin-password-stdin)"
-  local script="$SITE_DIR/tmp/hostdeck-wp-install.php" out rc=0
-  cat >"$script" <<'PHP'
+  # Root writes the installer into its own shared/ (0640 root:<tenant>, never in the tenant's tmp/,
+  # where a planted link would aim root's write anywhere); the tenant runs it, sandboxed.
+  local script="$SITE_DIR/shared/.hostdeck-wp-install.php" out rc=0
+  hd_write_atomic "$script" 0640 root "$TUSER" "$(
+    cat <<'PHP'
 <?php
 // Written by Hostdeck for one run of WordPress's installer; removed right after.
 define('WP_INSTALLING', true);
@@ -747,12 +842,11 @@ echo empty($r['user_id']) ? "failed
 ";
 exit(empty($r['user_id']) ? 1 : 0);
 PHP
-  chown "$TUSER:$TUSER" "$script"
-  chmod 0600 "$script"
+  )"
   local host
   host=$(site_primary_host)
-  out=$(cd "$SITE_DIR/current/public" && printf '%s\n' "$SITE_WP_PASSWORD" |
-    site_as_tenant HD_WP_HOST="$host" HD_WP_ROOT="$SITE_DIR/current/public" \
+  out=$(printf '%s\n' "$SITE_WP_PASSWORD" |
+    site_as_tenant "$SITE_DIR/current/public" HD_WP_HOST="$host" HD_WP_ROOT="$SITE_DIR/current/public" \
       HD_WP_TITLE="${HD_OPT[wp-title]:-$host}" HD_WP_EMAIL="${HD_OPT[wp-admin-email]}" \
       /usr/local/bin/frankenphp php-cli "$script" 2>&1) || rc=$?
   rm -f -- "$script"
@@ -782,49 +876,92 @@ site_current_release() {
 # current -> releases/ID, atomically (a new symlink renamed over the old), then the site's PHP
 # restarted; Caddy holds requests during the restart (lb_try_duration), so none fail.
 site_switch() { # ID
-  ln -sfn -- "releases/$1" "$SITE_DIR/current.hostdeck-new"
-  chown -h "$TUSER:$TUSER" "$SITE_DIR/current.hostdeck-new"
-  mv -T -- "$SITE_DIR/current.hostdeck-new" "$SITE_DIR/current"
+  site_point_current "$1"
   if [[ $(site_state suspended) != 1 ]]; then
     hd_run systemctl restart -- "$SITE_UNIT" || hd_fail "service $SITE_UNIT" "restart failed: $HD_LAST_OUTPUT (see: journalctl -u $SITE_UNIT)"
   fi
 }
 
-site_as_tenant() { # CMD...: runs as the tenant, in its site dir, with the site's php.ini
-  runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$SITE_DIR" \
-    PHP_INI_SCAN_DIR=":$SITE_INI_DIR/$SITE" "$@"
+# The sandbox of hostdeck-php@.service (its lines after "# Sandbox."), as systemd-run properties,
+# so a tenant task is confined exactly like the site itself. Read from the installed unit: the
+# site runs with that one.
+site_sandbox() {
+  [[ ${#SITE_SANDBOX[@]} -gt 0 ]] && return 0
+  local unit=/etc/systemd/system/hostdeck-php@.service line in=0
+  [[ -f $unit ]] || hd_fail "sandbox" "$unit is missing: install the frankenphp module first"
+  while IFS= read -r line; do
+    [[ $line == '# Sandbox.'* ]] && in=1
+    [[ $line == '['* ]] && in=0
+    ((in == 1)) && [[ $line =~ ^[A-Z][A-Za-z]+= && $line != ReadWritePaths=* ]] && SITE_SANDBOX+=(-p "$line")
+  done <"$unit"
+  ((${#SITE_SANDBOX[@]} >= 20)) || hd_fail "sandbox" "$unit has no sandbox section: install the frankenphp module again"
+}
+SITE_SANDBOX=()
+SITE_TASK_TIMEOUT=900
+SITE_TASK_MAX_OUTPUT=8388608
+
+# Runs CMD as the tenant, in DIR, with the site's php.ini: tenant code (deploy hooks, WordPress's
+# installer, git, tar of its own files) and any work inside tenant-writable space. It is a
+# transient systemd unit started by PID 1, so it inherits none of this script's descriptors (the
+# protocol stream, the host lock: a process left behind can neither forge step lines nor hold the
+# lock), has the site unit's sandbox and can write only under the site, is killed after
+# SITE_TASK_TIMEOUT seconds, and leaves no process behind (its cgroup goes with it). The cd into
+# DIR happens as the tenant. stdin is this function's (a pipe or /dev/null: callers never hand it
+# the SSH channel itself); stderr joins stdout, capped at SITE_TASK_MAX_OUTPUT bytes.
+site_as_tenant() { # DIR [NAME=VALUE...] CMD...
+  local dir=$1
+  shift
+  local -a vars=()
+  while (($# > 0)) && [[ $1 =~ ^[A-Z][A-Z0-9_]*= ]]; do
+    vars+=("$1")
+    shift
+  done
+  site_sandbox
+  systemd-run --quiet --wait --pipe --collect --service-type=exec \
+      --unit="hostdeck-task-$SITE-$$-$RANDOM" --description="Hostdeck task of site $SITE (as $TUSER)" \
+      --uid="$TUSER" --gid="$TUSER" -p WorkingDirectory=/ -p UMask=0027 \
+      -p RuntimeMaxSec="$SITE_TASK_TIMEOUT" -p TimeoutStopSec=5s -p ReadWritePaths="$SITE_DIR" \
+      "${SITE_SANDBOX[@]}" \
+      -- /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$SITE_DIR/tmp" \
+      PHP_INI_SCAN_DIR=":$SITE_INI_DIR/$SITE" "${vars[@]}" \
+      /bin/sh -c 'cd -- "$1" || exit 125; shift; exec "$@"' hostdeck-task "$dir" "$@" 2>&1 |
+      head -c "$SITE_TASK_MAX_OUTPUT"
+  return "${PIPESTATUS[0]}"
 }
 
-site_fetch_git() { # DEST
+site_fetch_git() { # DEST (an empty directory of the tenant's)
   ensure_packages git
   local keydir='' ssh_cmd='ssh -o BatchMode=yes'
   if [[ ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
+    # Root's own directory (0750 root:<tenant>), the key 0640 in it: the clone reads it as the
+    # tenant, nothing of the tenant's can replace or redirect it. Gone after the clone.
     keydir=$(mktemp -d /run/hostdeck-deploy.XXXXXXXX)
-    chown "$TUSER:$TUSER" "$keydir"
-    chmod 0700 "$keydir"
-    (umask 077 && head -c 20000 | runuser -u "$TUSER" -- tee "$keydir/key" >/dev/null)
+    chgrp -h "$TUSER" "$keydir"
+    chmod 0750 "$keydir"
+    (umask 027 && head -c 20000 >"$keydir/key")
+    chgrp -h "$TUSER" "$keydir/key"
     ssh_cmd+=" -i $keydir/key -o IdentitiesOnly=yes"
   fi
-  ssh_cmd+=" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$SITE_DIR/shared/.known_hosts"
+  ssh_cmd+=" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=$SITE_DIR/shared/.ssh/known_hosts"
   local rc=0
-  hd_run site_as_tenant GIT_SSH_COMMAND="$ssh_cmd" GIT_TERMINAL_PROMPT=0 \
+  SITE_TASK_TIMEOUT=1800 hd_run site_as_tenant "$SITE_DIR" GIT_SSH_COMMAND="$ssh_cmd" GIT_TERMINAL_PROMPT=0 \
     git clone --quiet --depth 1 --branch "${HD_OPT[branch]}" -- "${HD_OPT[repo]}" "$1" || rc=$?
   [[ -z $keydir ]] || rm -rf -- "$keydir"
   if ((rc != 0)); then
-    rm -rf -- "$1"
+    rm -rf --one-file-system -- "$1"
     hd_fail "fetch" "git clone of ${HD_OPT[repo]} (${HD_OPT[branch]}) failed: $HD_LAST_OUTPUT. The live release was not touched."
   fi
-  SITE_REVISION=$(site_as_tenant git -C "$1" rev-parse HEAD)
-  rm -rf -- "$1/.git"
+  SITE_REVISION=$(site_as_tenant "$1" /bin/sh -c 'git rev-parse HEAD 2>/dev/null; rm -rf .git')
+  [[ $SITE_REVISION =~ ^[0-9a-f]{40,64}$ ]] || SITE_REVISION=unknown
   hd_changed "fetch" "${HD_OPT[repo]} ${HD_OPT[branch]} at ${SITE_REVISION:0:12}"
 }
 
-site_fetch_archive() { # DEST
-  runuser -u "$TUSER" -- mkdir -p -- "$1"
+site_fetch_archive() { # DEST (an empty directory of the tenant's)
   local rc=0
-  head -c 2000000000 | hd_run_stdin runuser -u "$TUSER" -- tar -x --no-same-owner --no-same-permissions -C "$1" -f - || rc=$?
+  head -c 2000000000 | SITE_TASK_TIMEOUT=1800 hd_run_stdin site_as_tenant "$1" \
+    tar -x --no-same-owner --no-same-permissions -f - || rc=$?
   if ((rc != 0)); then
-    rm -rf -- "$1"
+    rm -rf --one-file-system -- "$1"
     hd_fail "fetch" "unpacking the archive from stdin failed: $HD_LAST_OUTPUT. The live release was not touched."
   fi
   SITE_REVISION="archive-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -836,14 +973,15 @@ site_hooks() { # RELEASE_DIR
   local cmd
   for cmd in 'migrate --force' 'storage:link' 'config:cache'; do
     # shellcheck disable=SC2086 # fixed words of ours
-    (cd "$1" && hd_run site_as_tenant /usr/local/bin/frankenphp php-cli artisan $cmd) ||
-      { rm -rf -- "$1"; hd_fail "hook artisan $cmd" "failed: $HD_LAST_OUTPUT. The live release was not touched."; }
+    hd_run site_as_tenant "$1" /usr/local/bin/frankenphp php-cli artisan $cmd ||
+      { rm -rf --one-file-system -- "$1"; hd_fail "hook artisan $cmd" "failed: $HD_LAST_OUTPUT. The live release was not touched."; }
     hd_changed "hook artisan $cmd" "done"
   done
 }
 
 site_deploy() {
   site_load
+  site_ensure_skeleton
   if [[ $HD_CHECK == 1 ]]; then
     hd_changed "release" "would fetch a new release and switch to it"
     return 0
@@ -854,20 +992,28 @@ site_deploy() {
   [[ $id =~ $SITE_RE_RELEASE ]] || id=$(date -u +%Y%m%dT%H%M%SZ)-$((RANDOM % 1000))
   dir="$SITE_DIR/releases/$id"
   previous=$(site_current_release)
+  site_tenant_dir "$dir.partial"
   if [[ ${HD_OPT[source]} == git ]]; then site_fetch_git "$dir.partial"; else site_fetch_archive "$dir.partial"; fi
-  [[ -d $dir.partial/public && ! -L $dir.partial/public ]] || {
-    rm -rf -- "$dir.partial"
-    hd_fail "release" "the new release has no public/ directory (the document root); the live release was not touched"
-  }
-  # Shared between releases: the credentials and (Laravel) storage.
-  runuser -u "$TUSER" -- ln -sfn -- ../../shared/.env "$dir.partial/.env"
   if [[ ${HD_OPT[hooks]} == laravel ]]; then
-    runuser -u "$TUSER" -- mkdir -p -- "$SITE_DIR/shared/storage/app/public" "$SITE_DIR/shared/storage/framework/cache" \
-      "$SITE_DIR/shared/storage/framework/sessions" "$SITE_DIR/shared/storage/framework/views" "$SITE_DIR/shared/storage/logs"
-    rm -rf -- "$dir.partial/storage"
-    runuser -u "$TUSER" -- ln -sfn -- ../../shared/storage "$dir.partial/storage"
+    # Laravel's storage is shared between releases: a directory of the tenant's in root's shared/.
+    [[ -d $SITE_DIR/shared/storage && ! -L $SITE_DIR/shared/storage ]] || ensure_dir "$SITE_DIR/shared/storage" 0750 "$TUSER" "$TUSER"
   fi
-  printf '%s\n' "$SITE_REVISION" | runuser -u "$TUSER" -- tee "$dir.partial/REVISION" >/dev/null
+  # The release's links to what is shared, made by the tenant inside its own release. The script
+  # is ours; the revision and the Laravel flag arrive as arguments, never as code.
+  local prep_rc=0
+  hd_run site_as_tenant "$dir.partial" /bin/sh -c '
+    [ -d public ] && [ ! -L public ] || { echo "the new release has no public/ directory (the document root)"; exit 3; }
+    ln -sfn ../../shared/.env .env
+    printf "%s
+" "$1" >REVISION
+    if [ "$2" = laravel ]; then
+      mkdir -p ../../shared/storage/app/public ../../shared/storage/framework/cache         ../../shared/storage/framework/sessions ../../shared/storage/framework/views ../../shared/storage/logs
+      rm -rf storage && ln -sfn ../../shared/storage storage
+    fi' hostdeck-prepare "$SITE_REVISION" "${HD_OPT[hooks]}" || prep_rc=$?
+  if ((prep_rc != 0)); then
+    rm -rf --one-file-system -- "$dir.partial"
+    hd_fail "release" "${HD_LAST_OUTPUT:-preparing the new release failed}; the live release was not touched"
+  fi
   mv -T -- "$dir.partial" "$dir"
   site_hooks "$dir"
   site_switch "$id"
@@ -892,16 +1038,17 @@ site_prune() { # CURRENT PREVIOUS: keep the newest --keep releases (never these 
   for r in "${all[@]}"; do
     ((n > keep)) || break
     [[ $r == "$1" || $r == "$2" ]] && continue
-    rm -rf -- "${SITE_DIR:?}/releases/$r"
+    rm -rf --one-file-system -- "${SITE_DIR:?}/releases/$r"
     n=$((n - 1))
     hd_changed "release $r" "pruned (keeping $keep)"
   done
-  for r in "$SITE_DIR"/releases/*.partial; do [[ -e $r ]] && rm -rf -- "$r"; done
+  for r in "$SITE_DIR"/releases/*.partial; do [[ -e $r ]] && rm -rf --one-file-system -- "$r"; done
   return 0
 }
 
 site_rollback() {
   site_load
+  site_ensure_skeleton
   local current target=${HD_OPT[release]} r
   local -a all
   current=$(site_current_release)

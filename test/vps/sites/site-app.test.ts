@@ -288,7 +288,7 @@ describe('sites from the app', () => {
       expect((await get(host, 'shop.acme.test')).body).toBe('over ssh');
       // The private key was only on the host for the clone.
       expect(await sh(host, 'ls /run | grep -c hostdeck-deploy || true')).toBe('0');
-      expect(await sh(host, 'cat /srv/tenants/acme/shop/shared/.known_hosts | wc -l')).not.toBe('0');
+      expect(await sh(host, 'cat /srv/tenants/acme/shop/shared/.ssh/known_hosts | wc -l')).not.toBe('0');
     }));
 
   it("installs WordPress from Debian's package; its home page shows the site title", () =>

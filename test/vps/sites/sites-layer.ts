@@ -29,7 +29,7 @@ function provisioningDigest(): string {
 
 async function provisionForSites(host: Host): Promise<void> {
   const apt = await host.exec(
-    `apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends ${PACKAGES}`,
+    `apt-get -q -o Acquire::Retries=4 update && DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Retries=4 install -y --no-install-recommends ${PACKAGES}`,
     { timeoutMs: 400_000 },
   );
   if (apt.code !== 0) throw new Error(`installing ${PACKAGES} failed: ${apt.stderr}`);
