@@ -18,6 +18,9 @@ case "${1:-}" in
     # shellcheck source=scripts/ensure-node.sh
     source scripts/ensure-node.sh
     install_deps
+    # shellcheck source=scripts/ensure-electron.sh
+    source scripts/ensure-electron.sh
+    hd_ensure_electron || exit 1
     exec npm start
     ;;
   test)
