@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -101,6 +101,35 @@ describe('openDatabase', () => {
 
     expect(() => createHostdeck({ dataDir, version: 'test' })).toThrow(/newer than this Hostdeck build/);
     expect(existsSync(join(dataDir, 'instance.lock'))).toBe(false);
+  });
+
+  it('makes the data directory 0700 and the SQLite files 0600 at every start, also when they were looser', async () => {
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    const dataDir = dirs.make();
+    chmodSync(dataDir, 0o755);
+    const file = join(dataDir, 'hostdeck.sqlite');
+    const first = createHostdeck({ dataDir, version: 'test' });
+    await first.close();
+    // Loosened by hand, by a restore or by an older build; the next start tightens them again.
+    chmodSync(dataDir, 0o755);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      if (!existsSync(f)) writeFileSync(f, '');
+      chmodSync(f, 0o644);
+    }
+    const app = createHostdeck({ dataDir, version: 'test' });
+    try {
+      expect(mode(dataDir)).toBe(0o700);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(mode(f), f).toBe(0o600);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('creates a new database file 0600 before SQLite writes anything to it', () => {
+    const file = join(dirs.make(), 'fresh', 'hostdeck.sqlite');
+    track(openDatabase(file));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(file, '..')).mode & 0o777).toBe(0o700);
   });
 });
 

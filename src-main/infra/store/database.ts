@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { migrations as defaultMigrations } from './migrations';
 import type { Migration } from './migrations';
+import { ensurePrivateDir, restrictDatabaseFiles } from './private-files';
 
 export type { Database };
 
@@ -16,9 +17,14 @@ export const latestSchemaVersion = (list: Migration[] = defaultMigrations) =>
  * silently downgraded.
  */
 export function openDatabase(file: string, list: Migration[] = defaultMigrations): Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    ensurePrivateDir(dirname(file));
+    // Created 0600 before SQLite opens it, so it is never readable by others, not even briefly.
+    if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  }
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
+  if (file !== ':memory:') restrictDatabaseFiles(file);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
