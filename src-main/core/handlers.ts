@@ -49,6 +49,8 @@ export function createHandlers(s: HandlerDeps): Handlers {
       runtime: s.runtime,
       platform: `${process.platform}-${process.arch}`,
     }),
+    // The lock gate (vault/lock-gate.ts) counts it as activity; nothing else to do.
+    'app.activity': () => ({ ok: true as const }),
     'settings.get': () => s.settings.get(),
     'settings.update': (input, ctx) => {
       const before = s.settings.get();

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir } from '../infra/store/private-files';
 import { join } from 'node:path';
+import type { VaultStatus } from '@contract';
 import { EventBus } from '../api/events';
 import { createRouter } from '../api/router';
 import type { Router } from '../api/router';
@@ -27,6 +28,7 @@ import { SecretRedactor } from '../vault/redactor';
 import { VaultRepository } from '../vault/repository';
 import { VaultService } from '../vault/service';
 import { createHandlers } from './handlers';
+import { gateWhileLocked } from '../vault/lock-gate';
 
 export interface HostdeckOptions {
   /** The app's user-data directory (Electron: app.getPath('userData')). */
@@ -53,6 +55,7 @@ export interface Hostdeck {
   readonly servers: ServerService;
   readonly pool: SshPool;
   readonly terminal: TerminalService;
+  readonly settings: SettingsRepository;
   readonly db: Database;
   readonly dataDir: string;
   /** Marks jobs cut off by the previous process as interrupted (returns their ids). */
@@ -65,7 +68,7 @@ export interface Hostdeck {
  * and the e2e test bridge all call this, so they run the same code.
  */
 export function createHostdeck(opts: HostdeckOptions): Hostdeck {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(opts.dataDir);
   const releaseLock = acquireInstanceLock(opts.dataDir);
   let db: Database;
   try {
@@ -140,13 +143,16 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
   const inner = createRouter(createHandlers(services), (msg, err) =>
     console.error(msg, redactor.redact(String(err))),
   );
-  // Any call from the window counts as activity for the vault's auto-lock.
-  const router: Router = {
-    dispatch(name, input, ctx) {
-      if (ctx.actor === 'ui') vault.touch();
-      return inner.dispatch(name, input, ctx);
-    },
-  };
+  // While locked only the vault's way in answers; only the operator's own input holds it open.
+  const router: Router = gateWhileLocked(inner, vault);
+  // Locking revokes access: terminals and log streams end, pooled SSH connections close (a job
+  // already running keeps its connection until it ends; nothing new can connect without the vault).
+  events.listen((name, payload) => {
+    if (name !== 'vault.changed' || (payload as VaultStatus).state === 'unlocked') return;
+    terminal.closeAll('Closed: the vault was locked.');
+    logs.stopAll();
+    pool.revoke();
+  });
   let closed = false;
   return {
     router,
@@ -157,6 +163,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     servers,
     pool,
     terminal,
+    settings,
     db,
     dataDir: opts.dataDir,
     interruptedAtStart,

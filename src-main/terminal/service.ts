@@ -133,15 +133,15 @@ export class TerminalService {
     }
   }
 
-  close(sessionId: string): void {
+  close(sessionId: string, message = 'Closed.'): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
     s.stream.close();
-    this.end(s, 'closed', 'Closed.');
+    this.end(s, 'closed', message);
   }
 
-  closeAll(): void {
-    for (const id of [...this.sessions.keys()]) this.close(id);
+  closeAll(message?: string): void {
+    for (const id of [...this.sessions.keys()]) this.close(id, message);
   }
 
   /** For tests and benchmarks. */

@@ -72,7 +72,7 @@ describe('a job running when the app stops', () => {
     expect(hostdeck.interruptedAtStart).toEqual([jobId]);
     expect(readFileSync(join(dataDir, 'instance.lock'), 'utf8')).toBe(String(process.pid));
 
-    const job = value<JobDetail>(await hostdeck.router.dispatch('jobs.get', { id: jobId }, { actor: 'ui' }));
+    const job = value<JobDetail>(await hostdeck.router.dispatch('jobs.get', { id: jobId }, { actor: 'cli' }));
     expect(job).toMatchObject({
       id: jobId,
       title: 'Never-ending upload',
@@ -88,7 +88,7 @@ describe('a job running when the app stops', () => {
     expect(job.counts).toEqual({ ok: 1, changed: 0, failed: 1 });
 
     const log = value<JobLogLine[]>(
-      await hostdeck.router.dispatch('jobs.log', { id: jobId }, { actor: 'ui' }),
+      await hostdeck.router.dispatch('jobs.log', { id: jobId }, { actor: 'cli' }),
     );
     expect(log.map((l) => l.text)).toEqual([
       'line 1 of the upload',
@@ -100,7 +100,7 @@ describe('a job running when the app stops', () => {
     expect(log.at(-1)?.stream).toBe('info');
 
     const listed = value<{ id: string }[]>(
-      await hostdeck.router.dispatch('jobs.list', { state: 'interrupted' }, { actor: 'ui' }),
+      await hostdeck.router.dispatch('jobs.list', { state: 'interrupted' }, { actor: 'cli' }),
     );
     expect(listed.map((j) => j.id)).toEqual([jobId]);
   });

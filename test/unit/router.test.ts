@@ -5,6 +5,7 @@ import { AppError } from '../../src-main/api/app-error';
 import { createRouter } from '../../src-main/api/router';
 import type { CallContext, Handlers } from '../../src-main/api/router';
 import { createHostdeck } from '../../src-main/core/hostdeck';
+import { cheapKdf, newMasterPassword } from './vault/vault-on-disk';
 import type { Hostdeck } from '../../src-main/core/hostdeck';
 import { latestSchemaVersion } from '../../src-main/infra/store/database';
 import { tempDirs } from '../support/temp-dirs';
@@ -163,8 +164,10 @@ describe('router (createRouter with small handlers)', () => {
 describe('router (through createHostdeck)', () => {
   const dirs = tempDirs('hostdeck-router-');
   let hostdeck: Hostdeck | null = null;
-  const open = () => {
-    hostdeck = createHostdeck({ dataDir: dirs.make(), version: 'test' });
+  // Unlocked, as the window is once the operator is in (the lock gate has tests of its own).
+  const open = async () => {
+    hostdeck = createHostdeck({ dataDir: dirs.make(), version: 'test', kdf: cheapKdf });
+    await hostdeck.router.dispatch('vault.setup', { password: newMasterPassword() }, cli);
     return hostdeck;
   };
 
@@ -176,7 +179,7 @@ describe('router (through createHostdeck)', () => {
   });
 
   it('answers app.info with the schema version of the migrated database', async () => {
-    const hd = open();
+    const hd = await open();
     const result = await hd.router.dispatch('app.info', {}, { actor: 'ui' });
     expect(result).toMatchObject({
       ok: true,
@@ -187,32 +190,32 @@ describe('router (through createHostdeck)', () => {
   it.each(['nope', 'constructor', '__proto__', 'toString'])(
     'refuses the unknown command %s',
     async (name) => {
-      const hd = open();
+      const hd = await open();
       const result = await hd.router.dispatch(name, {}, { actor: 'ui' });
       expect(result).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
     },
   );
 
   it('rejects jobs.get with a numeric id as VALIDATION on field id', async () => {
-    const hd = open();
+    const hd = await open();
     const result = await hd.router.dispatch('jobs.get', { id: 5 }, { actor: 'ui' });
     expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION', field: 'id' } });
   });
 
   it('rejects jobs.list with limit 0 as VALIDATION on field limit', async () => {
-    const hd = open();
+    const hd = await open();
     const result = await hd.router.dispatch('jobs.list', { limit: 0 }, { actor: 'ui' });
     expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION', field: 'limit' } });
   });
 
   it('answers a well-formed id of a job that does not exist with NOT_FOUND', async () => {
-    const hd = open();
+    const hd = await open();
     const result = await hd.router.dispatch('jobs.get', { id: someJobId }, { actor: 'ui' });
     expect(result).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
   it('answers cancelling a job that already ended with INVALID_STATE', async () => {
-    const hd = open();
+    const hd = await open();
     const job = hd.jobs.start({ kind: 'test', title: 'Quick' }, async () => undefined);
     await hd.jobs.wait(job.id);
     const result = await hd.router.dispatch('jobs.cancel', { id: job.id }, { actor: 'ui' });
@@ -222,7 +225,7 @@ describe('router (through createHostdeck)', () => {
   it('hides a storage failure behind INTERNAL', async () => {
     // The router captures console.error as its default log when it is built: spy before opening.
     const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const hd = open();
+    const hd = await open();
     hd.db.close();
     const result = await hd.router.dispatch('settings.get', {}, { actor: 'ui' });
     expect(result).toMatchObject({
@@ -234,10 +237,10 @@ describe('router (through createHostdeck)', () => {
   });
 
   it('records settings.update in the audit trail with the calling actor', async () => {
-    const hd = open();
+    const hd = await open();
     const updated = await hd.router.dispatch('settings.update', { theme: 'light' }, { actor: 'ui' });
     expect(updated).toMatchObject({ ok: true, value: { theme: 'light' } });
-    const audit = await hd.router.dispatch('audit.list', {}, { actor: 'ui' });
+    const audit = await hd.router.dispatch('audit.list', { limit: 1 }, { actor: 'ui' });
     expect(audit).toMatchObject({
       ok: true,
       value: [

@@ -237,6 +237,7 @@ describe('sites in the app (no host reachable)', () => {
     expect(
       await app.fail('sites.create', { serverId, tenantId, slug: 'shop', domain: 'shop.acme.test' }),
     ).toMatchObject({ code: 'LOCKED' });
+    await app.call('vault.unlock', { password: 'correct horse battery staple' });
     expect(await app.call('sites.list', {})).toEqual([]);
   });
 });

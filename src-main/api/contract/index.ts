@@ -53,6 +53,10 @@ const empty = z.object({}).strict();
 export const contract = {
   commands: {
     'app.info': command<AppInfo>()(empty, 'Version, data directory and schema version of this install.'),
+    'app.activity': command<{ ok: true }>()(
+      empty,
+      "The operator's keyboard or pointer input in the window: keeps the vault from auto-locking.",
+    ),
     'settings.get': command<Settings>()(empty, 'Read the app settings.'),
     'settings.update': command<Settings>()(settingsUpdate, 'Change app settings (audited).'),
     'audit.list': command<AuditEntry[]>()(auditList, 'Audit trail, newest first.'),

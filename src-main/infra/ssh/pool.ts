@@ -34,6 +34,8 @@ interface Entry {
   active: number;
   waiters: (() => void)[];
   connects: number;
+  /** Close the connection as soon as its last channel is released (the vault was locked). */
+  drain: boolean;
 }
 
 const MAX_CAPTURE = 16 * 1024 * 1024;
@@ -84,6 +86,7 @@ export class SshPool {
       throw new AppError('INVALID_STATE', 'SSH connections are closed (Hostdeck is quitting).');
     const entry = this.entry(serverId);
     if (entry.conn) return entry.conn;
+    entry.drain = false;
     if (!entry.connecting) {
       entry.connecting = this.connectWithBackoff(serverId, entry).finally(() => {
         entry.connecting = null;
@@ -101,6 +104,17 @@ export class SshPool {
   closeAll(): void {
     this.closed = true;
     for (const id of [...this.entries.keys()]) this.close(id);
+  }
+
+  /**
+   * The vault was locked: idle connections close now, busy ones (a job still running) as soon as
+   * their last channel is released. Opening a connection again needs the vault's credentials.
+   */
+  revoke(): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.active === 0) this.close(id);
+      else entry.drain = true;
+    }
   }
 
   /** How many times a server's connection was opened (tests and diagnostics). */
@@ -147,7 +161,7 @@ export class SshPool {
   private entry(serverId: string): Entry {
     let entry = this.entries.get(serverId);
     if (!entry) {
-      entry = { conn: null, connecting: null, active: 0, waiters: [], connects: 0 };
+      entry = { conn: null, connecting: null, active: 0, waiters: [], connects: 0, drain: false };
       this.entries.set(serverId, entry);
     }
     return entry;
@@ -176,6 +190,12 @@ export class SshPool {
   private release(entry: Entry): void {
     entry.active -= 1;
     entry.waiters.shift()?.();
+    if (entry.drain && entry.active === 0) {
+      entry.drain = false;
+      if (entry.conn) {
+        for (const [id, e] of this.entries) if (e === entry) this.close(id);
+      }
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useState } from 'react';
 import { hasBridge } from '../api/client';
 import { JobsPanel } from '../features/jobs/JobsPanel';
 import { VaultGate } from '../features/vault/VaultGate';
+import { reportActivity } from '../features/vault/reportActivity';
 import { followJobs } from '../stores/jobs';
 import { useSettings } from '../stores/settings';
 import { sections } from './sections';
@@ -23,7 +24,12 @@ function Shell() {
 
   useEffect(() => {
     void useSettings.getState().load();
-    return followJobs();
+    const stopJobs = followJobs();
+    const stopActivity = reportActivity();
+    return () => {
+      stopJobs();
+      stopActivity();
+    };
   }, []);
 
   // Alt+1…9 jumps to a section, and focus follows so keyboard users land in the view.

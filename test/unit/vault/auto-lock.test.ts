@@ -112,19 +112,48 @@ describe('vault: auto-lock through the app (default 15 minutes)', () => {
     expect(events.named<VaultStatus>('vault.changed')).toMatchObject([{ state: 'locked' }]);
   });
 
-  it('restarts the countdown on any call from the window', async () => {
+  it("restarts the countdown on the operator's input and commands, not on acks and reads views make", async () => {
     fakeTimers();
     const hd = apps.open(dirs.make());
     await call(hd, 'vault.setup', { password: newMasterPassword() });
 
+    // Keyboard or pointer input in the window (the renderer reports it) and a command given.
     await vi.advanceTimersByTimeAsync(14 * minute);
-    await call(hd, 'vault.secrets.list', {}); // actor 'ui': the operator is at the window
+    await call(hd, 'app.activity', {});
     await vi.advanceTimersByTimeAsync(14 * minute);
-    await call(hd, 'settings.get', {});
+    await call(hd, 'settings.update', { theme: 'dark' });
     await vi.advanceTimersByTimeAsync(14 * minute);
     expect(hd.vault.isUnlocked()).toBe(true);
 
-    await vi.advanceTimersByTimeAsync(minute + 1_000);
+    // Then only what views do by themselves: reads on events and polling. The vault locks on time.
+    for (let i = 0; i < 15; i++) {
+      await call(hd, 'jobs.list', {});
+      await call(hd, 'settings.get', {});
+      await call(hd, 'vault.secrets.list', {});
+      await vi.advanceTimersByTimeAsync(minute / 15);
+    }
+    expect(hd.vault.isUnlocked()).toBe(false);
+  });
+
+  it("locks on time while a terminal's output is acknowledged and it is resized: neither is activity", async () => {
+    fakeTimers();
+    const hd = apps.open(dirs.make());
+    await call(hd, 'vault.setup', { password: newMasterPassword() });
+    for (let i = 0; i < 16; i++) {
+      // The renderer acknowledges output about every 128 KiB it parsed; no such session here (the
+      // answer is NOT_FOUND), but the gate decides on activity before any handler runs.
+      await hd.router.dispatch(
+        'terminal.ack',
+        { sessionId: '00000000-0000-0000-0000-000000000000', units: 131072 },
+        { actor: 'ui' },
+      );
+      await hd.router.dispatch(
+        'terminal.resize',
+        { sessionId: '00000000-0000-0000-0000-000000000000', cols: 80, rows: 24 },
+        { actor: 'ui' },
+      );
+      await vi.advanceTimersByTimeAsync(minute);
+    }
     expect(hd.vault.isUnlocked()).toBe(false);
   });
 

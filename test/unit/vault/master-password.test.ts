@@ -150,7 +150,9 @@ describe('vault: while locked', () => {
     ];
     expect(refusals.map((e) => e.code)).toEqual(['LOCKED', 'LOCKED', 'LOCKED', 'LOCKED', 'LOCKED', 'LOCKED']);
     expect(thrownBy(() => hd.vault.use(id))).toMatchObject({ code: 'LOCKED' });
-    expect((await call(hd, 'vault.secrets.list', {})).map((s) => s.label)).toEqual(['db']);
+    // The window gets nothing at all while locked; the CLI (same user, same file) still lists labels.
+    expect((await refusal(hd, 'vault.secrets.list', {})).code).toBe('LOCKED');
+    expect((await call(hd, 'vault.secrets.list', {}, { actor: 'cli' })).map((s) => s.label)).toEqual(['db']);
   });
 
   it('records no audit entry for a reveal refused because the vault is locked', async () => {
@@ -159,7 +161,7 @@ describe('vault: while locked', () => {
     const { id } = await call(hd, 'vault.secrets.add', { kind: 'password', label: 'db', password: 'p-1234' });
     await call(hd, 'vault.lock', {});
     await refusal(hd, 'vault.secrets.reveal', { id });
-    const audit = await call(hd, 'audit.list', {});
+    const audit = await call(hd, 'audit.list', {}, { actor: 'cli' });
     expect(audit.map((a) => a.action)).not.toContain('vault.secrets.reveal');
   });
 });

@@ -65,7 +65,7 @@ describe('vault: secrets in job output', () => {
     locked.open();
     await hd.jobs.wait(job.id);
 
-    const log = await call(hd, 'jobs.log', { id: job.id });
+    const log = await call(hd, 'jobs.log', { id: job.id }, { actor: 'cli' });
     expect(log.map((l) => l.text)).toEqual(['secret fetched', 'mysql: access denied for password [secret]']);
   });
 

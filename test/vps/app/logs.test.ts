@@ -66,6 +66,38 @@ describe('live logs', () => {
       }
     });
   });
+
+  it('ends a followed log when the vault locks, and answers LOCKED until it is unlocked', async () => {
+    await withFreshHosts(1, async ([host]) => {
+      const app = await startApp();
+      try {
+        const call = (n: string, i: unknown) => app.call(n as never, i as never);
+        const { serverId } = await addTestHost(call, host!);
+        const ended: string[] = [];
+        const seen: LogEntry[] = [];
+        app.hd.events.listen((name, payload) => {
+          if (name === 'logs.ended') ended.push((payload as { streamId: string }).streamId);
+          if (name === 'logs.entries') seen.push(...(payload as LogBatch).entries);
+        });
+        const { streamId } = await app.call('logs.follow', { serverId, units: ['ssh.service'], backlog: 5 });
+        await until(() => seen.length > 0);
+        await app.call('vault.lock', {});
+        await until(() => ended.includes(streamId));
+        expect(await app.fail('logs.follow', { serverId, units: ['ssh.service'], backlog: 5 })).toMatchObject(
+          {
+            code: 'LOCKED',
+          },
+        );
+        // Nothing of that server arrives any more: the stream's channel and the connection are gone.
+        const count = seen.length;
+        await host!.exec('logger -t sshd after-lock; systemctl restart ssh');
+        await new Promise((r) => setTimeout(r, 1_000));
+        expect(seen.length).toBe(count);
+      } finally {
+        await app.close();
+      }
+    });
+  });
 });
 
 async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
