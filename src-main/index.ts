@@ -4,12 +4,14 @@
  */
 import type { BrowserWindow } from 'electron';
 import { join } from 'node:path';
-import { app, session, shell } from 'electron';
+import { app, dialog, powerMonitor, session, shell } from 'electron';
 import type { Hostdeck } from './core/hostdeck';
 import { createHostdeck } from './core/hostdeck';
 import { bindIpc } from './shell/ipc';
 import { registerAppScheme, serveRenderer } from './shell/protocol';
-import { allowPermission } from './shell/trust';
+import { installAppMenu } from './shell/menu';
+import { allowPermission, openExternalAfterAsking } from './shell/trust';
+import { lockOnSystemEvents } from './vault/system-lock';
 import { createMainWindow, defaultPreloadPath, defaultRendererDir } from './shell/window';
 
 let hostdeck: Hostdeck | null = null;
@@ -29,8 +31,26 @@ if (!app.requestSingleInstanceLock()) {
 
   // Deny everything a web page might try: new windows, navigation, webviews, permissions.
   app.on('web-contents-created', (_event, contents) => {
+    // Links (terminal output, logs) are untrusted text: the full URL is shown and must be confirmed.
     contents.setWindowOpenHandler(({ url }) => {
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      void openExternalAfterAsking(
+        url,
+        async (full) => {
+          const options = {
+            type: 'question' as const,
+            buttons: ['Open in browser', 'Cancel'],
+            defaultId: 1,
+            cancelId: 1,
+            message: 'Open this link in your browser?',
+            detail: full,
+          };
+          const r = mainWindow
+            ? await dialog.showMessageBox(mainWindow, options)
+            : await dialog.showMessageBox(options);
+          return r.response === 0;
+        },
+        (full) => shell.openExternal(full),
+      );
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event) => event.preventDefault());
@@ -51,9 +71,12 @@ if (!app.requestSingleInstanceLock()) {
       runtime: `electron ${process.versions.electron}`,
       scriptsDir: join(app.getAppPath(), 'server-scripts'),
     });
+    const services = hostdeck;
+    lockOnSystemEvents(powerMonitor, services.vault, () => services.settings.get().vaultLockOnSleep);
+    installAppMenu(app.isPackaged);
     serveRenderer(defaultRendererDir(__dirname));
     bindIpc(hostdeck, () => mainWindow);
-    mainWindow = createMainWindow(defaultPreloadPath(__dirname));
+    mainWindow = createMainWindow(defaultPreloadPath(__dirname), !app.isPackaged);
     mainWindow.on('closed', () => {
       mainWindow = null;
     });

@@ -1,7 +1,7 @@
 import type { Settings } from '@contract';
 import type { Database } from '../infra/store/database';
 
-const defaults: Settings = { theme: 'system', vaultAutoLockMinutes: 15 };
+const defaults: Settings = { theme: 'system', vaultAutoLockMinutes: 15, vaultLockOnSleep: true };
 
 /** App settings as key/value rows; unknown keys are ignored so older builds can read newer files. */
 export class SettingsRepository {
@@ -33,5 +33,6 @@ function pick(stored: Record<string, unknown>): Partial<Settings> {
   const minutes = stored.vaultAutoLockMinutes;
   if (typeof minutes === 'number' && Number.isInteger(minutes) && minutes >= 0)
     out.vaultAutoLockMinutes = minutes;
+  if (typeof stored.vaultLockOnSleep === 'boolean') out.vaultLockOnSleep = stored.vaultLockOnSleep;
   return out;
 }

@@ -61,3 +61,27 @@ export function allowPermission(permission: string, requestingUrl: string | unde
   const allowed = permission === 'clipboard-read' || permission === 'clipboard-sanitized-write';
   return allowed && isTrustedSender(requestingUrl ? { url: requestingUrl, isMainFrame: true } : null);
 }
+
+/**
+ * A link the window wants to open outside (terminal output, a log line: untrusted text). Only
+ * http(s) URLs are ever handed to the OS, and only after the operator saw the whole URL and said
+ * yes: a link's text can differ from where it goes, and a lookalike host is easy to miss.
+ */
+export async function openExternalAfterAsking(
+  url: string,
+  ask: (fullUrl: string) => Promise<boolean>,
+  open: (fullUrl: string) => Promise<void>,
+): Promise<'opened' | 'declined' | 'refused'> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'refused';
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'refused';
+  if (parsed.username || parsed.password) return 'refused';
+  const full = parsed.href;
+  if (!(await ask(full))) return 'declined';
+  await open(full);
+  return 'opened';
+}

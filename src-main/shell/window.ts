@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { BrowserWindow } from 'electron';
 import { APP_ORIGIN } from './trust';
 
-export function createMainWindow(preloadPath: string): BrowserWindow {
+/** `devTools` is off in a packaged build: no inspector for whoever sits at an unlocked laptop. */
+export function createMainWindow(preloadPath: string, devTools: boolean): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -21,6 +22,7 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      devTools,
     },
   });
   win.once('ready-to-show', () => win.show());

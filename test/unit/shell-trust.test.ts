@@ -5,6 +5,7 @@ import {
   allowPermission,
   CONTENT_SECURITY_POLICY,
   isTrustedSender,
+  openExternalAfterAsking,
   resolveRendererPath,
 } from '../../src-main/shell/trust';
 
@@ -151,5 +152,39 @@ describe('window permissions', () => {
     expect(allowPermission('media', 'app://hostdeck/')).toBe(false);
     expect(allowPermission('geolocation', 'app://hostdeck/')).toBe(false);
     expect(allowPermission('clipboard-read', undefined)).toBe(false);
+  });
+});
+
+describe('opening a link from the window', () => {
+  const run = async (url: string, answer: boolean) => {
+    const asked: string[] = [];
+    const opened: string[] = [];
+    const result = await openExternalAfterAsking(
+      url,
+      async (full) => {
+        asked.push(full);
+        return answer;
+      },
+      async (full) => {
+        opened.push(full);
+      },
+    );
+    return { result, asked, opened };
+  };
+
+  it('shows the whole URL and opens it only when the operator says yes', async () => {
+    const url = 'https://example.com/a/very/long/path?with=query#and-fragment';
+    expect(await run(url, true)).toEqual({ result: 'opened', asked: [url], opened: [url] });
+    expect(await run(url, false)).toEqual({ result: 'declined', asked: [url], opened: [] });
+  });
+
+  it.each([
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'ssh://root@host',
+    'https://user:pw@example.com/',
+    'not a url',
+  ])('refuses %j without asking', async (url) => {
+    expect(await run(url, true)).toEqual({ result: 'refused', asked: [], opened: [] });
   });
 });

@@ -16,11 +16,14 @@ export interface Settings {
   theme: Theme;
   /** Lock the vault after this many idle minutes; 0 = never. */
   vaultAutoLockMinutes: number;
+  /** Lock the vault when the OS screen locks or the machine suspends. */
+  vaultLockOnSleep: boolean;
 }
 
 export const settingsUpdate = z
   .object({
     theme: z.enum(themes).optional(),
+    vaultLockOnSleep: z.boolean().optional(),
   })
   .strict();
 
