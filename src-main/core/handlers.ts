@@ -13,6 +13,7 @@ import type { ServerService } from '../servers/service';
 import type { SiteService } from '../sites/service';
 import type { TerminalService } from '../terminal/service';
 import type { VaultService } from '../vault/service';
+import { refuseWhileUsed, usersOfSecret, usersOfServer } from './in-use';
 
 interface HandlerDeps {
   db: Database;
@@ -32,6 +33,7 @@ interface HandlerDeps {
 
 /** Maps every contract command to one service call. The type makes a missing command a compile error. */
 export function createHandlers(s: HandlerDeps): Handlers {
+  const inUse = { servers: () => s.servers.list(), sites: () => s.sites.list() };
   /** Audit entry for a change to one secret: its id, kind and label (or fingerprint), never its value. */
   const auditSecret = (
     ctx: CallContext,
@@ -112,16 +114,11 @@ export function createHandlers(s: HandlerDeps): Handlers {
     },
     'vault.secrets.remove': (input, ctx) => {
       const info = s.vault.info(input.id);
-      const users = s.servers.list().filter((x) => x.auth.kind !== 'agent' && x.auth.secretId === input.id);
-      if (users.length > 0) {
-        throw new AppError(
-          'CONFLICT',
-          `"${info.label}" is how ${users.map((u) => u.name).join(', ')} signs in.`,
-          {
-            hint: 'Switch those servers to another key or password first.',
-          },
-        );
-      }
+      refuseWhileUsed(
+        `The secret "${info.label}"`,
+        usersOfSecret(inUse, input.id),
+        'Switch those servers to another key or password, or delete those sites, first; nothing was removed.',
+      );
       s.vault.remove(input.id);
       auditSecret(ctx, 'vault.secrets.remove', info);
       return { removed: true as const };
@@ -155,6 +152,11 @@ export function createHandlers(s: HandlerDeps): Handlers {
     'servers.add': (input, ctx) => s.servers.add(input, ctx.actor),
     'servers.update': ({ id, ...patch }, ctx) => s.servers.update(id, patch, ctx.actor),
     'servers.remove': (input, ctx) => {
+      refuseWhileUsed(
+        `The server ${s.servers.get(input.id).name}`,
+        usersOfServer(inUse, input.id),
+        'Delete its sites first (each keeps a final backup on request); nothing was removed.',
+      );
       s.servers.remove(input.id, ctx.actor);
       return { removed: true as const };
     },

@@ -231,6 +231,31 @@ describe('sites in the app (no host reachable)', () => {
     );
   });
 
+  it('refuses to remove a server that has sites, or a secret a site uses, naming them; nothing is removed', async () => {
+    const { app, serverId, tenantId } = await setup();
+    const { site } = await app.call('sites.create', {
+      serverId,
+      tenantId,
+      slug: 'shop',
+      domain: 'shop.acme.test',
+    });
+    expect(site.dbSecretId).not.toBeNull();
+
+    expect(await app.fail('servers.remove', { id: serverId })).toMatchObject({
+      code: 'CONFLICT',
+      message: 'The server nowhere is still in use by site shop.acme.test.',
+      hint: expect.stringMatching(/Delete its sites first/),
+    });
+    expect(await app.fail('vault.secrets.remove', { id: site.dbSecretId! })).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/is still in use by site shop\.acme\.test \(its database password\)\.$/),
+    });
+    // Both are still there, and the site still knows its secret.
+    expect((await app.call('servers.list', {})).map((x) => x.id)).toEqual([serverId]);
+    expect((await app.call('sites.get', { siteId: site.id })).dbSecretId).toBe(site.dbSecretId);
+    expect((await app.call('vault.secrets.list', {})).map((x) => x.id)).toContain(site.dbSecretId);
+  });
+
   it('refuses to create a site while the vault is locked, and records nothing', async () => {
     const { app, serverId, tenantId } = await setup();
     await app.call('vault.lock', {});
