@@ -735,10 +735,30 @@ ensure_service() { # UNIT enabled|disabled|masked active|inactive|any
   if ((${#did[@]} == 0)); then
     hd_ok "service $unit" "$en, $act"
   else
+    # "started"/"restarted" must be true a moment later too: a unit that dies right after systemctl
+    # returned (a crash on its new config, a kill) fails the step with systemd's own account.
+    if [[ $want_act == active && $HD_CHECK != 1 ]]; then hd_service_stays_up "$unit"; fi
     local joined
     joined=$(printf '%s, ' "${did[@]}")
     hd_changed "service $unit" "${joined%, }"
   fi
+}
+
+# UNIT is still active with the same main process after a short settle time (half a second, polled).
+hd_service_stays_up() { # UNIT
+  local unit=$1 pid now state i
+  pid=$(systemctl show -p MainPID --value -- "$unit" 2>/dev/null || true)
+  for ((i = 0; i < 5; i++)); do
+    sleep 0.1
+    state=$(hd_unit_active "$unit")
+    now=$(systemctl show -p MainPID --value -- "$unit" 2>/dev/null || true)
+    if [[ $state != active && $state != reloading ]] || [[ $pid != 0 && $now != "$pid" ]]; then
+      local why journal
+      why=$(systemctl show -p Result,ExecMainCode,ExecMainStatus,NRestarts -- "$unit" 2>/dev/null | paste -sd' ' -)
+      journal=$(journalctl -u "$unit" -n 8 --no-pager -o cat 2>/dev/null | tail -c 600 | paste -sd'|' -)
+      hd_fail "service $unit" "it was started but did not stay up: now $state, main pid $pid -> ${now:-none} ($why). Last journal lines: ${journal:-none} (see: journalctl -u $unit)"
+    fi
+  done
 }
 
 # Status lines every module reports for its main unit.

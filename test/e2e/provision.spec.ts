@@ -1,6 +1,7 @@
 // Provisioning from the UI against a real Debian 12 host (vps tier harness, booted here).
 import type { Host } from '../vps/harness/host.js';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { addTestHost } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
 import { bootHosts } from './vps-hosts';
@@ -17,6 +18,23 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await booted?.stop();
+});
+// When a run fails (issue #21: once Caddy showed `failed` right after a successful provisioning),
+// keep what systemd knows of Caddy: its state, its journal and the host's journal around it.
+// eslint-disable-next-line no-empty-pattern -- Playwright needs the fixtures argument before testInfo
+test.afterEach(async ({}, testInfo) => {
+  if (testInfo.status === testInfo.expectedStatus || !host) return;
+  const r = await host.exec(
+    'systemctl show caddy -p ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,NRestarts,MainPID; ' +
+      'echo; journalctl -u caddy --no-pager -o short-precise | tail -n 200; echo; journalctl --no-pager -o short-precise | tail -n 300',
+  );
+  mkdirSync('test-results', { recursive: true });
+  const file = `test-results/caddy-journal-${testInfo.title.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}.txt`;
+  writeFileSync(file, r.stdout);
+  await testInfo.attach('caddy-journal', { path: file, contentType: 'text/plain' });
+  console.log(
+    `caddy after the failed run (full journal in ${file}):\n${r.stdout.split('\n').slice(0, 12).join('\n')}`,
+  );
 });
 
 test('provision a test host from the UI and watch the steps complete', async ({ page, bridge }) => {

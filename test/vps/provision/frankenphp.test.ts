@@ -389,7 +389,9 @@ describe('frankenphp', () => {
         'user hostdeck-nobody absent: removed',
       ]);
       expect(await sh(h!, `ls ${BIN} ${UNIT} ${GENERATOR} ${CHECK} 2>/dev/null || true`)).toBe('');
-      expect(await sh(h!, 'nft list table inet hostdeck_sites >/dev/null 2>&1 && echo loaded || echo gone')).toBe('gone');
+      expect(
+        await sh(h!, 'nft list table inet hostdeck_sites >/dev/null 2>&1 && echo loaded || echo gone'),
+      ).toBe('gone');
       expect(await sh(h!, 'ls /etc/hostdeck/sites')).toBe('test1.env');
       expect((await ok(hostdeck(h!, 'frankenphp', 'status'))).status).toMatchObject({
         installed: 'no',
