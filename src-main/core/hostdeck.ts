@@ -29,6 +29,7 @@ import { VaultRepository } from '../vault/repository';
 import { VaultService } from '../vault/service';
 import { createHandlers } from './handlers';
 import { gateWhileLocked } from '../vault/lock-gate';
+import { redactErrors } from '../vault/redact-errors';
 
 export interface HostdeckOptions {
   /** The app's user-data directory (Electron: app.getPath('userData')). */
@@ -105,7 +106,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     ...(opts.ssh?.readyTimeoutMs ? { connectTimeoutMs: opts.ssh.readyTimeoutMs } : {}),
   });
   const terminal = new TerminalService(pool, events, opts.terminalFlow);
-  const logs = new LogService(pool, events);
+  const logs = new LogService(pool, events, redactor.redact);
   const provision = new ProvisionService({
     pool,
     jobs,
@@ -144,7 +145,7 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
     console.error(msg, redactor.redact(String(err))),
   );
   // While locked only the vault's way in answers; only the operator's own input holds it open.
-  const router: Router = gateWhileLocked(inner, vault);
+  const router: Router = redactErrors(gateWhileLocked(inner, vault), redactor.redact);
   // Locking revokes access: terminals and log streams end, pooled SSH connections close (a job
   // already running keeps its connection until it ends; nothing new can connect without the vault).
   events.listen((name, payload) => {

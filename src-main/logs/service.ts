@@ -28,6 +28,8 @@ export class LogService {
   constructor(
     private readonly pool: SshPool,
     private readonly events: EventBus,
+    /** Blanks secrets this process knows in a journal line before it is shown. */
+    private readonly redact: (text: string) => string = (t) => t,
   ) {}
 
   follow(serverId: string, units: string[], backlog: number): { streamId: string } {
@@ -46,7 +48,7 @@ export class LogService {
     const splitter = new LineSplitter();
     const onLine = (line: string) => {
       const entry = parseJournalLine(line);
-      if (entry) this.push(stream, entry);
+      if (entry) this.push(stream, { ...entry, message: this.redact(entry.message) });
     };
     this.pool
       .exec(serverId, commandLine(args), {

@@ -217,7 +217,7 @@ export class ServerService {
     } catch (err) {
       const code = err instanceof AppError ? err.code : 'INTERNAL';
       if (code === 'LOCKED') throw err;
-      const message = err instanceof Error ? err.message : String(err);
+      const message = this.d.vault.redact(err instanceof Error ? err.message : String(err));
       this.d.repo.setStatus(server.id, statusOf[code] ?? 'error', message, this.stamp());
     }
     this.changed(server.id);

@@ -459,7 +459,7 @@ export class SiteService {
           const status = this.record(id).status;
           this.patch(id, {
             status: status === 'creating' || status === 'deleting' ? 'failed' : status,
-            lastError: (err as Error).message,
+            lastError: this.d.vault.redact((err as Error).message),
           });
         }
         throw err;

@@ -212,6 +212,11 @@ export class VaultService {
     return this.changed();
   }
 
+  /** TEXT with every secret this process has decrypted blanked: for anything stored or shown. */
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
   /** Any user activity: restarts the auto-lock countdown. */
   touch(): void {
     if (!this.dataKey) return;
