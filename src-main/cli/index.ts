@@ -3,6 +3,8 @@
  *
  *   hostdeck commands [--json]                 list commands (with JSON schemas when --json)
  *   hostdeck call <command> ['<json>'] [--wait] call one; --wait follows a started job to its end
+ *   hostdeck call <command> - [--wait]          the same, the JSON input read from stdin (secrets
+ *                                               go this way: argv is in `ps` and shell history)
  *   options: --data-dir DIR (default: the app's user-data directory, or $HOSTDECK_DATA_DIR)
  *
  * Exit codes: 0 ok, 1 the command failed (error JSON on stderr), 2 bad usage.
@@ -20,6 +22,28 @@ declare const __HOSTDECK_VERSION__: string | undefined;
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** All of stdin, for `call <command> -`. */
+  readStdin?: () => Promise<string>;
+}
+
+/** Input fields that carry a secret: never accepted on the command line. */
+const SECRET_FIELDS = new Set(['password', 'passphrase', 'privateKey', 'current', 'next', 'token', 'secret']);
+
+/** The dotted path of the first secret field with a value in INPUT, if any. */
+export function secretFieldIn(input: unknown, path: string[] = []): string | null {
+  if (Array.isArray(input)) {
+    for (const [i, v] of input.entries()) {
+      const found = secretFieldIn(v, [...path, String(i)]);
+      if (found) return found;
+    }
+  } else if (input && typeof input === 'object') {
+    for (const [k, v] of Object.entries(input)) {
+      if (SECRET_FIELDS.has(k) && typeof v === 'string' && v !== '') return [...path, k].join('.');
+      const found = secretFieldIn(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 export async function runCli(argv: string[], io: Io = stdio()): Promise<number> {
@@ -61,13 +85,26 @@ export async function runCli(argv: string[], io: Io = stdio()): Promise<number> 
     return 2;
   }
   let input: unknown = {};
+  const fromStdin = rawInput === '-';
   if (rawInput !== undefined) {
     try {
-      input = JSON.parse(rawInput);
+      input = JSON.parse(fromStdin ? await (io.readStdin ?? readAllStdin)() : rawInput);
     } catch {
       io.err(JSON.stringify({ code: 'VALIDATION', message: 'The input is not valid JSON.', hint: usage }));
       return 2;
     }
+  }
+  const secret = fromStdin ? null : secretFieldIn(input);
+  if (secret) {
+    io.err(
+      JSON.stringify({
+        code: 'VALIDATION',
+        field: secret,
+        message: `${secret}: refused on the command line, where every local user can read it (ps) and your shell history keeps it.`,
+        hint: `Pass the input on stdin instead: hostdeck call ${name} - < input.json (or pipe it from your password manager).`,
+      }),
+    );
+    return 2;
   }
 
   let hostdeck;
@@ -112,7 +149,14 @@ export async function runCli(argv: string[], io: Io = stdio()): Promise<number> 
 }
 
 const usage = `usage: hostdeck commands [--json]
-       hostdeck call <command> ['<json input>'] [--wait] [--data-dir DIR]`;
+       hostdeck call <command> ['<json input>' | -] [--wait] [--data-dir DIR]
+       (- reads the JSON input from stdin: the way for anything with a password, passphrase or key)`;
+
+async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function stdio(): Io {
   return { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };

@@ -18,11 +18,16 @@ afterEach(async () => {
 
 /** Runs the CLI in-process against `dataDir` (never the user's real one), capturing both streams. */
 async function hostdeck(dataDir: string, ...argv: string[]) {
+  return hostdeckWithStdin(dataDir, '', ...argv);
+}
+
+async function hostdeckWithStdin(dataDir: string, stdin: string, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli([...argv, '--data-dir', dataDir], {
     out: (s) => out.push(s),
     err: (s) => err.push(s),
+    readStdin: async () => stdin,
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -51,6 +56,53 @@ describe('hostdeck commands', () => {
     expect(list.find((c) => c.name === 'jobs.list')?.input).toMatchObject({
       properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } },
     });
+  });
+});
+
+describe('hostdeck call with secrets', () => {
+  it('refuses a password on the command line, naming the field and the stdin way, and changes nothing', async () => {
+    const dataDir = dirs.make();
+    const r = await hostdeck(dataDir, 'call', 'vault.setup', '{"password":"a master password on argv"}');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.err)).toMatchObject({
+      code: 'VALIDATION',
+      field: 'password',
+      message: expect.stringMatching(/refused on the command line/),
+      hint: expect.stringMatching(/hostdeck call vault\.setup - < input\.json/),
+    });
+    expect(r.err).not.toContain('a master password on argv');
+    const status = await hostdeck(dataDir, 'call', 'vault.status');
+    expect(JSON.parse(status.out)).toMatchObject({ state: 'uninitialised' });
+  });
+
+  it('refuses a nested secret too (a server added with a password)', async () => {
+    const r = await hostdeck(
+      dirs.make(),
+      'call',
+      'servers.add',
+      JSON.stringify({
+        name: 'a',
+        host: 'h.test',
+        port: 22,
+        username: 'root',
+        auth: { kind: 'password', password: 'pw-on-argv' },
+      }),
+    );
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.err)).toMatchObject({ field: 'auth.password' });
+  });
+
+  it('takes the same input on stdin with -', async () => {
+    const dataDir = dirs.make();
+    const r = await hostdeckWithStdin(
+      dataDir,
+      JSON.stringify({ password: 'a master password on stdin' }),
+      'call',
+      'vault.setup',
+      '-',
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ state: 'unlocked' });
   });
 });
 
