@@ -21,6 +21,7 @@ interface ServerRow {
   last_status: ServerStatus;
   last_error: string | null;
   last_checked_at: string | null;
+  host_key_mac: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -28,6 +29,8 @@ interface ServerRow {
 export interface ServerRecord extends ServerInfo {
   /** base64 host key blob (main process only; the renderer sees the fingerprint). */
   hostKeyBlob: string | null;
+  /** HMAC binding the pin to the vault ('legacy' for pins older than that; main process only). */
+  hostKeyMac: string | null;
 }
 
 const toRecord = (r: ServerRow): ServerRecord => ({
@@ -45,6 +48,7 @@ const toRecord = (r: ServerRow): ServerRecord => ({
       ? { type: r.host_key_type, fingerprint: r.host_key_fingerprint, trustedAt: r.host_key_trusted_at }
       : null,
   hostKeyBlob: r.host_key,
+  hostKeyMac: r.host_key_mac,
   status: r.last_status,
   lastError: r.last_error,
   lastCheckedAt: r.last_checked_at,
@@ -54,7 +58,7 @@ const toRecord = (r: ServerRow): ServerRecord => ({
   updatedAt: r.updated_at,
 });
 
-export const toInfo = ({ hostKeyBlob: _blob, ...info }: ServerRecord): ServerInfo => info;
+export const toInfo = ({ hostKeyBlob: _blob, hostKeyMac: _mac, ...info }: ServerRecord): ServerInfo => info;
 
 export interface ServerWrite {
   name: string;
@@ -117,13 +121,22 @@ export class ServerRepository {
     ).map((r) => r.name);
   }
 
-  setHostKey(id: string, key: { type: string; key: string; fingerprint: string }, at: string): void {
+  setHostKey(
+    id: string,
+    key: { type: string; key: string; fingerprint: string },
+    at: string,
+    mac: (trustedAt: string) => string,
+  ): void {
     this.db
       .prepare(
-        `UPDATE servers SET host_key_type = ?, host_key = ?, host_key_fingerprint = ?, host_key_trusted_at = ?, updated_at = ?
-         WHERE id = ?`,
+        `UPDATE servers SET host_key_type = ?, host_key = ?, host_key_fingerprint = ?, host_key_trusted_at = ?,
+         host_key_mac = ?, updated_at = ? WHERE id = ?`,
       )
-      .run(key.type, key.key, key.fingerprint, at, at, id);
+      .run(key.type, key.key, key.fingerprint, at, mac(at), at, id);
+  }
+
+  setHostKeyMac(id: string, mac: string): void {
+    this.db.prepare(`UPDATE servers SET host_key_mac = ? WHERE id = ?`).run(mac, id);
   }
 
   setFacts(id: string, facts: ServerFacts, at: string): void {

@@ -8,6 +8,7 @@ import { connectSsh, HostKeyProbe } from '../infra/ssh/connect';
 import type { SshAuth, SshTarget } from '../infra/ssh/connect';
 import type { SshPool } from '../infra/ssh/pool';
 import type { VaultService } from '../vault/service';
+import { describeKey } from '../vault/ssh-keys';
 import { FACTS_SCRIPT, INSTALL_KEY_SCRIPT, parseFacts } from './facts';
 import { toInfo } from './repository';
 import type { ServerRecord, ServerRepository, ServerWrite } from './repository';
@@ -32,6 +33,14 @@ export interface ServerServiceDeps {
 }
 
 /** The server inventory and everything that talks to a server about itself (host key, facts, key install). */
+const PIN_PURPOSE = 'host-key-pin';
+
+/** What a host-key pin's HMAC covers: the server it belongs to and everything of the key. */
+const pinData = (
+  serverId: string,
+  k: { type: string; key: string; fingerprint: string; trustedAt: string },
+) => JSON.stringify([serverId, k.type, k.key, k.fingerprint, k.trustedAt]);
+
 export class ServerService {
   private readonly now: () => Date;
 
@@ -159,6 +168,21 @@ export class ServerService {
         : this.d.vault.generateSshKey(`Hostdeck key for ${server.name}`);
     if (key.kind !== 'ssh-key' || !key.publicKey)
       throw new AppError('VALIDATION', 'Choose an SSH key.', { field: 'keyId' });
+    // What goes into authorized_keys comes from the sealed private key (authenticated by the vault's
+    // AEAD), never from the plain public_key column: a key swapped in the file would grant someone
+    // else root on the server.
+    const sealed = this.d.vault.use(key.id, 'ssh-key');
+    const derived = describeKey(sealed.privateKey, sealed.passphrase, '');
+    const [type, blob] = key.publicKey.split(' ');
+    if (`${type} ${blob}` !== derived.publicKey) {
+      throw new AppError(
+        'TAMPERED',
+        `The public key stored for "${key.label}" does not belong to its private key: it was changed in Hostdeck's database outside Hostdeck, so it is not installed anywhere.`,
+        {
+          hint: 'Generate a new key for this server. If you did not change the database, someone with access to this laptop did.',
+        },
+      );
+    }
 
     const base = await this.target(server, new Set());
     const withPassword = await connectSsh(
@@ -239,7 +263,9 @@ export class ServerService {
         },
       );
     }
-    this.d.repo.setHostKey(server.id, presented, this.stamp());
+    this.d.repo.setHostKey(server.id, presented, this.stamp(), (trustedAt) =>
+      this.d.vault.mac(PIN_PURPOSE, pinData(server.id, { ...presented, trustedAt })),
+    );
     this.d.pool.close(server.id);
     this.d.audit.record({
       actor,
@@ -276,6 +302,8 @@ export class ServerService {
         field: 'jumpServerId',
       });
     seen.add(server.id);
+    // A probe (authless) only reads the key the server presents: it is how a broken pin is replaced.
+    if (!opts.authless) this.verifyPin(server);
     const via = server.jumpServerId ? await this.target(this.record(server.jumpServerId), seen) : undefined;
     return {
       label: `${server.name} (${server.host}:${server.port})`,
@@ -293,6 +321,29 @@ export class ServerService {
           : null,
       ...(via ? { via } : {}),
     };
+  }
+
+  /**
+   * The pinned host key is the one Hostdeck stored: its HMAC under the vault must match, or the
+   * pin was changed in the SQLite file (to let a different server pass as this one) and nothing
+   * connects with it. A 'legacy' pin (made before pins were bound) is signed on first use.
+   */
+  private verifyPin(server: ServerRecord): void {
+    if (!server.hostKey || !server.hostKeyBlob) return;
+    const data = pinData(server.id, { ...server.hostKey, key: server.hostKeyBlob });
+    if (server.hostKeyMac === 'legacy') {
+      this.d.repo.setHostKeyMac(server.id, this.d.vault.mac(PIN_PURPOSE, data));
+      return;
+    }
+    if (!server.hostKeyMac || !this.d.vault.verifyMac(PIN_PURPOSE, data, server.hostKeyMac)) {
+      throw new AppError(
+        'TAMPERED',
+        `The pinned host key of ${server.name} was changed in Hostdeck's database outside Hostdeck, so Hostdeck will not connect with it.`,
+        {
+          hint: "Check the server's key out of band, then confirm it again in Server → Security. If you did not change the database, someone with access to this laptop did.",
+        },
+      );
+    }
   }
 
   private authFor(auth: ServerInfo['auth']): SshAuth {

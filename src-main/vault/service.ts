@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { RevealedSecret, SecretInfo, SecretKind, VaultStatus } from '@contract';
 import { AppError, notFound } from '../api/app-error';
@@ -210,6 +210,36 @@ export class VaultService {
     }
     this.repo.setKeychainEnabled(enabled, this.stamp());
     return this.changed();
+  }
+
+  /**
+   * An HMAC of DATA under a key derived from the vault's data key (HKDF, per PURPOSE): metadata the
+   * app acts on but keeps in plain SQLite (host-key pins) is bound to the vault with it, so a change
+   * made to the file outside Hostdeck is detected. LOCKED while locked.
+   */
+  mac(purpose: string, data: string): string {
+    const meta = this.requireMeta();
+    const key = Buffer.from(
+      hkdfSync(
+        'sha256',
+        this.requireKey(),
+        Buffer.from(meta.vaultId),
+        `hostdeck/vault/v1/mac/${purpose}`,
+        32,
+      ),
+    );
+    try {
+      return createHmac('sha256', key).update(data).digest('base64url');
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** Whether MAC is the vault's HMAC of DATA for PURPOSE (constant time). */
+  verifyMac(purpose: string, data: string, mac: string): boolean {
+    const want = Buffer.from(this.mac(purpose, data));
+    const got = Buffer.from(mac);
+    return want.length === got.length && timingSafeEqual(want, got);
   }
 
   /** TEXT with every secret this process has decrypted blanked: for anything stored or shown. */

@@ -155,4 +155,14 @@ export const migrations: Migration[] = [
       CREATE INDEX sites_tenant ON sites(tenant_id);
     `,
   },
+  {
+    version: 4,
+    name: 'host-key pins bound to the vault',
+    // An HMAC (keyed from the vault's data key) over each pinned host key: a pin changed in this
+    // file is refused as TAMPERED. Pins made before this are 'legacy' until the first unlock signs them.
+    sql: `
+      ALTER TABLE servers ADD COLUMN host_key_mac TEXT;
+      UPDATE servers SET host_key_mac = 'legacy' WHERE host_key IS NOT NULL;
+    `,
+  },
 ];
