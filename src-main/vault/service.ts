@@ -22,6 +22,7 @@ import type { KdfParams } from './crypto';
 import type { SecretRedactor } from './redactor';
 import type { VaultRepository } from './repository';
 import { describeKey, generateEd25519 } from './ssh-keys';
+import { parseExportEntries } from './export-entries';
 
 /** Decrypted payloads, by kind. Only ever held in the main process. */
 export type SecretPayload =
@@ -31,7 +32,7 @@ export type SecretPayload =
   | { kind: 'db-credential'; username: string; password: string };
 
 const CHECK_AAD = (vaultId: string) => `hostdeck/vault/v1/key-check/${vaultId}`;
-const EXPORT_AAD = 'hostdeck/vault/v1/export';
+export const EXPORT_AAD = 'hostdeck/vault/v1/export';
 const keychainAccount = (vaultId: string) => `vault-data-key:${vaultId}`;
 
 export interface VaultOptions {
@@ -400,11 +401,11 @@ export class VaultService {
       );
     }
     const exportKey = await deriveKey(passphrase, Buffer.from(file.salt, 'base64'), file.kdf);
-    let content: { secrets: (SecretInfo & { payload: SecretPayload })[] };
+    let decrypted: unknown;
     try {
-      content = JSON.parse(
+      decrypted = JSON.parse(
         open(exportKey, unpackSealed(Buffer.from(file.sealed, 'base64')), EXPORT_AAD).toString('utf8'),
-      ) as typeof content;
+      ) as unknown;
     } catch {
       throw new AppError(
         'WRONG_PASSWORD',
@@ -416,10 +417,12 @@ export class VaultService {
     } finally {
       wipe(exportKey);
     }
+    // All of it checked first; only then is anything written (in one transaction).
+    const entries = parseExportEntries(decrypted);
     let imported = 0;
     let skipped = 0;
     this.repo.transaction(() => {
-      for (const s of content.secrets) {
+      for (const s of entries) {
         if (this.repo.info(s.id)) {
           skipped += 1;
           continue;

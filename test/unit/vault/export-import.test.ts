@@ -5,7 +5,17 @@ import type { Hostdeck } from '../../../src-main/core/hostdeck';
 import { findNeedles, needle } from '../../support/scan-files';
 import { pemBodyLines } from '../../support/ssh-keygen';
 import { tempDirs } from '../../support/temp-dirs';
-import { call, generatedKey, hostdecks, newMasterPassword, randomSecret, refusal } from './vault-on-disk';
+import { deriveKey, newSalt, packSealed, seal } from '../../../src-main/vault/crypto';
+import { EXPORT_AAD } from '../../../src-main/vault/service';
+import {
+  call,
+  cheapKdf,
+  generatedKey,
+  hostdecks,
+  newMasterPassword,
+  randomSecret,
+  refusal,
+} from './vault-on-disk';
 
 const dirs = tempDirs('hostdeck-vault-export-');
 const apps = hostdecks();
@@ -202,5 +212,96 @@ describe('vault: import', () => {
     });
     expect(await call(target, 'vault.secrets.list', {})).toEqual([]);
     expect(error).toMatchObject({ code: 'VALIDATION', field: 'path' });
+  });
+});
+
+describe('vault: import checks every entry before writing anything', () => {
+  /** An export sealed exactly as Hostdeck seals one, around entries a test chooses. */
+  async function craftedExport(secrets: unknown[]) {
+    const passphrase = `export ${randomSecret()}`;
+    const salt = newSalt();
+    const key = await deriveKey(passphrase, salt, cheapKdf);
+    const sealed = packSealed(seal(key, Buffer.from(JSON.stringify({ secrets })), EXPORT_AAD));
+    const path = join(dirs.make(), 'crafted.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        format: 'hostdeck-vault-export',
+        version: 1,
+        kdf: cheapKdf,
+        salt: salt.toString('base64'),
+        sealed: sealed.toString('base64'),
+      }),
+    );
+    return { path, passphrase };
+  }
+  const good = {
+    id: '11111111-1111-4111-8111-111111111111',
+    kind: 'password',
+    label: 'fine',
+    payload: { kind: 'password', password: 'p-1234' },
+  };
+  const bad = { ...good, id: '22222222-2222-4222-8222-222222222222', label: 'bad' };
+
+  it.each([
+    ['an id that is not a secret id', { ...bad, id: '../../etc/passwd' }, /secrets\.1\.id/],
+    [
+      'a kind that differs from its payload',
+      { ...bad, kind: 'token' },
+      /says it is token but holds password/,
+    ],
+    ['an unknown kind', { ...bad, kind: 'root-shell', payload: { kind: 'root-shell' } }, /secrets\.1\./],
+    [
+      'a payload with a field its kind has none of',
+      { ...bad, payload: { kind: 'password', password: 'x', extra: 1 } },
+      /secrets\.1\.payload/,
+    ],
+    [
+      'an empty password',
+      { ...bad, payload: { kind: 'password', password: '' } },
+      /secrets\.1\.payload\.password/,
+    ],
+    ['a label with a newline', { ...bad, label: 'two\nlines' }, /secrets\.1\.label/],
+    [
+      'an ssh key that is not a key',
+      { ...bad, kind: 'ssh-key', payload: { kind: 'ssh-key', privateKey: 'x'.repeat(80) } },
+      /not a private key Hostdeck can read/,
+    ],
+  ])(
+    'refuses %s as VALIDATION naming the entry, and imports nothing at all',
+    async (_what, entry, message) => {
+      const hd = await freshVault();
+      const file = await craftedExport([good, entry]);
+      const error = await refusal(hd, 'vault.import', file);
+      expect(error).toMatchObject({
+        code: 'VALIDATION',
+        field: 'path',
+        message: expect.stringMatching(message),
+      });
+      expect(error.message).toMatch(/nothing was imported/);
+      expect(await call(hd, 'vault.secrets.list', {})).toEqual([]);
+    },
+  );
+
+  it("takes an ssh key's fingerprint and public key from its private key, not from the file", async () => {
+    const source = await exportedVault();
+    const sshKey = source.revealed.find((r) => r.kind === 'ssh-key')!;
+    const info = source.secrets.find((s) => s.id === sshKey.id)!;
+    const file = await craftedExport([
+      {
+        id: info.id,
+        kind: 'ssh-key',
+        label: info.label,
+        fingerprint: 'SHA256:forged',
+        publicKey: 'ssh-ed25519 AAAAforged attacker',
+        payload: { kind: 'ssh-key', privateKey: sshKey.fields.privateKey },
+      },
+    ]);
+    const hd = await freshVault();
+    expect(await call(hd, 'vault.import', file)).toEqual({ imported: 1, skipped: 0 });
+    const [imported] = await call(hd, 'vault.secrets.list', {});
+    expect(imported?.fingerprint).toBe(info.fingerprint);
+    expect(imported?.publicKey?.split(' ').slice(0, 2)).toEqual(info.publicKey?.split(' ').slice(0, 2));
+    expect(imported?.publicKey).not.toContain('forged');
   });
 });
