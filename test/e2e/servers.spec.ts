@@ -123,7 +123,9 @@ test.describe('managing servers and secrets', () => {
     const row = secrets.getByRole('row').filter({ hasText: 'edit-me key' });
     await row.getByRole('button', { name: 'Delete…' }).click();
     await row.getByRole('button', { name: 'Delete', exact: true }).click();
-    await expect(page.getByText('"edit-me key" is how edit-me signs in.')).toBeVisible();
+    await expect(
+      page.getByText('The secret "edit-me key" is still in use by server edit-me (its sign-in).'),
+    ).toBeVisible();
 
     await row.getByRole('button', { name: 'Reveal…' }).click();
     await row.getByRole('button', { name: 'Show' }).click();

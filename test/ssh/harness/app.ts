@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { unusedTestUid } from '../../support/test-uid';
 import { join } from 'node:path';
 import type { CommandName, InputOf, OutputOf } from '../../../src-main/api/contract';
 import type { Hostdeck, HostdeckOptions } from '../../../src-main/core/hostdeck';
@@ -57,7 +58,7 @@ export async function startApp(opts: Partial<HostdeckOptions> = {}): Promise<Tes
 export function createLocalUser(): { name: string; password: string; remove: () => void } {
   const name = `hdt${randomBytes(3).toString('hex')}`;
   const password = `pw-${randomBytes(9).toString('base64url')}`;
-  execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', name]);
+  execFileSync('useradd', ['--create-home', '--uid', String(unusedTestUid()), '--shell', '/bin/sh', name]);
   execFileSync('chpasswd', [], { input: `${name}:${password}\n` });
   return {
     name,

@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unusedTestUid } from '../../support/test-uid';
 
 export interface Sshd {
   host: '127.0.0.1';
@@ -59,6 +60,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     // Password '*' (no password, not locked): with UsePAM no, sshd refuses even key logins for '!'.
     execFileSync('useradd', [
       '--system',
+      '--uid',
+      String(unusedTestUid()),
       '--shell',
       '/bin/sh',
       '--password',
