@@ -596,17 +596,19 @@ hd_apt_update_if_stale() {
 # (Acquire::Retries, with its own back-off), and a run that still fails to fetch gets one fresh
 # `apt-get update` and one more try before it gives up, saying so.
 readonly HD_APT_NET=(-o Acquire::Retries=4 -o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30)
+# apt-get update exits 0 when an index cannot be fetched (it keeps the old lists): treat it as failed.
+readonly HD_APT_UPDATE=(apt-get -q --error-on=any "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 update)
 
 hd_apt_fetch_failed() { # true when the last apt output says a download failed (not a dpkg error)
-  grep -qiE "Unable to connect|Failed to fetch|Could not resolve|Temporary failure|Connection (timed out|refused|failed)|Unable to fetch" "$HD_TMP/out"
+  grep -qiE "Unable to connect|Failed to fetch|Could not resolve|Temporary failure|Connection (timed out|refused|failed)|Unable to fetch|Some index files failed" "$HD_TMP/out"
 }
 
 hd_apt_update() {
-  hd_run apt-get -q "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 update && return 0
+  hd_run "${HD_APT_UPDATE[@]}" && return 0
   if hd_apt_fetch_failed; then
     hd_log "apt-get update could not reach a mirror; trying once more in 10 s"
     sleep 10
-    hd_run apt-get -q "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 update && return 0
+    hd_run "${HD_APT_UPDATE[@]}" && return 0
     hd_fail "apt lists" "apt-get update failed twice, the package mirror is unreachable from this host: $HD_LAST_OUTPUT. Check the host's network and apt sources, then run again; nothing was installed."
   fi
   hd_fail "apt lists" "apt-get update failed: $HD_LAST_OUTPUT"
@@ -619,7 +621,7 @@ hd_apt() { # apt-get ARGS...; waits for another apt/dpkg (unattended-upgrades) u
   hd_apt_fetch_failed || return 1
   # The lists may point at files the mirror no longer has, or the mirror blinked: refresh, retry once.
   hd_log "apt-get could not download packages; refreshing the lists and trying once more"
-  hd_run apt-get -q "${HD_APT_NET[@]}" -o DPkg::Lock::Timeout=300 update || true
+  hd_run "${HD_APT_UPDATE[@]}" || true
   hd_run apt-get "${args[@]}"
 }
 
@@ -648,8 +650,10 @@ ensure_packages() { # PACKAGE...
         hd_fail "package $p" "not available from this host's apt sources ($(grep -h '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 3 | tr '\n' ';'))"
     fi
   done
-  hd_apt install --no-install-recommends "${missing[@]}" ||
+  if ! hd_apt install --no-install-recommends "${missing[@]}"; then
+    hd_apt_fetch_failed && hd_fail "package ${missing[0]}" "the packages could not be downloaded, twice: the package mirror is unreachable from this host ($HD_LAST_OUTPUT). Check the host's network and apt sources, then run again; nothing was installed."
     hd_fail "package ${missing[0]}" "apt-get install failed: $HD_LAST_OUTPUT"
+  fi
   for p in "${missing[@]}"; do
     v=$(hd_pkg_version "$p")
     [[ -n $v ]] || hd_fail "package $p" "apt-get reported success but the package is not installed"
