@@ -6,7 +6,8 @@ import type { Server, Socket } from 'node:net';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalUser, startApp } from './harness/app';
+import { startApp } from './harness/app';
+import { startPasswordServer } from './harness/password-server';
 import type { TestApp } from './harness/app';
 import { addTrustedServer, trustHostKey } from '../support/trusted-server';
 import { startSshd } from './harness/sshd';
@@ -99,30 +100,13 @@ describe('servers over real SSH', () => {
   });
 
   it('authenticates with a password from the vault, and says so clearly when it is wrong', async () => {
-    const user = createLocalUser();
-    cleanups.push(user.remove);
-    const [a, s] = await Promise.all([
-      app(),
-      sshd({ config: ['PasswordAuthentication yes'], user: user.name }),
-    ]);
-    const good = await a.call('vault.secrets.add', {
-      kind: 'password',
-      label: 'pw',
-      password: user.password,
-    });
+    const { app: a, serverId } = await startPasswordServer(cleanups);
+    const server = { id: serverId };
     const bad = await a.call('vault.secrets.add', {
       kind: 'password',
       label: 'bad',
       password: 'not-the-password',
     });
-    const server = await a.call('servers.add', {
-      name: 'pw-host',
-      host: s.host,
-      port: s.port,
-      username: user.name,
-      auth: { kind: 'password', secretId: good.id },
-    });
-    await trustHostKey((n, i) => a.call(n as never, i as never), server.id);
 
     expect((await a.call('servers.refresh', { ids: [server.id] }))[0]?.status).toBe('online');
 
@@ -242,29 +226,8 @@ describe('servers over real SSH', () => {
   });
 
   it('installs the app key with a one-time password, switches to key auth, and does it only once', async () => {
-    const user = createLocalUser();
-    cleanups.push(user.remove);
-    const homeKeys = `/home/${user.name}/.ssh/authorized_keys`;
-    const [a, s] = await Promise.all([
-      app(),
-      sshd({
-        config: ['PasswordAuthentication yes', 'AuthorizedKeysFile .ssh/authorized_keys'],
-        user: user.name,
-      }),
-    ]);
-    const pw = await a.call('vault.secrets.add', {
-      kind: 'password',
-      label: 'initial',
-      password: user.password,
-    });
-    const server = await a.call('servers.add', {
-      name: 'fresh',
-      host: s.host,
-      port: s.port,
-      username: user.name,
-      auth: { kind: 'password', secretId: pw.id },
-    });
-    await trustHostKey((n, i) => a.call(n as never, i as never), server.id);
+    const { app: a, user, serverId, authorizedKeys: homeKeys } = await startPasswordServer(cleanups);
+    const server = { id: serverId };
 
     const switched = await a.call('servers.installKey', { id: server.id, password: user.password });
     expect(switched.auth.kind).toBe('key');

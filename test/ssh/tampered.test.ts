@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addTrustedServer, trustHostKey } from '../support/trusted-server';
 import { sshKeygen } from '../support/ssh-keygen';
-import { createLocalUser, startApp } from './harness/app';
+import { startApp } from './harness/app';
+import { startPasswordServer } from './harness/password-server';
 import { startSshd } from './harness/sshd';
 
 const cleanups: (() => unknown)[] = [];
@@ -68,33 +69,8 @@ describe('tampering with the SQLite file', () => {
   });
 
   it("refuses to install a public key that is not the vault key's own, and writes nothing to the server", async () => {
-    const user = createLocalUser();
-    cleanups.push(user.remove);
-    const homeKeys = `/home/${user.name}/.ssh/authorized_keys`;
-    const [a, s] = await Promise.all([
-      startApp(),
-      startSshd({
-        config: ['PasswordAuthentication yes', 'AuthorizedKeysFile .ssh/authorized_keys'],
-        user: user.name,
-      }),
-    ]);
-    cleanups.push(
-      () => a.close(),
-      () => s.stop(),
-    );
-    const pw = await a.call('vault.secrets.add', {
-      kind: 'password',
-      label: 'initial',
-      password: user.password,
-    });
-    const server = await a.call('servers.add', {
-      name: 'fresh',
-      host: s.host,
-      port: s.port,
-      username: user.name,
-      auth: { kind: 'password', secretId: pw.id },
-    });
-    await trustHostKey((n, i) => a.call(n as never, i as never), server.id);
+    const { app: a, user, serverId, authorizedKeys: homeKeys } = await startPasswordServer(cleanups);
+    const server = { id: serverId };
     const key = await a.call('vault.sshKeys.generate', { label: 'app key' });
     // The attacker's own public key, written over the plain column of the app's key.
     const dir = mkdtempSync(join(tmpdir(), 'hostdeck-attacker-'));
