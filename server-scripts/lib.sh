@@ -30,6 +30,7 @@ HD_OUT=1           # fd of the protocol stream (the original stdout), set by hd_
 HD_TMP=''          # private scratch dir of this run (0700, under /run)
 HD_SECRET=''       # the secret read from stdin, when a module asked for one
 HD_REDACT=()       # every secret this run read: never printed in a step line or the host log
+HD_CLEANUP=()      # root-only paths (staged files, deploy keys) removed at exit, whatever happens
 declare -A HD_COUNT=([ok]=0 [changed]=0 [would-change]=0 [failed]=0)
 declare -A HD_OPT=()      # validated option values, by option name (without --)
 declare -A HD_OPT_RE=()   # declared value options: name -> regex the value must match
@@ -115,6 +116,7 @@ hd_on_exit() {
     hd_step failed "internal error" "the run ended with exit code $rc (see stderr)"
   fi
   hd_result
+  ((${#HD_CLEANUP[@]} == 0)) || rm -rf -- "${HD_CLEANUP[@]}"
   [[ -n $HD_TMP ]] && rm -rf -- "$HD_TMP"
   [[ $HD_LOCKED == 1 ]] && : >"$HD_OWNER_FILE"
   exit "$rc"

@@ -101,6 +101,22 @@ RuntimeDirectoryMode=0700
   fi
 }
 
+# The frankenphp module's site guard lets the caddy user reach the sites' ports; it reads caddy's
+# uid when it loads, so a guard loaded before caddy existed (or before it was recreated) is reloaded.
+caddy_ensure_guard_knows_caddy() {
+  systemctl cat hostdeck-site-guard.service >/dev/null 2>&1 || return 0
+  local uid step="site guard"
+  uid=$(id -u caddy 2>/dev/null || true)
+  [[ -n $uid ]] || return 0
+  if nft list chain inet hostdeck_sites output 2>/dev/null | grep -qE "skuid != \{ 0, $uid \}"; then
+    hd_ok "$step" "caddy (uid $uid) may reach the sites' ports"
+    return 0
+  fi
+  [[ $HD_CHECK == 1 ]] || hd_run systemctl reload-or-restart hostdeck-site-guard.service ||
+    hd_fail "$step" "reloading hostdeck-site-guard failed: $HD_LAST_OUTPUT (see: journalctl -u hostdeck-site-guard)"
+  hd_changed "$step" "reloaded: caddy (uid $uid) may reach the sites' ports"
+}
+
 caddy_install() {
   ensure_packages caddy
   # Site files name tenants' domains and settings: caddy reads them, tenants do not.
@@ -108,6 +124,7 @@ caddy_install() {
   ensure_dir "$CADDY_KEEP" 0700 root root
   caddy_ensure_dropin
   caddy_ensure_caddyfile
+  caddy_ensure_guard_knows_caddy
   ensure_service caddy enabled active
   hd_state_set wanted enabled
   hd_state_set acme-email "${HD_OPT[acme-email]}"

@@ -163,6 +163,17 @@ site_load() {
   tenant=$(hd_state_get tenant)
   [[ -n $tenant ]] || hd_fail "site ${HD_OPT[site]}" "no such site on this host (create it with site install)" 2
   site_names "${HD_OPT[site]}" "$tenant"
+  site_redact_database_password
+}
+
+# The site's database password, from root's shared/.env, is masked in every step line and the
+# host log of this run too (deploy and rollback print tenant-controlled output: hooks, git errors).
+site_redact_database_password() {
+  local env="$SITE_DIR/shared/.env" pw
+  [[ -f $env && ! -L $env && $(stat -c %u -- "$SITE_DIR/shared") == 0 ]] || return 0
+  pw=$(sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$env" | head -n 1)
+  [[ -n $pw ]] && HD_REDACT+=("$pw")
+  return 0
 }
 
 site_state() { hd_state_get "$1"; }
@@ -228,7 +239,9 @@ site_render_caddy() {
   to-www) served=("www.$domain") redirect_from=$domain target="www.$domain" ;;
   esac
   [[ -n $aliases ]] && IFS=, read -r -a extra <<<"$aliases" && served+=("${extra[@]}")
-  if [[ $(site_state suspended) == 1 ]]; then
+  if [[ $(site_state suspended) == 1 || $(site_state port-taken) == 1 ]]; then
+    # Suspended, or its port held by another user's process (site_refuse_foreign_listener): Caddy
+    # must not send this site's visitors (cookies, logins) to whoever listens there.
     body=$'\theader Content-Type "text/html; charset=utf-8"\n\theader Retry-After 3600\n'
     body+=$'\trespond "<!doctype html><meta charset=utf-8><title>Maintenance</title><h1>This site is down for maintenance</h1><p>Please come back a little later.</p>" 503\n'
   else
@@ -454,6 +467,7 @@ site_ensure_php() { # active|inactive
   site_ensure_guard
   ((changed == 0)) || hd_notify "$SITE_UNIT" restart
   if [[ $1 == active ]]; then
+    site_refuse_foreign_listener
     ensure_service "$SITE_UNIT" enabled active
   elif [[ -e /etc/systemd/system/multi-user.target.wants/$SITE_UNIT || $(hd_unit_active "$SITE_UNIT") == active ]]; then
     ensure_service "$SITE_UNIT" disabled inactive
@@ -462,13 +476,47 @@ site_ensure_php() { # active|inactive
   fi
 }
 
+# The process listening on 127.0.0.1:PORT, as "user pid", or nothing.
+site_port_listener() { # PORT
+  local line
+  line=$(ss -Hltnp "src 127.0.0.1:$1" 2>/dev/null | head -n 1 || true)
+  [[ $line =~ pid=([0-9]+) ]] || return 0
+  printf '%s %s' "$(stat -c %U "/proc/${BASH_REMATCH[1]}" 2>/dev/null || echo unknown)" "${BASH_REMATCH[1]}"
+}
+
+# The site's port must be its own. Any local user may bind a free loopback port, and the site's is
+# free whenever its PHP restarts (a deploy, a crash): another tenant that takes it then would get
+# this site's visitors from Caddy. When the port is held by anyone but the tenant, the site's Caddy
+# file becomes the maintenance page (the visitors go nowhere) and the run fails saying who holds it.
+# Cleared (port-taken) once the site's own PHP answers there again.
+site_refuse_foreign_listener() {
+  [[ $HD_CHECK == 1 ]] && return 0
+  local port listener
+  port=$(site_state port)
+  listener=$(site_port_listener "$port")
+  if [[ -z $listener || ${listener%% *} == "$TUSER" ]]; then
+    if [[ $(site_state port-taken) == 1 && ${listener%% *} == "$TUSER" ]]; then
+      hd_state_set port-taken ''
+      site_ensure_caddy
+    fi
+    return 0
+  fi
+  hd_state_set port-taken 1
+  site_ensure_caddy
+  hd_fail "port" "127.0.0.1:$port, the port of site $SITE, is held by a process of user ${listener%% *} (pid ${listener#* }), not by $TUSER. Caddy now answers the site's domains with its maintenance page, so no visitor reaches that process. Stop it (ss -ltnp 'sport = :$port' shows it; it may be another tenant's code), then resume or update the site."
+}
+
 # The frankenphp module's nftables guard knows this site's port (only root and caddy may connect
 # to it on loopback): it reads the ports from the env files, so it is reloaded when one changes.
 site_ensure_guard() {
   local port step="site guard"
   port=$(site_state port)
   if [[ $HD_CHECK == 1 ]]; then
-    hd_changed "$step" "would let only caddy and root connect to 127.0.0.1:$port"
+    if site_guard_has "$port"; then
+      hd_ok "$step" "127.0.0.1:$port answers caddy and root only"
+    else
+      hd_changed "$step" "would let only caddy and root connect to 127.0.0.1:$port"
+    fi
     return 0
   fi
   systemctl cat hostdeck-site-guard.service >/dev/null 2>&1 ||
@@ -510,6 +558,8 @@ site_health_probe() {
     SITE_HEALTH_ERR="the site's PHP on 127.0.0.1:$port does not answer (HTTP ${code:-none}); see: journalctl -u $SITE_UNIT"
     return 1
   fi
+  # Whoever answered must be the site itself (not a process that took the port while it restarted).
+  site_refuse_foreign_listener
   case $tls in
   off) code=$(site_http_code "http://$domain/" --resolve "$domain:80:127.0.0.1") ;;
   internal) code=$(site_http_code "https://$domain/" -k --resolve "$domain:443:127.0.0.1") ;;
@@ -601,21 +651,26 @@ site_final_backup() {
   fi
   mkdir -p -- "$dir"
   chmod 0700 "$SITE_BACKUPS" "$dir"
-  hd_tmpdir
-  mkdir -p "$HD_TMP/backup"
+  # Worked on disk in root's own backup directory (a site can be many GB: not in /run's memory).
+  local work="$dir/.work"
+  rm -rf -- "$work"
+  mkdir -m 0700 -- "$work" "$work/db"
+  HD_CLEANUP+=("$work")
   if site_db_exists; then
-    mariadb-dump --protocol=socket -u root --single-transaction --databases "$SITE_DB" >"$HD_TMP/backup/database.sql" 2>"$HD_TMP/dump.err" ||
-      hd_fail "backup" "mariadb-dump failed: $(tail -n 1 "$HD_TMP/dump.err"). Nothing was deleted."
+    mariadb-dump --protocol=socket -u root --single-transaction --databases "$SITE_DB" >"$work/db/database.sql" 2>"$work/dump.err" ||
+      hd_fail "backup" "mariadb-dump failed: $(tail -n 1 "$work/dump.err"). Nothing was deleted."
   fi
-  (umask 077 && tar -cf "$HD_TMP/backup.tar" -C "$HD_TMP/backup" .) || hd_fail "backup" "writing the dump into the backup failed. Nothing was deleted."
+  (umask 077 && tar -cf "$work/backup.tar" -C "$work/db" .) || hd_fail "backup" "writing the dump into the backup failed. Nothing was deleted."
   if [[ -d $SITE_DIR ]]; then
-    # The site's files are read by the tenant (root never walks the tenant's tree): a tar stream
-    # on stdout, appended to root's archive without being unpacked.
-    SITE_TASK_TIMEOUT=3600 site_as_tenant "$SITE_TENANTS/$TENANT" tar -cf - --one-file-system -- "$SITE" \
-      >"$HD_TMP/files.tar" 2>"$HD_TMP/files.err" || hd_fail "backup" "reading the site's files failed: $(tail -n 1 "$HD_TMP/files.err"). Nothing was deleted."
-    tar -Af "$HD_TMP/backup.tar" "$HD_TMP/files.tar" || hd_fail "backup" "joining the site's files to the backup failed. Nothing was deleted."
+    # The site's files are read by the tenant (root never walks the tenant's tree): a tar stream,
+    # appended to root's archive without being unpacked. Capped at 200 GB.
+    SITE_TASK_OUT="$work/files.tar" SITE_TASK_MAX_OUTPUT=200000000000 SITE_TASK_TIMEOUT=7200 \
+      site_as_tenant "$SITE_TENANTS/$TENANT" tar -cf - --one-file-system -- "$SITE" ||
+      hd_fail "backup" "reading the site's files as $TUSER failed (tar exited non-zero). Nothing was deleted."
+    tar -Af "$work/backup.tar" "$work/files.tar" || hd_fail "backup" "joining the site's files to the backup failed. Nothing was deleted."
   fi
-  (umask 077 && gzip -c "$HD_TMP/backup.tar" >"$file.partial") || hd_fail "backup" "writing $file failed. Nothing was deleted."
+  (umask 077 && gzip -c "$work/backup.tar" >"$file.partial") || hd_fail "backup" "writing $file failed. Nothing was deleted."
+  rm -rf -- "$work"
   mv -f -- "$file.partial" "$file"
   hd_changed "backup" "$file ($(stat -c %s -- "$file") bytes)"
 }
@@ -846,7 +901,7 @@ PHP
   local host
   host=$(site_primary_host)
   out=$(printf '%s\n' "$SITE_WP_PASSWORD" |
-    site_as_tenant "$SITE_DIR/current/public" HD_WP_HOST="$host" HD_WP_ROOT="$SITE_DIR/current/public" \
+    SITE_TASK_STDIN=1 site_as_tenant "$SITE_DIR/current/public" HD_WP_HOST="$host" HD_WP_ROOT="$SITE_DIR/current/public" \
       HD_WP_TITLE="${HD_OPT[wp-title]:-$host}" HD_WP_EMAIL="${HD_OPT[wp-admin-email]}" \
       /usr/local/bin/frankenphp php-cli "$script" 2>&1) || rc=$?
   rm -f -- "$script"
@@ -882,6 +937,16 @@ site_switch() { # ID
   fi
 }
 
+# A new root-only file for staging (in /var/lib/hostdeck/staging, on disk, 0700), removed at exit.
+site_staging_file() { # NAME -> path
+  local dir=/var/lib/hostdeck/staging f
+  mkdir -p -m 0700 -- "$dir"
+  chmod 0700 -- "$dir"
+  f=$(umask 077 && mktemp "$dir/$1.XXXXXXXX")
+  HD_CLEANUP+=("$f")
+  printf '%s' "$f"
+}
+
 # The sandbox of hostdeck-php@.service (its lines after "# Sandbox."), as systemd-run properties,
 # so a tenant task is confined exactly like the site itself. Read from the installed unit: the
 # site runs with that one.
@@ -892,13 +957,17 @@ site_sandbox() {
   while IFS= read -r line; do
     [[ $line == '# Sandbox.'* ]] && in=1
     [[ $line == '['* ]] && in=0
-    ((in == 1)) && [[ $line =~ ^[A-Z][A-Za-z]+= && $line != ReadWritePaths=* ]] && SITE_SANDBOX+=(-p "$line")
+    # Not for tasks: its own writable paths (the site), and the deploy keys the clone task reads.
+    [[ $line == ReadWritePaths=* || $line == InaccessiblePaths=*hostdeck-deploy* ]] && continue
+    ((in == 1)) && [[ $line =~ ^[A-Z][A-Za-z]+= ]] && SITE_SANDBOX+=(-p "$line")
   done <"$unit"
   ((${#SITE_SANDBOX[@]} >= 20)) || hd_fail "sandbox" "$unit has no sandbox section: install the frankenphp module again"
 }
 SITE_SANDBOX=()
 SITE_TASK_TIMEOUT=900
 SITE_TASK_MAX_OUTPUT=8388608
+SITE_TASK_STDIN=0 # 1: the task reads this function's stdin (a pipe or a file of ours); else /dev/null
+SITE_TASK_OUT=''  # a file for the task's output instead of this function's stdout
 
 # Runs CMD as the tenant, in DIR, with the site's php.ini: tenant code (deploy hooks, WordPress's
 # installer, git, tar of its own files) and any work inside tenant-writable space. It is a
@@ -906,8 +975,11 @@ SITE_TASK_MAX_OUTPUT=8388608
 # protocol stream, the host lock: a process left behind can neither forge step lines nor hold the
 # lock), has the site unit's sandbox and can write only under the site, is killed after
 # SITE_TASK_TIMEOUT seconds, and leaves no process behind (its cgroup goes with it). The cd into
-# DIR happens as the tenant. stdin is this function's (a pipe or /dev/null: callers never hand it
-# the SSH channel itself); stderr joins stdout, capped at SITE_TASK_MAX_OUTPUT bytes.
+# DIR happens as the tenant. stdin is /dev/null unless SITE_TASK_STDIN=1 (then a pipe or a file the
+# caller made, never the SSH channel itself). Output (stderr joined) goes through a reader this
+# function abandons once the task is over: tenant code that passed its stdout to a process outside
+# the task (SCM_RIGHTS) cannot keep a root run, and the host lock, waiting for an end of file. It is
+# capped at SITE_TASK_MAX_OUTPUT bytes, into SITE_TASK_OUT or onto this function's stdout.
 site_as_tenant() { # DIR [NAME=VALUE...] CMD...
   local dir=$1
   shift
@@ -917,6 +989,14 @@ site_as_tenant() { # DIR [NAME=VALUE...] CMD...
     shift
   done
   site_sandbox
+  local out=$SITE_TASK_OUT in=/dev/null rc=0 reader i fifo
+  [[ $SITE_TASK_STDIN == 1 ]] && in=/dev/stdin
+  [[ -n $out ]] || out=$(umask 077 && mktemp "$HD_TMP/task.XXXXXXXX")
+  hd_tmpdir
+  fifo=$(umask 077 && mktemp -u "$HD_TMP/task.XXXXXXXX.fifo")
+  mkfifo -m 0600 -- "$fifo"
+  head -c "$SITE_TASK_MAX_OUTPUT" <"$fifo" >"$out" &
+  reader=$!
   systemd-run --quiet --wait --pipe --collect --service-type=exec \
       --unit="hostdeck-task-$SITE-$$-$RANDOM" --description="Hostdeck task of site $SITE (as $TUSER)" \
       --uid="$TUSER" --gid="$TUSER" -p WorkingDirectory=/ -p UMask=0027 \
@@ -924,9 +1004,21 @@ site_as_tenant() { # DIR [NAME=VALUE...] CMD...
       "${SITE_SANDBOX[@]}" \
       -- /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$SITE_DIR/tmp" \
       PHP_INI_SCAN_DIR=":$SITE_INI_DIR/$SITE" "${vars[@]}" \
-      /bin/sh -c 'cd -- "$1" || exit 125; shift; exec "$@"' hostdeck-task "$dir" "$@" 2>&1 |
-      head -c "$SITE_TASK_MAX_OUTPUT"
-  return "${PIPESTATUS[0]}"
+      /bin/sh -c 'cd -- "$1" || exit 125; shift; exec "$@"' hostdeck-task "$dir" "$@" \
+      <"$in" >"$fifo" 2>&1 || rc=$?
+  # What the task wrote is in the pipe by now; give the reader 2 s to drain it, then let go.
+  for ((i = 0; i < 20; i++)); do
+    kill -0 "$reader" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$reader" 2>/dev/null || true
+  wait "$reader" 2>/dev/null || true
+  rm -f -- "$fifo"
+  if [[ -z $SITE_TASK_OUT ]]; then
+    cat -- "$out"
+    rm -f -- "$out"
+  fi
+  return "$rc"
 }
 
 site_fetch_git() { # DEST (an empty directory of the tenant's)
@@ -935,7 +1027,11 @@ site_fetch_git() { # DEST (an empty directory of the tenant's)
   if [[ ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
     # Root's own directory (0750 root:<tenant>), the key 0640 in it: the clone reads it as the
     # tenant, nothing of the tenant's can replace or redirect it. Gone after the clone.
-    keydir=$(mktemp -d /run/hostdeck-deploy.XXXXXXXX)
+    # Under /run/hostdeck-deploy (0711: not listable), which the site's own unit cannot see at all
+    # (InaccessiblePaths in hostdeck-php@.service); the clone task can. Removed at exit in any case.
+    mkdir -p -m 0711 /run/hostdeck-deploy
+    keydir=$(mktemp -d /run/hostdeck-deploy/key.XXXXXXXX)
+    HD_CLEANUP+=("$keydir")
     chgrp -h "$TUSER" "$keydir"
     chmod 0750 "$keydir"
     (umask 027 && head -c 20000 >"$keydir/key")
@@ -951,15 +1047,20 @@ site_fetch_git() { # DEST (an empty directory of the tenant's)
     rm -rf --one-file-system -- "$1"
     hd_fail "fetch" "git clone of ${HD_OPT[repo]} (${HD_OPT[branch]}) failed: $HD_LAST_OUTPUT. The live release was not touched."
   fi
-  SITE_REVISION=$(site_as_tenant "$1" /bin/sh -c 'git rev-parse HEAD 2>/dev/null; rm -rf .git')
+  SITE_REVISION=$(site_as_tenant "$1" /bin/sh -c 'git rev-parse HEAD 2>/dev/null; rm -rf .git' || true)
   [[ $SITE_REVISION =~ ^[0-9a-f]{40,64}$ ]] || SITE_REVISION=unknown
   hd_changed "fetch" "${HD_OPT[repo]} ${HD_OPT[branch]} at ${SITE_REVISION:0:12}"
 }
 
 site_fetch_archive() { # DEST (an empty directory of the tenant's)
-  local rc=0
-  head -c 2000000000 | SITE_TASK_TIMEOUT=1800 hd_run_stdin site_as_tenant "$1" \
-    tar -x --no-same-owner --no-same-permissions -f - || rc=$?
+  local rc=0 archive
+  # Received into a root-only file first (on disk: it can be large), which the task reads: a process
+  # of the tenant's holding that descriptor blocks nothing, unlike a pipe that fills up.
+  archive=$(site_staging_file archive.tar)
+  head -c 2000000000 >"$archive"
+  SITE_TASK_STDIN=1 SITE_TASK_TIMEOUT=1800 hd_run_stdin site_as_tenant "$1" \
+    tar -x --no-same-owner --no-same-permissions -f - <"$archive" || rc=$?
+  rm -f -- "$archive"
   if ((rc != 0)); then
     rm -rf --one-file-system -- "$1"
     hd_fail "fetch" "unpacking the archive from stdin failed: $HD_LAST_OUTPUT. The live release was not touched."

@@ -9,6 +9,7 @@ import type { Host } from '../harness/index.js';
 import { withFreshHosts } from '../provision/fresh-hosts.js';
 import { HOSTDECK, parseOutput, sh, shq, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
 import type { RunOutcome } from '../provision/hostdeck-scripts.js';
+import { waitFor } from '../../support/wait-for';
 import { createSite, get, ok, site } from './helpers.js';
 import { sitesLayer } from './sites-layer.js';
 
@@ -258,7 +259,7 @@ describe('a hostile tenant', () => {
       await sh(h, 'systemctl stop evil-racer || true');
     }));
 
-  it("cannot reach Caddy's admin API, another tenant's PHP or another tenant's settings; its own site still serves", () =>
+  it("cannot reach Caddy's admin API, another tenant's PHP or settings, nor take its port; its own site still serves", () =>
     onHost(async (h) => {
       await ok(createSite(h, VICTIM, VICTIM_PW));
       await ok(createSite(h, EVIL));
@@ -290,6 +291,31 @@ describe('a hostile tenant', () => {
         '200',
       );
       expect((await get(h, VICTIM.domain)).status).toBe(200);
+      // It takes the other site's port while that site's PHP is down (a restart, a crash): the
+      // other site's visitors must not reach it, and resuming says who holds the port.
+      await sh(h, 'systemctl stop hostdeck-php@good');
+      await sh(
+        h,
+        `systemd-run --unit=evil-squat --uid=t-evil --gid=t-evil php -n -S 127.0.0.1:${VICTIM.port} -t /srv/tenants/evil/evil/tmp`,
+      );
+      await waitFor(
+        async () =>
+          (await h.exec(`ss -Hltn 'sport = :${VICTIM.port}' | grep -c LISTEN`)).stdout.trim() === '1',
+        {
+          what: 'the squatter to listen',
+          timeoutMs: 10_000,
+        },
+      );
+      const resumed = await site(h, 'enable', ['--site', VICTIM.site]);
+      expect(resumed.code).toBe(1);
+      expect(stepsIn(resumed, 'failed').join('; ')).toMatch(
+        /port: 127\.0\.0\.1:8091, the port of site good, is held by a process of user t-evil .*maintenance page/,
+      );
+      expect((await get(h, VICTIM.domain)).status).toBe(503);
+      await sh(h, 'systemctl stop evil-squat');
+      await ok(site(h, 'enable', ['--site', VICTIM.site]));
+      expect((await get(h, VICTIM.domain)).body).toContain('good.victim.test is ready');
+
       // Caddy's admin API is on no TCP port at all, and the caddy module's status says so.
       expect(await sh(h, "ss -Hltn 'sport = :2019' | wc -l")).toBe('0');
       expect((await ok(run(h, `${HOSTDECK} caddy status`))).status.admin).toBe('unix//run/caddy/admin.sock');
