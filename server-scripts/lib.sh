@@ -403,16 +403,26 @@ hd_join_drift() { # ITEMS... -> "none" or a comma list
 # must happen inside tenant-writable space is done as the tenant (the site module's
 # site_as_tenant), never by root.
 hd_root_path() { # STEP PATH: ends the run (nothing touched) unless PATH's parents are root-only
-  local step=$1 dir=${2%/*} kind uid mode name
+  [[ $2 == /* ]] || hd_fail "$1" "internal error: '$2' is not an absolute path"
+  local problem
+  problem=$(hd_root_path_problem "$2")
+  [[ -z $problem ]] ||
+    hd_fail "$1" "refused: $problem. Hostdeck never works as root inside a directory another user can write; nothing was changed there. If this path was changed by hand, restore it (root-owned, not group- or world-writable) and run again."
+}
+
+# The first parent of PATH (absolute) that is not a root-owned directory only root can change, as a
+# phrase; nothing when they all are. For callers that skip rather than fail (hd_root_path fails).
+hd_root_path_problem() { # PATH
+  local dir=${1%/*} kind uid mode name
   local -a dirs=(/)
-  [[ $2 == /* ]] || hd_fail "$step" "internal error: '$2' is not an absolute path"
   while [[ -n $dir ]]; do
     dirs+=("$dir")
     dir=${dir%/*}
   done
   while IFS='|' read -r kind uid mode name; do
     if [[ $kind != directory || $uid != 0 ]] || ((8#$mode & 8#1022)); then
-      hd_fail "$step" "refused: $name is not a directory that only root can change ($kind, uid $uid, mode $mode). Hostdeck never works as root inside a directory another user can write; nothing was changed there. If this path was changed by hand, restore it (root-owned, not group- or world-writable) and run again."
+      printf '%s is not a directory that only root can change (%s, uid %s, mode %s)' "$name" "$kind" "$uid" "$mode"
+      return 0
     fi
   done < <(stat -c '%F|%u|%a|%n' -- "${dirs[@]}" 2>/dev/null || true)
 }
@@ -766,6 +776,17 @@ hd_service_stays_up() { # UNIT
     fi
   done
 }
+
+# systemd re-reads its units (after a unit file, drop-in or generator input changed): one step.
+hd_daemon_reload() { # WHY
+  [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || hd_fail "systemd units" "daemon-reload failed: $HD_LAST_OUTPUT"
+  hd_changed "systemd units" "daemon-reload: $1"
+}
+
+# The frankenphp module's site guard (only root and caddy reach the sites' ports). A reload re-reads
+# the sites' ports and caddy's uid; never a restart, which would stop every site (they require it).
+hd_site_guard_installed() { systemctl cat hostdeck-site-guard.service >/dev/null 2>&1; }
+hd_site_guard_reload() { hd_run systemctl reload-or-restart hostdeck-site-guard.service; }
 
 # Status lines every module reports for its main unit.
 hd_status_service() { # UNIT

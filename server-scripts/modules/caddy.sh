@@ -95,8 +95,7 @@ RuntimeDirectoryMode=0700
 "
   hd_record_file "$CADDY_DROPIN"
   if ((HD_FILE_CHANGED == 1)); then
-    [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || hd_fail "systemd units" "daemon-reload failed: $HD_LAST_OUTPUT"
-    hd_changed "systemd units" "daemon-reload: $CADDY_DROPIN changed"
+    hd_daemon_reload "$CADDY_DROPIN changed"
     hd_notify caddy restart
   fi
 }
@@ -104,7 +103,7 @@ RuntimeDirectoryMode=0700
 # The frankenphp module's site guard lets the caddy user reach the sites' ports; it reads caddy's
 # uid when it loads, so a guard loaded before caddy existed (or before it was recreated) is reloaded.
 caddy_ensure_guard_knows_caddy() {
-  systemctl cat hostdeck-site-guard.service >/dev/null 2>&1 || return 0
+  hd_site_guard_installed || return 0
   local uid step="site guard"
   uid=$(id -u caddy 2>/dev/null || true)
   [[ -n $uid ]] || return 0
@@ -112,7 +111,7 @@ caddy_ensure_guard_knows_caddy() {
     hd_ok "$step" "caddy (uid $uid) may reach the sites' ports"
     return 0
   fi
-  [[ $HD_CHECK == 1 ]] || hd_run systemctl reload-or-restart hostdeck-site-guard.service ||
+  [[ $HD_CHECK == 1 ]] || hd_site_guard_reload ||
     hd_fail "$step" "reloading hostdeck-site-guard failed: $HD_LAST_OUTPUT (see: journalctl -u hostdeck-site-guard)"
   hd_changed "$step" "reloaded: caddy (uid $uid) may reach the sites' ports"
 }

@@ -266,11 +266,6 @@ frankenphp_sites_active() {
 
 frankenphp_sites_in_use() { { frankenphp_sites_enabled; frankenphp_sites_active; } | sort -u; }
 
-frankenphp_daemon_reload() { # WHY
-  [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || hd_fail "systemd units" "daemon-reload failed: $HD_LAST_OUTPUT"
-  hd_changed "systemd units" "daemon-reload: $1"
-}
-
 frankenphp_require_installed() {
   [[ -f $FP_BIN && -f $FP_UNIT ]] || hd_fail "frankenphp" "not installed; run: frankenphp install"
 }
@@ -295,7 +290,7 @@ frankenphp_install() {
   frankenphp_ensure_shipped "$FP_GUARD_UNIT" 0644 hostdeck-site-guard.service.conf
   ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
   frankenphp_ensure_unit
-  ((FP_RELOAD == 0)) || frankenphp_daemon_reload "the template unit, the guard unit or the generator changed"
+  ((FP_RELOAD == 0)) || hd_daemon_reload "the template unit, the guard unit or the generator changed"
   ((guard_changed == 0)) || hd_notify hostdeck-site-guard.service reload
   ensure_service hostdeck-site-guard.service enabled active
   if ((FP_RESTART == 1)); then
@@ -379,7 +374,7 @@ frankenphp_remove() {
   ensure_file_absent "$FP_GUARD"
   ensure_file_absent "$FP_BIN"
   [[ $HD_CHECK == 1 ]] || rm -f -- "$FP_STAGING"
-  ((units_there == 0)) || frankenphp_daemon_reload "the template unit and the generator are gone"
+  ((units_there == 0)) || hd_daemon_reload "the template unit and the generator are gone"
   if getent passwd "$FP_PLACEHOLDER_USER" >/dev/null; then
     [[ $HD_CHECK == 1 ]] || hd_run userdel -- "$FP_PLACEHOLDER_USER" ||
       hd_fail "user $FP_PLACEHOLDER_USER absent" "userdel failed: $HD_LAST_OUTPUT"

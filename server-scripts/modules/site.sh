@@ -170,7 +170,8 @@ site_load() {
 # host log of this run too (deploy and rollback print tenant-controlled output: hooks, git errors).
 site_redact_database_password() {
   local env="$SITE_DIR/shared/.env" pw
-  [[ -f $env && ! -L $env && $(stat -c %u -- "$SITE_DIR/shared") == 0 ]] || return 0
+  # An older, tenant-owned skeleton is converted later in the run: until then nothing is read here.
+  [[ -z $(hd_root_path_problem "$env") && -f $env && ! -L $env ]] || return 0
   pw=$(sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$env" | head -n 1)
   [[ -n $pw ]] && HD_REDACT+=("$pw")
   return 0
@@ -459,8 +460,7 @@ site_ensure_php() { # active|inactive
   ensure_file "$SITE_ENV_DIR/$SITE.env" 0640 root root "$SITE_ENV"
   if ((HD_FILE_CHANGED == 1)); then
     # The generator turns the env file's user into the unit's User=.
-    [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || hd_fail "systemd units" "daemon-reload failed: $HD_LAST_OUTPUT"
-    hd_changed "systemd units" "daemon-reload: $SITE_ENV_DIR/$SITE.env changed"
+    hd_daemon_reload "$SITE_ENV_DIR/$SITE.env changed"
     changed=1
   fi
   hd_record_file "$SITE_ENV_DIR/$SITE.env"
@@ -519,13 +519,13 @@ site_ensure_guard() {
     fi
     return 0
   fi
-  systemctl cat hostdeck-site-guard.service >/dev/null 2>&1 ||
+  hd_site_guard_installed ||
     hd_fail "$step" "hostdeck-site-guard is not installed on this host (it came with a newer frankenphp module): run frankenphp install again, then this."
   if site_guard_has "$port"; then
     hd_ok "$step" "127.0.0.1:$port answers caddy and root only"
     return 0
   fi
-  hd_run systemctl reload-or-restart hostdeck-site-guard.service ||
+  hd_site_guard_reload ||
     hd_fail "$step" "loading the nftables guard failed: $HD_LAST_OUTPUT (see: journalctl -u hostdeck-site-guard)"
   site_guard_has "$port" || hd_fail "$step" "the guard loaded without port $port (see: journalctl -u hostdeck-site-guard)"
   hd_changed "$step" "127.0.0.1:$port answers caddy and root only"
@@ -704,9 +704,7 @@ site_remove() {
   [[ $HD_CHECK == 1 ]] || systemctl reset-failed -- "$SITE_UNIT" 2>/dev/null || true
   ensure_file_absent "$SITE_ENV_DIR/$SITE.env"
   [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || true
-  if [[ $HD_CHECK != 1 ]] && systemctl cat hostdeck-site-guard.service >/dev/null 2>&1; then
-    hd_run systemctl reload-or-restart hostdeck-site-guard.service || true
-  fi
+  if [[ $HD_CHECK != 1 ]] && hd_site_guard_installed; then hd_site_guard_reload || true; fi
   ensure_file_absent "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
   [[ $HD_CHECK == 1 ]] || rm -rf -- "${SITE_INI_DIR:?}/$SITE" "/var/lib/hostdeck-php/$SITE"
   if command -v mariadb >/dev/null; then
