@@ -989,8 +989,8 @@ site_as_tenant() { # DIR [NAME=VALUE...] CMD...
   site_sandbox
   local out=$SITE_TASK_OUT in=/dev/null rc=0 reader i fifo
   [[ $SITE_TASK_STDIN == 1 ]] && in=/dev/stdin
-  [[ -n $out ]] || out=$(umask 077 && mktemp "$HD_TMP/task.XXXXXXXX")
   hd_tmpdir
+  [[ -n $out ]] || out=$(umask 077 && mktemp "$HD_TMP/task.XXXXXXXX")
   fifo=$(umask 077 && mktemp -u "$HD_TMP/task.XXXXXXXX.fifo")
   mkfifo -m 0600 -- "$fifo"
   head -c "$SITE_TASK_MAX_OUTPUT" <"$fifo" >"$out" &
@@ -1023,10 +1023,10 @@ site_fetch_git() { # DEST (an empty directory of the tenant's)
   ensure_packages git
   local keydir='' ssh_cmd='ssh -o BatchMode=yes'
   if [[ ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
-    # Root's own directory (0750 root:<tenant>), the key 0640 in it: the clone reads it as the
-    # tenant, nothing of the tenant's can replace or redirect it. Gone after the clone.
-    # Under /run/hostdeck-deploy (0711: not listable), which the site's own unit cannot see at all
-    # (InaccessiblePaths in hostdeck-php@.service); the clone task can. Removed at exit in any case.
+    # Root's own directory (0750 root:<tenant>, the key 0640 in it) under /run/hostdeck-deploy (0711:
+    # not listable): the clone task reads it as the tenant and nothing of the tenant's can replace
+    # it; the site's own unit cannot see the directory at all (InaccessiblePaths in
+    # hostdeck-php@.service). Removed after the clone, and at exit in any case.
     mkdir -p -m 0711 /run/hostdeck-deploy
     keydir=$(mktemp -d /run/hostdeck-deploy/key.XXXXXXXX)
     HD_CLEANUP+=("$keydir")
@@ -1095,7 +1095,7 @@ site_deploy() {
   if [[ ${HD_OPT[source]} == git ]]; then site_fetch_git "$dir.partial"; else site_fetch_archive "$dir.partial"; fi
   if [[ ${HD_OPT[hooks]} == laravel ]]; then
     # Laravel's storage is shared between releases: a directory of the tenant's in root's shared/.
-    [[ -d $SITE_DIR/shared/storage && ! -L $SITE_DIR/shared/storage ]] || ensure_dir "$SITE_DIR/shared/storage" 0750 "$TUSER" "$TUSER"
+    ensure_dir "$SITE_DIR/shared/storage" 0750 "$TUSER" "$TUSER"
   fi
   # The release's links to what is shared, made by the tenant inside its own release. The script
   # is ours; the revision and the Laravel flag arrive as arguments, never as code.
@@ -1103,10 +1103,10 @@ site_deploy() {
   hd_run site_as_tenant "$dir.partial" /bin/sh -c '
     [ -d public ] && [ ! -L public ] || { echo "the new release has no public/ directory (the document root)"; exit 3; }
     ln -sfn ../../shared/.env .env
-    printf "%s
-" "$1" >REVISION
+    printf "%s\n" "$1" >REVISION
     if [ "$2" = laravel ]; then
-      mkdir -p ../../shared/storage/app/public ../../shared/storage/framework/cache         ../../shared/storage/framework/sessions ../../shared/storage/framework/views ../../shared/storage/logs
+      mkdir -p ../../shared/storage/app/public ../../shared/storage/framework/cache \
+        ../../shared/storage/framework/sessions ../../shared/storage/framework/views ../../shared/storage/logs
       rm -rf storage && ln -sfn ../../shared/storage storage
     fi' hostdeck-prepare "$SITE_REVISION" "${HD_OPT[hooks]}" || prep_rc=$?
   if ((prep_rc != 0)); then
