@@ -29,6 +29,7 @@ export interface PoolOptions {
 }
 
 interface Entry {
+  serverId: string;
   conn: Connected | null;
   connecting: Promise<Connected> | null;
   active: number;
@@ -161,7 +162,7 @@ export class SshPool {
   private entry(serverId: string): Entry {
     let entry = this.entries.get(serverId);
     if (!entry) {
-      entry = { conn: null, connecting: null, active: 0, waiters: [], connects: 0, drain: false };
+      entry = { serverId, conn: null, connecting: null, active: 0, waiters: [], connects: 0, drain: false };
       this.entries.set(serverId, entry);
     }
     return entry;
@@ -192,9 +193,7 @@ export class SshPool {
     entry.waiters.shift()?.();
     if (entry.drain && entry.active === 0) {
       entry.drain = false;
-      if (entry.conn) {
-        for (const [id, e] of this.entries) if (e === entry) this.close(id);
-      }
+      this.close(entry.serverId);
     }
   }
 }
