@@ -2,9 +2,9 @@
 // nothing connects again until the vault is unlocked. Against a real sshd on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalClosed, TerminalData } from '../../src-main/api/contract';
-import { addTrustedServer } from '../support/trusted-server';
 import { waitFor } from '../support/wait-for';
 import { startApp } from './harness/app';
+import { addKeyServer } from './harness/key-server';
 import type { TestApp } from './harness/app';
 import { startSshd } from './harness/sshd';
 import type { Sshd } from './harness/sshd';
@@ -15,13 +15,7 @@ describe('locking the vault', () => {
   let serverId: string;
   beforeAll(async () => {
     [app, sshd] = await Promise.all([startApp(), startSshd()]);
-    ({ serverId } = await addTrustedServer((n, i) => app.call(n as never, i as never), {
-      name: 't',
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: sshd.clientKey,
-    }));
+    serverId = (await addKeyServer(app, sshd, 't')).id;
   });
   afterAll(async () => {
     await app?.close();

@@ -7,9 +7,10 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from './harness/app';
+import { addKeyServer } from './harness/key-server';
 import { startPasswordServer } from './harness/password-server';
 import type { TestApp } from './harness/app';
-import { addTrustedServer, trustHostKey } from '../support/trusted-server';
+import { trustHostKey } from '../support/trusted-server';
 import { startSshd } from './harness/sshd';
 import type { Sshd } from './harness/sshd';
 
@@ -28,19 +29,6 @@ async function sshd(opts: Parameters<typeof startSshd>[0] = {}) {
   const s = await startSshd(opts);
   cleanups.push(() => s.stop());
   return s;
-}
-
-/** Adds the sshd as a server with its client key imported into the vault, and trusts its host key. */
-async function addKeyServer(a: TestApp, s: Sshd, name = 'web-1', extra: { jumpServerId?: string } = {}) {
-  const { serverId } = await addTrustedServer((n, i) => a.call(n as never, i as never), {
-    name,
-    host: s.host,
-    port: s.port,
-    username: s.user,
-    privateKey: s.clientKey,
-    ...extra,
-  });
-  return { id: serverId };
 }
 
 describe('servers over real SSH', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalClosed, TerminalData } from '../../src-main/api/contract';
-import { addTrustedServer } from '../support/trusted-server';
 import { startApp } from './harness/app';
+import { addKeyServer } from './harness/key-server';
 import type { TestApp } from './harness/app';
 import { startSshd } from './harness/sshd';
 import type { Sshd } from './harness/sshd';
@@ -19,13 +19,7 @@ describe('terminal flow control against a real shell', () => {
       startApp({ terminalFlow: { highWater: HIGH, lowWater: LOW, maxChunk: CHUNK } }),
       startSshd(),
     ]);
-    ({ serverId } = await addTrustedServer((n, i) => app.call(n as never, i as never), {
-      name: 't',
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: sshd.clientKey,
-    }));
+    serverId = (await addKeyServer(app, sshd, 't')).id;
   });
   afterAll(async () => {
     await app?.close();
