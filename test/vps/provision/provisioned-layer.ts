@@ -1,8 +1,8 @@
 // A host layer provisioned by the scripts themselves (caddy, mariadb, firewall installed through
 // hostdeck.sh), for tests that are about what comes after installing. Keyed by the scripts'
-// digest, so editing server-scripts rebuilds it; layers of older scripts are deleted.
+// digest, so editing server-scripts rebuilds it; layers of other scripts unused for a while are deleted.
 // No vitest imports: the sites layer (also built by the e2e tier) uses these helpers.
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { ensureLayer } from '../harness/layers.js';
 import type { Host } from '../harness/host.js';
@@ -41,7 +41,13 @@ export async function installModules(host: Host, modules: ModuleInstall[]): Prom
 export const provisionAll = (host: Host, adminPassword: string): Promise<void> =>
   installModules(host, baseModules(adminPassword));
 
-/** The layer `prefix + key`, built if missing; older layers of the same prefix are deleted. */
+/** A layer of other scripts is kept this long after its last use: another checkout may be running on it. */
+const KEEP_UNUSED_MS = 3 * 60 * 60 * 1000;
+
+/**
+ * The layer `prefix + key`, built if missing. Layers of the same prefix that no run used for
+ * KEEP_UNUSED_MS are deleted (a run on another checkout's scripts keeps its own alive by using it).
+ */
 export async function ensureCurrentLayer(
   prefix: string,
   key: string,
@@ -49,10 +55,13 @@ export async function ensureCurrentLayer(
 ): Promise<string> {
   flushBridgeNeighbours();
   const layer = await ensureLayer(`${prefix}${key}`, provision);
+  const now = new Date();
+  utimesSync(layer, now, now);
   for (const other of readdirSync(dirname(layer))) {
-    if (other.startsWith(prefix) && other !== basename(layer) && !other.includes('.tmp-')) {
-      rmSync(`${dirname(layer)}/${other}`, { recursive: true, force: true });
-    }
+    if (!other.startsWith(prefix) || other === basename(layer) || other.includes('.tmp-')) continue;
+    const path = `${dirname(layer)}/${other}`;
+    if (now.getTime() - statSync(path).mtimeMs > KEEP_UNUSED_MS)
+      rmSync(path, { recursive: true, force: true });
   }
   return layer;
 }
