@@ -18,6 +18,7 @@ import { ServerRepository } from '../servers/repository';
 import { ServerService } from '../servers/service';
 import { LogService } from '../logs/service';
 import { ProvisionService } from '../provision/service';
+import { ScriptRunner } from '../remote/runner';
 import { SiteRepository } from '../sites/repository';
 import { SiteService } from '../sites/service';
 import { SettingsRepository } from '../settings/repository';
@@ -107,19 +108,23 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
   });
   const terminal = new TerminalService(pool, events, opts.terminalFlow);
   const logs = new LogService(pool, events, redactor.redact);
+  const runner = new ScriptRunner({
+    exec: (id, command, o) => pool.exec(id, command, o),
+    loginUser: (id) => servers.get(id).username,
+    scriptsDir: opts.scriptsDir ?? defaultScriptsDir(),
+  });
   const provision = new ProvisionService({
-    pool,
+    runner,
     jobs,
     servers,
     vault,
     audit,
-    scriptsDir: opts.scriptsDir ?? defaultScriptsDir(),
     artifactsDir: join(opts.dataDir, 'artifacts'),
   });
   const sites = new SiteService({
     repo: new SiteRepository(db),
     servers,
-    provision,
+    runner,
     jobs,
     vault,
     audit,

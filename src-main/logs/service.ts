@@ -3,8 +3,8 @@ import type { LogEntry } from '@contract';
 import { AppError } from '../api/app-error';
 import type { EventBus } from '../api/events';
 import type { SshPool } from '../infra/ssh/pool';
-import { LineSplitter } from '../provision/protocol';
-import { commandLine } from '../provision/shell-quote';
+import { LineSplitter } from '../remote/protocol';
+import { commandLine } from '../remote/shell-quote';
 import { parseJournalLine } from './parse';
 
 interface Stream {
@@ -18,7 +18,7 @@ const FLUSH_MS = 50;
 const MAX_BATCH = 5_000;
 
 /**
- * Follows journald on a server (`journalctl -o json -f`, one SSH channel per view), parses each line
+ * Follows journald on a server (`journalctl -o json -f`, one long-lived SSH channel per stream, its output never buffered), parses each line
  * in main, and sends batches to the renderer. Units are validated and quoted; nothing else is
  * interpolated.
  */
@@ -51,7 +51,7 @@ export class LogService {
       if (entry) this.push(stream, { ...entry, message: this.redact(entry.message) });
     };
     this.pool
-      .exec(serverId, commandLine(args), {
+      .stream(serverId, commandLine(args), {
         signal: stream.abort.signal,
         onStdout: (chunk) => splitter.push(chunk).forEach(onLine),
       })

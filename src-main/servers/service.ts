@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Client as SshClient } from 'ssh2';
 import type { HostKeyProbeResult, ServerInfo, ServerStatus } from '@contract';
 import { AppError, notFound } from '../api/app-error';
 import type { EventBus } from '../api/events';
 import type { AuditRepository } from '../audit/repository';
 import { connectSsh, HostKeyProbe } from '../infra/ssh/connect';
 import type { SshAuth, SshTarget } from '../infra/ssh/connect';
+import { execOn } from '../infra/ssh/exec';
 import type { SshPool } from '../infra/ssh/pool';
 import type { VaultService } from '../vault/service';
-import { describeKey } from '../vault/ssh-keys';
+import { describeKey } from '../infra/ssh/keys';
 import { FACTS_SCRIPT, INSTALL_KEY_SCRIPT, parseFacts } from './facts';
 import { toInfo } from './repository';
 import type { ServerRecord, ServerRepository, ServerWrite } from './repository';
@@ -190,7 +190,7 @@ export class ServerService {
       { readyTimeoutMs: this.timeout() },
     );
     try {
-      const result = await exec(withPassword.client, INSTALL_KEY_SCRIPT, `${key.publicKey}\n`);
+      const result = await execOn(withPassword, INSTALL_KEY_SCRIPT, { stdin: `${key.publicKey}\n` });
       if (result.code !== 0) {
         throw new AppError(
           'SSH_ERROR',
@@ -198,13 +198,11 @@ export class ServerService {
         );
       }
     } finally {
-      withPassword.client.end();
-      for (const c of withPassword.chain) c.end();
+      withPassword.close();
     }
     const keyAuth = this.authFor({ kind: 'key', secretId: key.id });
     const proof = await connectSsh({ ...base, auth: keyAuth }, { readyTimeoutMs: this.timeout() });
-    proof.client.end();
-    for (const c of proof.chain) c.end();
+    proof.close();
 
     this.d.repo.update(id, { ...server, auth: { kind: 'key', secretId: key.id } }, this.stamp());
     this.d.pool.close(id);
@@ -284,7 +282,7 @@ export class ServerService {
     const base = await this.target(server, new Set(), { authless: true });
     try {
       const conn = await connectSsh(base, { probeOnly: true, readyTimeoutMs: this.timeout() });
-      conn.client.end();
+      conn.close();
       throw new AppError('SSH_ERROR', 'The server completed a handshake without presenting a host key.');
     } catch (err) {
       if (err instanceof HostKeyProbe) return err.presented;
@@ -423,17 +421,4 @@ export class ServerService {
   private stamp() {
     return this.now().toISOString();
   }
-}
-
-function exec(client: SshClient, command: string, stdin: string) {
-  return new Promise<{ code: number | null; stderr: string }>((resolve, reject) =>
-    client.exec(command, (err, stream) => {
-      if (err) return reject(err);
-      let stderr = '';
-      stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      stream.on('data', () => undefined);
-      stream.on('close', (code: number | null) => resolve({ code, stderr }));
-      stream.end(stdin);
-    }),
-  );
 }

@@ -8,7 +8,7 @@ import { AppError, notFound } from '../api/app-error';
 import type { EventBus } from '../api/events';
 import type { AuditRepository } from '../audit/repository';
 import type { JobContext, JobService } from '../jobs/service';
-import type { ProvisionService } from '../provision/service';
+import type { ScriptRunner } from '../remote/runner';
 import type { ServerService } from '../servers/service';
 import { randomPassword } from '../vault/crypto';
 import type { VaultService } from '../vault/service';
@@ -17,7 +17,7 @@ import type { SiteRecord, SiteRepository } from './repository';
 export interface SiteDeps {
   repo: SiteRepository;
   servers: ServerService;
-  provision: ProvisionService;
+  runner: ScriptRunner;
   jobs: JobService;
   vault: VaultService;
   audit: AuditRepository;
@@ -293,8 +293,8 @@ export class SiteService {
       if (forgetOnly) {
         ctx.log(`Forgetting ${site.domain} in Hostdeck only: nothing on its server was touched.`, 'info');
       } else {
-        await this.d.provision.upload(ctx, site.serverId);
-        await this.d.provision.runScript(ctx, site.serverId, 'site', 'remove', {
+        await this.d.runner.upload(ctx, site.serverId);
+        await this.d.runner.run(ctx, site.serverId, 'site', 'remove', {
           args: ['--site', site.slug, ...(backup ? ['--backup'] : [])],
           stepPrefix: '',
         });
@@ -315,10 +315,7 @@ export class SiteService {
 
   async refresh(id: string): Promise<SiteInfo> {
     const site = this.record(id);
-    const { status: s, error } = await this.d.provision.scriptStatus(site.serverId, 'site', [
-      '--site',
-      site.slug,
-    ]);
+    const { status: s, error } = await this.d.runner.status(site.serverId, 'site', ['--site', site.slug]);
     if (error && !s['exists']) {
       throw new AppError('SSH_ERROR', `Reading ${site.domain} back from its host failed: ${error}`);
     }
@@ -373,7 +370,7 @@ export class SiteService {
     if (input.repo) this.patch(site.id, { repo: input.repo, branch: input.branch });
     const what = input.folder ? basename(input.folder) : input.branch;
     const job = this.siteJob(site.id, 'site.deploy', `Deploy ${site.domain} (${what})`, async (ctx) => {
-      await this.d.provision.upload(ctx, site.serverId);
+      await this.d.runner.upload(ctx, site.serverId);
       const common = ['--site', site.slug, '--keep', String(input.keep), '--hooks', hooks];
       if (input.folder) {
         let archive: Buffer | null = null;
@@ -381,7 +378,7 @@ export class SiteService {
           archive = await packFolder(input.folder!);
           return { state: 'ok', detail: `${(archive.length / 1048576).toFixed(1)} MiB (without .git)` };
         });
-        await this.d.provision.runScript(ctx, site.serverId, 'site', 'deploy', {
+        await this.d.runner.run(ctx, site.serverId, 'site', 'deploy', {
           args: [...common, '--source', 'archive'],
           stdin: archive!,
           stepPrefix: '',
@@ -390,7 +387,7 @@ export class SiteService {
         const key = input.useDeployKey
           ? this.d.vault.use(site.deployKeySecretId!, 'ssh-key').privateKey
           : null;
-        await this.d.provision.runScript(ctx, site.serverId, 'site', 'deploy', {
+        await this.d.runner.run(ctx, site.serverId, 'site', 'deploy', {
           args: [
             ...common,
             '--source',
@@ -419,8 +416,8 @@ export class SiteService {
       detail: { release: input.release ?? 'previous' },
     });
     const job = this.siteJob(site.id, 'site.rollback', `Roll back ${site.domain}`, async (ctx) => {
-      await this.d.provision.upload(ctx, site.serverId);
-      await this.d.provision.runScript(ctx, site.serverId, 'site', 'rollback', {
+      await this.d.runner.upload(ctx, site.serverId);
+      await this.d.runner.run(ctx, site.serverId, 'site', 'rollback', {
         args: ['--site', site.slug, ...(input.release ? ['--release', input.release] : [])],
         stepPrefix: '',
       });
@@ -442,7 +439,7 @@ export class SiteService {
       'HOME="$1" PATH=/usr/local/bin:/usr/bin:/bin PHP_INI_SCAN_DIR=":/etc/hostdeck/php/$3" bash -i';
     return {
       serverId: site.serverId,
-      command: this.d.provision.rootCommand(site.serverId, script, [dir, `t-${tenant.slug}`, site.slug]),
+      command: this.d.runner.rootCommand(site.serverId, script, [dir, `t-${tenant.slug}`, site.slug]),
     };
   }
 
@@ -478,8 +475,8 @@ export class SiteService {
     const site = this.record(id);
     this.d.audit.record({ actor, action, target: id, detail: { domain: site.domain } });
     const job = this.siteJob(id, action, `${title} ${site.domain}`, async (ctx) => {
-      await this.d.provision.upload(ctx, site.serverId);
-      await this.d.provision.runScript(ctx, site.serverId, 'site', verb, {
+      await this.d.runner.upload(ctx, site.serverId);
+      await this.d.runner.run(ctx, site.serverId, 'site', verb, {
         args: ['--site', site.slug],
         stepPrefix: '',
       });
@@ -492,7 +489,7 @@ export class SiteService {
   /** Runs the site module's install with the record's settings (create and update). */
   private async install(ctx: JobContext, id: string) {
     const site = this.record(id);
-    await this.d.provision.upload(ctx, site.serverId);
+    await this.d.runner.upload(ctx, site.serverId);
     const db = this.d.vault.use(site.dbSecretId!, 'db-credential');
     const args = [
       '--site',
@@ -525,7 +522,7 @@ export class SiteService {
       args.push('--wp-title', wp.title, '--wp-admin-email', wp.adminEmail, '--wp-admin-password-stdin');
       stdin += `${this.d.vault.use(site.adminSecretId, 'password').password}\n`;
     }
-    await this.d.provision.runScript(ctx, site.serverId, 'site', 'install', { args, stdin, stepPrefix: '' });
+    await this.d.runner.run(ctx, site.serverId, 'site', 'install', { args, stdin, stepPrefix: '' });
     if (this.record(id).status === 'creating' || this.record(id).status === 'failed') {
       this.patch(id, { status: 'active', lastError: null });
     }
@@ -544,7 +541,7 @@ export class SiteService {
   }
 
   private async hostPorts(serverId: string): Promise<Set<number>> {
-    const r = await this.d.provision.rootExec(serverId, HOST_PORTS_SCRIPT);
+    const r = await this.d.runner.rootExec(serverId, HOST_PORTS_SCRIPT);
     if (r.code !== 0)
       throw new AppError('SSH_ERROR', `Reading the site ports of the host failed: ${r.stderr.trim()}`);
     return new Set(

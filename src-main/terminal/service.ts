@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import type { ClientChannel } from 'ssh2';
 import { AppError } from '../api/app-error';
 import type { EventBus } from '../api/events';
-import type { SshPool } from '../infra/ssh/pool';
+import type { Shell, SshPool } from '../infra/ssh/pool';
 
 export interface FlowControl {
   /** Pause the SSH channel when this many units are sent but not yet acknowledged by the renderer. */
@@ -36,7 +35,7 @@ export const defaultFlowControl: Readonly<FlowControl> = {
 interface Session {
   id: string;
   serverId: string;
-  stream: ClientChannel;
+  stream: Shell;
   decoder: StringDecoder;
   /** Output not yet sent, in arrival order, and its length. */
   pending: string[];
@@ -70,15 +69,23 @@ export class TerminalService {
    * tenant user in its directory. `command` is built by the caller from fixed text and quoted values.
    */
   async open(serverId: string, cols: number, rows: number, command?: string): Promise<{ sessionId: string }> {
-    const conn = await this.pool.connection(serverId);
-    const pty = { term: 'xterm-256color', cols, rows };
-    const stream = await new Promise<ClientChannel>((resolve, reject) => {
-      const done = (err: Error | undefined, s: ClientChannel) =>
-        err ? reject(new AppError('SSH_ERROR', `Could not open a shell: ${err.message}`)) : resolve(s);
-      if (command) conn.client.exec(command, { pty }, done);
-      else conn.client.shell(pty, done);
+    let session: Session | null = null;
+    const early: Buffer[] = [];
+    let earlyExit: number | null | undefined;
+    const stream = await this.pool.shell(serverId, {
+      cols,
+      rows,
+      ...(command ? { command } : {}),
+      onData: (chunk) => {
+        if (session) this.output(session, session.decoder.write(chunk));
+        else early.push(chunk);
+      },
+      onClose: (exitCode) => {
+        if (!session) earlyExit = exitCode;
+        else this.ended(session, exitCode);
+      },
     });
-    const session: Session = {
+    session = {
       id: randomUUID(),
       serverId,
       stream,
@@ -91,24 +98,17 @@ export class TerminalService {
       closed: false,
     };
     this.sessions.set(session.id, session);
-    const onData = (chunk: Buffer) => this.output(session, session.decoder.write(chunk));
-    stream.on('data', onData);
-    stream.stderr.on('data', onData);
-    let exitCode: number | null = null;
-    stream.on('exit', (code: number | null) => {
-      exitCode = code;
-    });
-    const onDropped = () => this.end(session, 'dropped', 'The SSH connection dropped.');
-    conn.client.once('close', onDropped);
-    stream.on('close', () => {
-      conn.client.removeListener('close', onDropped);
-      this.end(
-        session,
-        exitCode === null ? 'dropped' : 'exit',
-        exitCode === null ? 'The SSH connection dropped.' : `The shell exited (${exitCode}).`,
-      );
-    });
+    for (const chunk of early) this.output(session, session.decoder.write(chunk));
+    if (earlyExit !== undefined) this.ended(session, earlyExit);
     return { sessionId: session.id };
+  }
+
+  private ended(session: Session, exitCode: number | null): void {
+    this.end(
+      session,
+      exitCode === null ? 'dropped' : 'exit',
+      exitCode === null ? 'The SSH connection dropped.' : `The shell exited (${exitCode}).`,
+    );
   }
 
   write(sessionId: string, data: string): void {
@@ -117,7 +117,7 @@ export class TerminalService {
   }
 
   resize(sessionId: string, cols: number, rows: number): void {
-    this.session(sessionId).stream.setWindow(rows, cols, 0, 0);
+    this.session(sessionId).stream.resize(cols, rows);
   }
 
   ack(sessionId: string, units: number): void {
@@ -136,8 +136,8 @@ export class TerminalService {
   close(sessionId: string, message = 'Closed.'): void {
     const s = this.sessions.get(sessionId);
     if (!s) return;
-    s.stream.close();
     this.end(s, 'closed', message);
+    s.stream.close();
   }
 
   closeAll(message?: string): void {

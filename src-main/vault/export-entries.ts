@@ -2,7 +2,7 @@ import { hasControlChars, secretId, secretKinds } from '@contract';
 import type { SecretKind } from '@contract';
 import { z } from 'zod';
 import { AppError } from '../api/app-error';
-import { describeKey } from './ssh-keys';
+import { describeKey } from '../infra/ssh/keys';
 import type { SecretPayload } from './service';
 
 const text = (max: number) => z.string().min(1).max(max);

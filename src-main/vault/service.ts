@@ -21,7 +21,7 @@ import {
 import type { KdfParams } from './crypto';
 import type { SecretRedactor } from './redactor';
 import type { VaultRepository } from './repository';
-import { describeKey, generateEd25519 } from './ssh-keys';
+import { describeKey, generateEd25519 } from '../infra/ssh/keys';
 import { parseExportEntries } from './export-entries';
 
 /** Decrypted payloads, by kind. Only ever held in the main process. */

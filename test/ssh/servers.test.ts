@@ -269,6 +269,23 @@ echo done`;
     expect(a.hd.pool.connectCount(id) - before).toBeLessThanOrEqual(1);
   });
 
+  it('counts shells against the session budget, keeping room for commands', async () => {
+    const closed: (number | null)[] = [];
+    const open = () =>
+      a.hd.pool.shell(id, { cols: 80, rows: 24, onData: () => undefined, onClose: (c) => closed.push(c) });
+    // sshd allows 10 sessions per connection; two stay free for commands.
+    const shells = [];
+    for (let i = 0; i < 8; i++) shells.push(await open());
+    await expect(open()).rejects.toMatchObject({ code: 'CONFLICT' });
+    const results = await Promise.all(Array.from({ length: 4 }, () => a.hd.pool.exec(id, 'echo free')));
+    expect(results.map((r) => r.stdout)).toEqual(Array(4).fill('free\n'));
+    shells.pop()!.close();
+    expect(closed).toEqual([null]);
+    shells.push(await open());
+    for (const sh of shells) sh.close();
+    expect(closed).toHaveLength(9);
+  });
+
   it('passes stdin to the command without putting it in argv', async () => {
     const r = await a.hd.pool.exec(id, 'cat; echo; cat /proc/$$/cmdline | tr "\\0" " "', {
       stdin: 'top-secret-value',

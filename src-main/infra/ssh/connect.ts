@@ -40,6 +40,8 @@ export interface Connected {
   /** Clients of the jump chain, closed together with this one. */
   chain: SshClient[];
   hostKey: PresentedHostKey;
+  /** Ends this connection and its jump chain (the one way a connection is closed). */
+  close(): void;
 }
 
 /** Thrown by probe connections: carries the key the server presented. */
@@ -63,11 +65,16 @@ export async function connectSsh(target: SshTarget, opts: ConnectOptions = {}): 
       sock = await forward(jump.client, target);
     }
     const { client, hostKey } = await handshake(target, sock, opts);
-    return { client, chain, hostKey };
+    return { client, chain, hostKey, close: () => endAll(client, chain) };
   } catch (err) {
-    for (const c of chain.reverse()) c.end();
+    endAll(null, chain);
     throw err;
   }
+}
+
+function endAll(client: SshClient | null, chain: SshClient[]): void {
+  client?.end();
+  for (const c of [...chain].reverse()) c.end();
 }
 
 function forward(jump: SshClient, target: SshTarget): Promise<Duplex> {

@@ -1,45 +1,41 @@
-import type { ClientChannel } from 'ssh2';
 import { AppError } from '../../api/app-error';
 import { connectSsh } from './connect';
 import type { Connected, SshTarget } from './connect';
+import { ChannelOpenError, execOn, shellOn } from './exec';
+import type { ExecOptions, ExecResult, Shell, ShellOptions } from './exec';
 
-export interface ExecOptions {
-  /** Written to the command's stdin, then stdin is closed. Secrets travel this way, never in argv. */
-  stdin?: string | Buffer;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  onStdout?: (chunk: Buffer) => void;
-  onStderr?: (chunk: Buffer) => void;
-}
-
-export interface ExecResult {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+export type { ExecOptions, ExecResult, Shell, ShellOptions } from './exec';
 
 export interface PoolOptions {
-  /** Channels open at once per server; sshd's MaxSessions defaults to 10. */
+  /** Commands running at once per server (more wait their turn). */
   maxChannels?: number;
+  /**
+   * Channels open at once per server, long-lived ones (shells, followed streams) included: sshd's
+   * MaxSessions defaults to 10. Long-lived channels may never take the last `maxChannels / 3`
+   * (at least 2) of it, so commands (jobs, refreshes) always get through.
+   */
+  maxSessions?: number;
   readyTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   /** Delays before reconnect attempts after a transient failure. */
   backoffMs?: number[];
 }
 
+/** Waits before asking again when the server refuses a session for now. */
+const REFUSED_BACKOFF_MS = [50, 100, 250, 500, 1000, 2000];
+
 interface Entry {
   serverId: string;
   conn: Connected | null;
   connecting: Promise<Connected> | null;
   active: number;
+  /** Shells and followed streams open now (each holds its channel until it ends). */
+  held: number;
   waiters: (() => void)[];
   connects: number;
   /** Close the connection as soon as its last channel is released (the vault was locked). */
   drain: boolean;
 }
-
-const MAX_CAPTURE = 16 * 1024 * 1024;
 
 /**
  * One SSH connection per server, shared by every operation: opened on first use, kept alive,
@@ -48,6 +44,7 @@ const MAX_CAPTURE = 16 * 1024 * 1024;
 export class SshPool {
   private readonly entries = new Map<string, Entry>();
   private readonly maxChannels: number;
+  private readonly maxSessions: number;
   private readonly backoffMs: number[];
   private closed = false;
 
@@ -56,6 +53,7 @@ export class SshPool {
     private readonly opts: PoolOptions = {},
   ) {
     this.maxChannels = opts.maxChannels ?? 6;
+    this.maxSessions = Math.max(opts.maxSessions ?? 10, this.maxChannels + 1);
     this.backoffMs = opts.backoffMs ?? [250, 1000, 3000];
   }
 
@@ -66,10 +64,23 @@ export class SshPool {
       for (let attempt = 0; ; attempt++) {
         const conn = await this.connection(serverId);
         try {
-          return await runExec(conn, command, opts);
+          return await execOn(conn, command, opts);
         } catch (err) {
+          if (!(err instanceof ChannelOpenError)) throw err;
+          if (err.refused) {
+            // The server is there but refused another session (sshd's MaxSessions counts sessions
+            // it is still tearing down): wait and ask again, keeping the connection and its shells.
+            const delay = REFUSED_BACKOFF_MS[attempt];
+            if (delay === undefined) {
+              throw new AppError('SSH_ERROR', `The server refused another SSH session: ${err.message}.`, {
+                hint: 'Close a terminal tab or a log stream on this server, or raise MaxSessions in its sshd_config.',
+              });
+            }
+            await new Promise((r) => setTimeout(r, delay));
+            continue;
+          }
           // The pooled connection died under us (server restart, network blip): drop it and retry once.
-          if (err instanceof ChannelOpenError && attempt === 0) {
+          if (attempt === 0) {
             this.drop(serverId, conn);
             continue;
           }
@@ -81,7 +92,41 @@ export class SshPool {
     }
   }
 
-  /** Opens (or reuses) the pooled connection. Exposed for shells and SFTP that hold a channel. */
+  /**
+   * A command whose output is only watched (`onStdout`), never kept: a followed journal. It holds
+   * one of the long-lived channels until it ends or `signal` aborts.
+   */
+  async stream(
+    serverId: string,
+    command: string,
+    opts: Omit<ExecOptions, 'captureStdout' | 'timeoutMs'>,
+  ): Promise<ExecResult> {
+    const entry = this.hold(serverId);
+    try {
+      return await execOn(await this.connection(serverId), command, { ...opts, captureStdout: false });
+    } finally {
+      this.unhold(entry);
+    }
+  }
+
+  /** A shell with a PTY; it holds one of the long-lived channels until it closes. */
+  async shell(serverId: string, opts: ShellOptions): Promise<Shell> {
+    const entry = this.hold(serverId);
+    try {
+      return await shellOn(await this.connection(serverId), {
+        ...opts,
+        onClose: (code) => {
+          this.unhold(entry);
+          opts.onClose(code);
+        },
+      });
+    } catch (err) {
+      this.unhold(entry);
+      throw err;
+    }
+  }
+
+  /** Opens (or reuses) the pooled connection (SFTP transfers hold it this way). */
   async connection(serverId: string): Promise<Connected> {
     if (this.closed)
       throw new AppError('INVALID_STATE', 'SSH connections are closed (Hostdeck is quitting).');
@@ -135,7 +180,7 @@ export class SshPool {
         entry.conn = conn;
         const onGone = () => {
           if (entry.conn === conn) entry.conn = null;
-          for (const c of conn.chain) c.end();
+          conn.close();
         };
         conn.client.once('close', onGone);
         // The server hung up: ssh2 refuses new channels ("Not connected") from this moment, but emits
@@ -155,21 +200,58 @@ export class SshPool {
   private drop(serverId: string, conn: Connected): void {
     const entry = this.entries.get(serverId);
     if (entry && entry.conn === conn) entry.conn = null;
-    conn.client.end();
-    for (const c of conn.chain) c.end();
+    conn.close();
+  }
+
+  /** Takes a long-lived channel, or refuses with a sentence when the server's budget is spent. */
+  private hold(serverId: string): Entry {
+    const entry = this.entry(serverId);
+    const reserve = Math.max(2, Math.floor(this.maxChannels / 3));
+    if (entry.held + 1 > this.maxSessions - reserve) {
+      throw new AppError(
+        'CONFLICT',
+        `${entry.held} shells and log streams are already open on this server; SSH allows ${this.maxSessions} channels on one connection and Hostdeck keeps ${reserve} for its own commands.`,
+        { hint: 'Close a terminal tab or stop following a log there first.' },
+      );
+    }
+    entry.held += 1;
+    return entry;
+  }
+
+  private unhold(entry: Entry): void {
+    entry.held -= 1;
+    if (this.canRun(entry)) entry.waiters.shift()?.();
+    if (entry.drain && entry.active === 0 && entry.held === 0) {
+      entry.drain = false;
+      this.close(entry.serverId);
+    }
   }
 
   private entry(serverId: string): Entry {
     let entry = this.entries.get(serverId);
     if (!entry) {
-      entry = { serverId, conn: null, connecting: null, active: 0, waiters: [], connects: 0, drain: false };
+      entry = {
+        serverId,
+        conn: null,
+        connecting: null,
+        active: 0,
+        held: 0,
+        waiters: [],
+        connects: 0,
+        drain: false,
+      };
       this.entries.set(serverId, entry);
     }
     return entry;
   }
 
+  /** A command may run when fewer than maxChannels run and the server's session budget has room. */
+  private canRun(entry: Entry): boolean {
+    return entry.active < this.maxChannels && entry.active + entry.held < this.maxSessions;
+  }
+
   private acquire(entry: Entry, signal?: AbortSignal): Promise<void> {
-    if (entry.active < this.maxChannels) {
+    if (this.canRun(entry)) {
       entry.active += 1;
       return Promise.resolve();
     }
@@ -190,91 +272,10 @@ export class SshPool {
 
   private release(entry: Entry): void {
     entry.active -= 1;
-    entry.waiters.shift()?.();
-    if (entry.drain && entry.active === 0) {
+    if (this.canRun(entry)) entry.waiters.shift()?.();
+    if (entry.drain && entry.active === 0 && entry.held === 0) {
       entry.drain = false;
       this.close(entry.serverId);
     }
   }
-}
-
-class ChannelOpenError extends Error {}
-
-function runExec(conn: Connected, command: string, opts: ExecOptions): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    opts.signal?.throwIfAborted();
-    conn.client.exec(command, (err, stream: ClientChannel) => {
-      if (err) {
-        reject(new ChannelOpenError(err.message));
-        return;
-      }
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
-      let outBytes = 0;
-      let errBytes = 0;
-      let timer: NodeJS.Timeout | null = null;
-      let failure: unknown = null;
-      const stop = (reason: unknown) => {
-        failure ??= reason;
-        stream.close();
-      };
-      const onAbort = () => stop(opts.signal?.reason ?? new Error('aborted'));
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const onDropped = () =>
-        stop(
-          new AppError('UNREACHABLE', 'The SSH connection dropped while the command was running.', {
-            hint: 'Run it again; server-side scripts converge when re-run.',
-          }),
-        );
-      conn.client.once('close', onDropped);
-      if (opts.timeoutMs) {
-        timer = setTimeout(
-          () =>
-            stop(
-              new AppError(
-                'TIMEOUT',
-                `The command did not finish within ${Math.round(opts.timeoutMs! / 1000)} s.`,
-                {
-                  hint: 'The server may be overloaded; retry, or raise the timeout.',
-                },
-              ),
-            ),
-          opts.timeoutMs,
-        );
-      }
-      stream.on('data', (chunk: Buffer) => {
-        opts.onStdout?.(chunk);
-        if (outBytes < MAX_CAPTURE) out.push(chunk);
-        outBytes += chunk.length;
-      });
-      stream.stderr.on('data', (chunk: Buffer) => {
-        opts.onStderr?.(chunk);
-        if (errBytes < MAX_CAPTURE) errOut.push(chunk);
-        errBytes += chunk.length;
-      });
-      stream.on('close', (code: number | null, signal: string | null) => {
-        if (timer) clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        conn.client.removeListener('close', onDropped);
-        if (failure) {
-          reject(failure);
-          return;
-        }
-        if ((code === undefined || code === null) && !signal) {
-          // No exit status: the channel closed because the connection went away.
-          onDropped();
-          reject(failure);
-          return;
-        }
-        resolve({
-          code: code ?? null,
-          signal: signal ?? null,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(errOut).toString('utf8'),
-        });
-      });
-      if (opts.stdin !== undefined) stream.end(opts.stdin);
-      else stream.end();
-    });
-  });
 }

@@ -1,6 +1,7 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { AppError } from '../api/app-error';
+import { AppError } from '../../api/app-error';
+import { fingerprintOfBlob } from './host-key';
 
 const { utils } = ssh2;
 
@@ -12,8 +13,7 @@ export interface SshKeyMaterial {
 }
 
 /** OpenSSH-style fingerprint of a public key blob: SHA256:<base64 without padding>. */
-export const fingerprintOf = (publicBlob: Buffer) =>
-  `SHA256:${createHash('sha256').update(publicBlob).digest('base64').replace(/=+$/, '')}`;
+export const fingerprintOf = fingerprintOfBlob;
 
 /**
  * A new ed25519 key in OpenSSH's private key format, from Node's own key generator. (ssh2 1.17's

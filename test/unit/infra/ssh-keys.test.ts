@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-main/api/app-error';
-import { describeKey, fingerprintOf, generateEd25519 } from '../../../src-main/vault/ssh-keys';
+import { describeKey, fingerprintOf, generateEd25519 } from '../../../src-main/infra/ssh/keys';
 import { keygenFingerprint, sshKeygen } from '../../support/ssh-keygen';
 import { tempDirs } from '../../support/temp-dirs';
-import { call, generatedKey, hostdecks, newMasterPassword, refusal, thrownBy } from './vault-on-disk';
+import { call, generatedKey, hostdecks, newMasterPassword, refusal, thrownBy } from '../vault/vault-on-disk';
 
 const dirs = tempDirs('hostdeck-vault-ssh-');
 const apps = hostdecks();

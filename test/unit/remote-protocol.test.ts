@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadBundle } from '../../src-main/provision/bundle';
-import { LineSplitter, parseLine } from '../../src-main/provision/protocol';
-import { commandLine, shellQuote } from '../../src-main/provision/shell-quote';
-import { tar } from '../../src-main/provision/tar';
+import { loadBundle } from '../../src-main/remote/bundle';
+import { LineSplitter, parseLine } from '../../src-main/remote/protocol';
+import { commandLine, shellQuote } from '../../src-main/remote/shell-quote';
+import { tar } from '../../src-main/remote/tar';
 
 const dirs: string[] = [];
 const temp = () => {
