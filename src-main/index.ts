@@ -11,7 +11,7 @@ import { bindIpc } from './shell/ipc';
 import { registerAppScheme, serveRenderer } from './shell/protocol';
 import { installAppMenu } from './shell/menu';
 import { allowPermission, openExternalAfterAsking } from './shell/trust';
-import { lockOnSystemEvents } from './vault/system-lock';
+import { lockOnSystemEvents } from './vault';
 import { createMainWindow, defaultPreloadPath, defaultRendererDir } from './shell/window';
 
 let hostdeck: Hostdeck | null = null;

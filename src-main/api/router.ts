@@ -1,19 +1,20 @@
 import { contract, isCommandName } from '@contract';
-import type { ApiError, CommandName, OutputOf, ParsedInputOf, Result } from '@contract';
+import type { ApiError } from '@contract';
 import type { z } from 'zod';
-import { AppError } from './app-error';
+import { AppError } from '../base/app-error';
+import type { AuditNote, CallContext, Handlers, Router } from '../base/call';
 
-/** Who is calling: the Electron window, the CLI, or the e2e bridge. Recorded in the audit trail. */
-export interface CallContext {
-  actor: 'ui' | 'cli' | 'test-bridge';
-}
+export type { Caller, CallContext, Handlers, Router } from '../base/call';
 
-export type Handlers = {
-  [K in CommandName]: (input: ParsedInputOf<K>, ctx: CallContext) => Promise<OutputOf<K>> | OutputOf<K>;
-};
-
-export interface Router {
-  dispatch(name: unknown, input: unknown, ctx: CallContext): Promise<Result<unknown>>;
+export interface RouterOptions {
+  /** Records an audited command's entry once it has succeeded. */
+  audit: (entry: {
+    actor: string;
+    action: string;
+    target?: string | null;
+    detail?: Record<string, unknown>;
+  }) => void;
+  log?: (msg: string, err: unknown) => void;
 }
 
 export function validationError(error: z.ZodError): ApiError {
@@ -34,13 +35,14 @@ export function validationError(error: z.ZodError): ApiError {
   };
 }
 
-/** The main router: the only way into the services. Validates, dispatches, maps failures to values. */
-export function createRouter(
-  handlers: Handlers,
-  log: (msg: string, err: unknown) => void = console.error,
-): Router {
+/**
+ * The main router: the only way into the services. Validates, dispatches, records the audit entry of
+ * a command whose spec declares one, and maps failures to values.
+ */
+export function createRouter(handlers: Handlers, opts: RouterOptions): Router {
+  const log = opts.log ?? console.error;
   return {
-    async dispatch(name, input, ctx) {
+    async dispatch(name, input, caller) {
       if (!isCommandName(name)) {
         return {
           ok: false,
@@ -53,9 +55,23 @@ export function createRouter(
       }
       const parsed = contract.commands[name].input.safeParse(input ?? {});
       if (!parsed.success) return { ok: false, error: validationError(parsed.error) };
+      const spec: { audit?: string } = contract.commands[name];
+      let note: AuditNote | null | undefined;
+      const ctx: CallContext = {
+        actor: caller.actor,
+        origin: { command: name, input: parsed.data },
+        audit(n) {
+          if (spec.audit === undefined) throw new Error(`${name} is not declared audited in the contract`);
+          note = n;
+        },
+      };
       try {
         const handler = handlers[name] as (i: unknown, c: CallContext) => unknown;
         const value = await handler(parsed.data, ctx);
+        if (spec.audit !== undefined && note !== null) {
+          const { action = spec.audit, target = null, detail } = note ?? {};
+          opts.audit({ actor: caller.actor, action, target, ...(detail ? { detail } : {}) });
+        }
         return { ok: true, value };
       } catch (err) {
         if (err instanceof AppError) return { ok: false, error: err.toApiError() };

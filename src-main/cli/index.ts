@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { contract, commandNames, finalJobStates } from '@contract';
 import type { JobSummary } from '@contract';
 import { z } from 'zod';
-import { AppError } from '../api/app-error';
+import { AppError } from '../base/app-error';
 import { createHostdeck } from '../core/hostdeck';
 import { defaultDataDir } from './data-dir';
 

@@ -1,36 +1,33 @@
-import { ensurePrivateDir } from '../infra/store/private-files';
 import { join } from 'node:path';
 import type { VaultStatus } from '@contract';
-import { EventBus } from '../api/events';
+import type { Handlers, Router } from '../api/router';
 import { createRouter } from '../api/router';
-import type { Router } from '../api/router';
-import { AuditRepository } from '../audit/repository';
-import { openDatabase } from '../infra/store/database';
-import { acquireInstanceLock } from '../infra/store/instance-lock';
-import type { Database } from '../infra/store/database';
-import { JobRepository } from '../jobs/repository';
-import { JobService } from '../jobs/service';
+import { AuditRepository, createApp, SettingsRepository } from '../app';
+import { mergeHandlers } from '../base/capability';
+import { DisposableStore } from '../base/disposables';
+import { EventBus } from '../base/events';
+import { References } from '../base/references';
 import { keytarKeychain } from '../infra/keychain/keychain';
 import type { Keychain } from '../infra/keychain/keychain';
-import { SshPool } from '../infra/ssh/pool';
-import type { PoolOptions } from '../infra/ssh/pool';
-import { ServerRepository } from '../servers/repository';
-import { ServerService } from '../servers/service';
-import { LogService } from '../logs/service';
-import { ProvisionService } from '../provision/service';
+import type { PoolOptions, SshPool } from '../infra/ssh/pool';
+import { openDatabase } from '../infra/store/database';
+import type { Database } from '../infra/store/database';
+import { acquireInstanceLock } from '../infra/store/instance-lock';
+import { OwnedSecrets } from '../infra/store/owned-secrets';
+import { ensurePrivateDir } from '../infra/store/private-files';
+import { createJobs } from '../jobs';
+import type { JobService } from '../jobs';
+import { createLogs } from '../logs';
+import { createProvision } from '../provision';
 import { ScriptRunner } from '../remote/runner';
-import { SiteRepository } from '../sites/repository';
-import { SiteService } from '../sites/service';
-import { SettingsRepository } from '../settings/repository';
-import { TerminalService } from '../terminal/service';
-import type { FlowControl } from '../terminal/service';
-import type { KdfParams } from '../vault/crypto';
-import { SecretRedactor } from '../vault/redactor';
-import { VaultRepository } from '../vault/repository';
-import { VaultService } from '../vault/service';
-import { createHandlers } from './handlers';
-import { gateWhileLocked } from '../vault/lock-gate';
-import { redactErrors } from '../vault/redact-errors';
+import { createServers } from '../servers';
+import type { ServerService } from '../servers';
+import { createSites } from '../sites';
+import { createTerminal } from '../terminal';
+import type { FlowControl, TerminalService } from '../terminal';
+import type { KdfParams } from '../vault';
+import { createVault, gateWhileLocked, redactErrors, SecretRedactor } from '../vault';
+import type { VaultService } from '../vault';
 
 export interface HostdeckOptions {
   /** The app's user-data directory (Electron: app.getPath('userData')). */
@@ -66,128 +63,136 @@ export interface Hostdeck {
 }
 
 /**
- * The composition root: builds every service from plain Node parts. Electron's main process, the CLI
- * and the e2e test bridge all call this, so they run the same code.
+ * The composition root: builds every capability from plain Node parts, in dependency order, and
+ * walks the list for the router's handlers. Electron's main process, the CLI and the e2e test bridge
+ * all call this, so they run the same code. Everything with a lifetime is in one store: `close()`
+ * ends it in reverse order, and a root that fails half-way ends what it had built.
  */
 export function createHostdeck(opts: HostdeckOptions): Hostdeck {
   ensurePrivateDir(opts.dataDir);
-  const releaseLock = acquireInstanceLock(opts.dataDir);
-  let db: Database;
+  const lifetime = new DisposableStore();
   try {
-    db = openDatabase(join(opts.dataDir, 'hostdeck.sqlite'));
+    return build(opts, lifetime);
   } catch (err) {
-    releaseLock();
+    lifetime.disposeSync();
     throw err;
   }
-  const events = new EventBus();
-  const redactor = new SecretRedactor();
-  const jobs = new JobService(new JobRepository(db), events, { redact: redactor.redact });
-  const interruptedAtStart = jobs.recoverInterrupted();
-  const settings = new SettingsRepository(db);
-  const vault = new VaultService(
-    new VaultRepository(db),
-    opts.keychain ?? keytarKeychain(),
-    redactor,
-    events,
-    {
-      ...(opts.kdf ? { kdf: opts.kdf } : {}),
-      autoLockMinutes: () => settings.get().vaultAutoLockMinutes,
-    },
-  );
-  const audit = new AuditRepository(db);
-  // The pool asks the server service how to reach a server; the service uses the pool to run commands.
-  const pool: SshPool = new SshPool((id) => servers.resolveTarget(id), opts.ssh);
-  const servers: ServerService = new ServerService({
-    repo: new ServerRepository(db),
-    vault,
-    pool,
-    audit,
-    events,
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.ssh?.readyTimeoutMs ? { connectTimeoutMs: opts.ssh.readyTimeoutMs } : {}),
+}
+
+function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
+  lifetime.add(acquireInstanceLock(opts.dataDir));
+  const db: Database = openDatabase(join(opts.dataDir, 'hostdeck.sqlite'));
+  lifetime.add(() => {
+    db.close();
   });
-  const terminal = new TerminalService(pool, events, opts.terminalFlow);
-  const logs = new LogService(pool, events, redactor.redact);
+
+  const events = new EventBus();
+  const references = new References();
+  const lockHooks: (() => void)[] = [];
+  // Later capabilities use earlier ones: they let go first (a terminal closes before its connection).
+  const onLock = (fn: () => void) => lockHooks.unshift(fn);
+  const base = { events, references, lifetime, onLock };
+  const redactor = new SecretRedactor();
+  const settings = new SettingsRepository(db);
+  const audit = new AuditRepository(db);
+  let router: Router | null = null;
+
+  const jobs = createJobs({
+    ...base,
+    db,
+    options: { redact: redactor.redact },
+    dispatch: (command, input, caller) => router!.dispatch(command, input, caller),
+  });
+  const vault = createVault({
+    ...base,
+    db,
+    keychain: opts.keychain ?? keytarKeychain(),
+    redactor,
+    settings,
+    ...(opts.kdf ? { kdf: opts.kdf } : {}),
+  });
+  const servers = createServers({
+    ...base,
+    db,
+    vault: vault.service,
+    ...(opts.ssh ? { ssh: opts.ssh } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   const runner = new ScriptRunner({
-    exec: (id, command, o) => pool.exec(id, command, o),
-    loginUser: (id) => servers.get(id).username,
+    exec: (id, command, o) => servers.pool.exec(id, command, o),
+    loginUser: (id) => servers.service.get(id).username,
     scriptsDir: opts.scriptsDir ?? defaultScriptsDir(),
   });
-  const provision = new ProvisionService({
+  const provision = createProvision({
+    ...base,
     runner,
-    jobs,
-    servers,
-    vault,
-    audit,
+    jobs: jobs.service,
+    servers: servers.service,
+    vault: vault.service,
+    owned: new OwnedSecrets(db),
     artifactsDir: join(opts.dataDir, 'artifacts'),
   });
-  const sites = new SiteService({
-    repo: new SiteRepository(db),
-    servers,
-    runner,
-    jobs,
-    vault,
-    audit,
-    events,
-  });
-  const services = {
+  const sites = createSites({
+    ...base,
     db,
-    events,
-    jobs,
-    audit,
-    servers,
+    runner,
+    jobs: jobs.service,
+    servers: servers.service,
+    vault: vault.service,
+  });
+  const logs = createLogs({ ...base, pool: servers.pool, redact: redactor.redact });
+  const terminal = createTerminal({
+    ...base,
+    pool: servers.pool,
+    ...(opts.terminalFlow ? { flow: opts.terminalFlow } : {}),
+    siteShell: (siteId) => sites.service.shellCommand(siteId),
+  });
+  const app = createApp({
+    ...base,
+    db,
+    jobs: jobs.service,
     settings,
-    vault,
-    terminal,
-    provision,
-    sites,
-    logs,
+    audit,
     dataDir: opts.dataDir,
     version: opts.version,
     runtime: opts.runtime ?? `node ${process.versions.node}`,
-  };
-  const inner = createRouter(createHandlers(services), (msg, err) =>
-    console.error(msg, redactor.redact(String(err))),
-  );
+  });
+  // Running jobs end first on quit: they still use the connections the capabilities close.
+  lifetime.add(() => jobs.service.shutdown());
+
+  const capabilities = [app, jobs, vault, servers, provision, sites, logs, terminal] as const;
+  const handlers: Handlers = mergeHandlers(capabilities);
+  const inner = createRouter(handlers, {
+    audit: (entry) => audit.record(entry),
+    log: (msg, err) => console.error(msg, redactor.redact(String(err))),
+  });
   // While locked only the vault's way in answers; only the operator's own input holds it open.
-  const router: Router = redactErrors(gateWhileLocked(inner, vault), redactor.redact);
+  router = redactErrors(gateWhileLocked(inner, vault.service), redactor.redact);
   // Locking revokes access: terminals and log streams end, pooled SSH connections close (a job
   // already running keeps its connection until it ends; nothing new can connect without the vault).
-  events.listen((name, payload) => {
-    if (name !== 'vault.changed' || (payload as VaultStatus).state === 'unlocked') return;
-    terminal.closeAll('Closed: the vault was locked.');
-    logs.stopAll();
-    pool.revoke();
-  });
-  let closed = false;
+  lifetime.add(
+    events.listen((name, payload) => {
+      if (name !== 'vault.changed' || (payload as VaultStatus).state === 'unlocked') return;
+      for (const hook of lockHooks) hook();
+    }),
+  );
+
   return {
     router,
     events,
-    jobs,
-    vault,
+    jobs: jobs.service,
+    vault: vault.service,
     redactor,
-    servers,
-    pool,
-    terminal,
+    servers: servers.service,
+    pool: servers.pool,
+    terminal: terminal.service,
     settings,
     db,
     dataDir: opts.dataDir,
-    interruptedAtStart,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await jobs.shutdown();
-      terminal.closeAll();
-      logs.stopAll();
-      pool.closeAll();
-      vault.dispose();
-      db.close();
-      releaseLock();
-    },
+    interruptedAtStart: jobs.interruptedAtStart,
+    close: () => lifetime.dispose(),
   };
 }
-
-export type Services = Parameters<typeof createHandlers>[0];
 
 /** server-scripts/ of the project the process runs from (callers that know better pass scriptsDir). */
 function defaultScriptsDir(): string {

@@ -12,6 +12,7 @@ interface JobRow {
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
+  origin_command: string | null;
   ok: number;
   changed: number;
   failed: number;
@@ -45,6 +46,7 @@ const toSummary = (r: JobRow): JobSummary => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   endedAt: r.ended_at,
+  rerunnable: r.origin_command !== null,
 });
 
 const toStep = (r: StepRow): JobStep => ({
@@ -60,13 +62,29 @@ const toStep = (r: StepRow): JobStep => ({
 export class JobRepository {
   constructor(private readonly db: Database) {}
 
-  insert(job: { id: string; kind: string; title: string; target: string | null; createdAt: string }): void {
+  insert(job: {
+    id: string;
+    kind: string;
+    title: string;
+    target: string | null;
+    createdAt: string;
+    origin: { command: string; input: unknown } | null;
+  }): void {
+    const { origin, ...row } = job;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, title, target, state, progress, created_at)
-         VALUES (@id, @kind, @title, @target, 'queued', 0, @createdAt)`,
+        `INSERT INTO jobs (id, kind, title, target, state, progress, created_at, origin_command, origin_input)
+         VALUES (@id, @kind, @title, @target, 'queued', 0, @createdAt, @command, @input)`,
       )
-      .run(job);
+      .run({ ...row, command: origin?.command ?? null, input: origin ? JSON.stringify(origin.input) : null });
+  }
+
+  /** The command that started a job and its input, or null (a job no command started). */
+  origin(id: string): { command: string; input: unknown } | null {
+    const row = this.db.prepare(`SELECT origin_command, origin_input FROM jobs WHERE id = ?`).get(id) as
+      { origin_command: string | null; origin_input: string | null } | undefined;
+    if (!row?.origin_command) return null;
+    return { command: row.origin_command, input: JSON.parse(row.origin_input ?? '{}') as unknown };
   }
 
   setState(id: string, state: JobState, at: string, error: string | null = null): void {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { CallOrigin } from '../base/call';
 import { finalJobStates } from '@contract';
 import type { JobLogLine, JobState, JobStep, JobSummary, StepState } from '@contract';
-import { AppError, notFound } from '../api/app-error';
-import type { EventBus } from '../api/events';
+import { AppError, notFound } from '../base/app-error';
+import type { EventBus } from '../base/events';
 import type { JobRepository } from './repository';
 
 export interface JobSpec {
@@ -12,6 +13,8 @@ export interface JobSpec {
   target?: string | null;
   /** Planned number of steps; progress = finished steps / planned unless the runner sets it. */
   plannedSteps?: number;
+  /** The command (and its validated input, never a secret) that runs this job again. */
+  origin?: CallOrigin;
 }
 
 export interface StepHandle {
@@ -109,7 +112,8 @@ export class JobService {
     const id = randomUUID();
     const createdAt = this.stamp();
     const target = spec.target ?? null;
-    this.repo.insert({ id, kind: spec.kind, title: spec.title, target, createdAt });
+    const origin = spec.origin ?? null;
+    this.repo.insert({ id, kind: spec.kind, title: spec.title, target, createdAt, origin });
     const summary = this.repo.get(id)!;
     const job: LiveJob = {
       summary,
@@ -158,6 +162,24 @@ export class JobService {
       job.controller.abort(new AppError('INVALID_STATE', 'Cancelled by the operator.'));
     }
     return { ...job.summary };
+  }
+
+  /** The command and input that started a job, to run it again; refused for a job still running. */
+  origin(id: string): CallOrigin {
+    const stored = this.repo.get(id);
+    if (!stored) throw notFound('Job', id);
+    if (this.live.has(id)) {
+      throw new AppError('INVALID_STATE', `Job "${stored.title}" is still ${stored.state}.`, {
+        hint: 'Wait for it to end (or cancel it), then run it again.',
+      });
+    }
+    const origin = this.repo.origin(id);
+    if (!origin) {
+      throw new AppError('INVALID_STATE', `Job "${stored.title}" cannot be run again from here.`, {
+        hint: 'Start it again from the place it was started.',
+      });
+    }
+    return origin as CallOrigin;
   }
 
   get(id: string) {

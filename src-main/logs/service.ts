@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LogEntry } from '@contract';
-import { AppError } from '../api/app-error';
-import type { EventBus } from '../api/events';
+import { AppError } from '../base/app-error';
+import type { EventBus } from '../base/events';
 import type { SshPool } from '../infra/ssh/pool';
 import { LineSplitter } from '../remote/protocol';
 import { commandLine } from '../remote/shell-quote';
@@ -26,7 +26,7 @@ export class LogService {
   private readonly streams = new Map<string, Stream>();
 
   constructor(
-    private readonly pool: SshPool,
+    private readonly pool: Pick<SshPool, 'stream'>,
     private readonly events: EventBus,
     /** Blanks secrets this process knows in a journal line before it is shown. */
     private readonly redact: (text: string) => string = (t) => t,

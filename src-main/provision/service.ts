@@ -2,20 +2,24 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModuleName, ModuleStatus } from '@contract';
-import type { AuditRepository } from '../audit/repository';
-import type { JobContext, JobService } from '../jobs/service';
+import type { CallContext } from '../base/call';
+import type { JobContext, JobStarter } from '../jobs';
+import type { OwnedSecrets } from '../infra/store/owned-secrets';
 import type { ScriptRunner } from '../remote/runner';
-import type { ServerService } from '../servers/service';
-import type { VaultService } from '../vault/service';
-import { randomPassword } from '../vault/crypto';
+import type { ServerService } from '../servers';
+import type { VaultService } from '../vault';
+import { randomPassword } from '../vault';
 import { moduleCatalog } from './catalog';
+
+/** The purpose under which a server owns its MariaDB admin secret. */
+export const MARIADB_ADMIN = 'mariadb-admin';
 
 export interface ProvisionDeps {
   runner: ScriptRunner;
-  jobs: JobService;
-  servers: ServerService;
-  vault: VaultService;
-  audit: AuditRepository;
+  jobs: JobStarter;
+  servers: Pick<ServerService, 'get'>;
+  vault: Pick<VaultService, 'list' | 'use' | 'add'>;
+  owned: OwnedSecrets;
   /** Where the laptop keeps release artifacts to upload (offline installs). */
   artifactsDir?: string;
 }
@@ -30,11 +34,10 @@ export class ProvisionService {
   }
 
   /** Provision (or dry-run) the chosen modules, in catalogue order, as one job. */
-  run(serverId: string, modules: ModuleName[], check: boolean, actor: string) {
+  run(serverId: string, modules: ModuleName[], check: boolean, call: CallContext) {
     const server = this.d.servers.get(serverId);
     const ordered = moduleCatalog.map((m) => m.name).filter((m) => modules.includes(m));
-    this.d.audit.record({
-      actor,
+    call.audit({
       action: check ? 'provision.check' : 'provision.run',
       target: serverId,
       detail: { modules: ordered },
@@ -44,6 +47,7 @@ export class ProvisionService {
         kind: check ? 'provision.check' : 'provision.run',
         title: `${check ? 'Check' : 'Provision'} ${server.name}`,
         target: serverId,
+        origin: call.origin,
       },
       async (ctx) => {
         await this.d.runner.upload(ctx, serverId);
@@ -59,12 +63,17 @@ export class ProvisionService {
     serverId: string,
     module: ModuleName,
     verb: 'install' | 'enable' | 'disable' | 'remove',
-    actor: string,
+    call: CallContext,
   ) {
     const server = this.d.servers.get(serverId);
-    this.d.audit.record({ actor, action: `module.${verb}`, target: serverId, detail: { module } });
+    call.audit({ action: `module.${verb}`, target: serverId, detail: { module } });
     return this.d.jobs.start(
-      { kind: `module.${verb}`, title: `${verb} ${module} on ${server.name}`, target: serverId },
+      {
+        kind: `module.${verb}`,
+        title: `${verb} ${module} on ${server.name}`,
+        target: serverId,
+        origin: call.origin,
+      },
       async (ctx) => {
         await this.d.runner.upload(ctx, serverId);
         await this.runModule(ctx, serverId, module, verb, false);
@@ -148,13 +157,31 @@ export class ProvisionService {
     }
   }
 
-  /** The MariaDB admin password for this server, made once and kept in the vault. */
+  /**
+   * The MariaDB admin password for this server, made once, kept in the vault and owned by the server
+   * by id (a rename keeps it). One made by an older version is found by its label, which carries
+   * the server's id, and adopted.
+   */
   private mariadbPassword(serverId: string): string {
-    const label = `MariaDB hostdeck_admin on ${this.d.servers.get(serverId).name} (${serverId})`;
-    const existing = this.d.vault.list().find((s) => s.kind === 'db-credential' && s.label === label);
-    if (existing) return this.d.vault.use(existing.id, 'db-credential').password;
+    const owned = this.d.owned.get('server', serverId, MARIADB_ADMIN);
+    const existing =
+      (owned && this.d.vault.list().find((s) => s.id === owned)) ??
+      this.d.vault
+        .list()
+        .find(
+          (s) =>
+            s.kind === 'db-credential' &&
+            s.label.startsWith('MariaDB hostdeck_admin on ') &&
+            s.label.endsWith(` (${serverId})`),
+        );
+    if (existing) {
+      if (existing.id !== owned) this.d.owned.set('server', serverId, MARIADB_ADMIN, existing.id);
+      return this.d.vault.use(existing.id, 'db-credential').password;
+    }
     const password = randomPassword();
-    this.d.vault.add(label, { kind: 'db-credential', username: 'hostdeck_admin', password });
+    const label = `MariaDB hostdeck_admin on ${this.d.servers.get(serverId).name} (${serverId})`;
+    const info = this.d.vault.add(label, { kind: 'db-credential', username: 'hostdeck_admin', password });
+    this.d.owned.set('server', serverId, MARIADB_ADMIN, info.id);
     return password;
   }
 }

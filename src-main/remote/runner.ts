@@ -1,6 +1,6 @@
 // The remote-execution layer: the server-scripts bundle, its upload, the step protocol and the
 // quoting, behind one runner every capability uses to run a script on a host.
-import { AppError } from '../api/app-error';
+import { AppError } from '../base/app-error';
 import type { ExecOptions, ExecResult } from '../infra/ssh/pool';
 import { loadBundle } from './bundle';
 import type { ScriptBundle } from './bundle';

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { HostKeyProbeResult, ServerInfo, ServerStatus } from '@contract';
-import { AppError, notFound } from '../api/app-error';
-import type { EventBus } from '../api/events';
-import type { AuditRepository } from '../audit/repository';
+import { AppError, notFound } from '../base/app-error';
+import type { EventBus } from '../base/events';
+import type { CallContext } from '../base/call';
+import type { References } from '../base/references';
 import { connectSsh, HostKeyProbe } from '../infra/ssh/connect';
 import type { SshAuth, SshTarget } from '../infra/ssh/connect';
 import { execOn } from '../infra/ssh/exec';
 import type { SshPool } from '../infra/ssh/pool';
-import type { VaultService } from '../vault/service';
+import type { VaultService } from '../vault';
 import { describeKey } from '../infra/ssh/keys';
 import { FACTS_SCRIPT, INSTALL_KEY_SCRIPT, parseFacts } from './facts';
 import { toInfo } from './repository';
@@ -21,11 +22,17 @@ const statusOf: Record<string, ServerStatus> = {
   HOST_KEY_MISMATCH: 'host-key-mismatch',
 };
 
+/** What servers need of the vault: a sealed secret to sign in with, and the MAC that pins host keys. */
+export type ServerVault = Pick<
+  VaultService,
+  'use' | 'info' | 'list' | 'generateSshKey' | 'mac' | 'verifyMac' | 'redact'
+>;
+
 export interface ServerServiceDeps {
   repo: ServerRepository;
-  vault: VaultService;
-  pool: SshPool;
-  audit: AuditRepository;
+  vault: ServerVault;
+  pool: Pick<SshPool, 'exec' | 'close'>;
+  references: References;
   events: EventBus;
   now?: () => Date;
   env?: NodeJS.ProcessEnv;
@@ -56,12 +63,11 @@ export class ServerService {
     return toInfo(this.record(id));
   }
 
-  add(input: ServerWrite, actor: string): ServerInfo {
+  add(input: ServerWrite, call: CallContext): ServerInfo {
     this.validate(input, null);
     const id = randomUUID();
     this.d.repo.insert(id, input, this.stamp());
-    this.d.audit.record({
-      actor,
+    call.audit({
       action: 'servers.add',
       target: id,
       detail: { name: input.name, host: input.host, port: input.port },
@@ -69,7 +75,7 @@ export class ServerService {
     return this.changed(id);
   }
 
-  update(id: string, patch: Partial<ServerWrite>, actor: string): ServerInfo {
+  update(id: string, patch: Partial<ServerWrite>, call: CallContext): ServerInfo {
     const current = this.record(id);
     const next: ServerWrite = {
       name: patch.name ?? current.name,
@@ -84,31 +90,22 @@ export class ServerService {
     this.validate(next, id);
     this.d.repo.update(id, next, this.stamp());
     this.d.pool.close(id);
-    this.d.audit.record({
-      actor,
-      action: 'servers.update',
-      target: id,
-      detail: { fields: Object.keys(patch) },
-    });
+    call.audit({ action: 'servers.update', target: id, detail: { fields: Object.keys(patch) } });
     return this.changed(id);
   }
 
-  remove(id: string, actor: string): void {
+  /** Removes a server from the inventory; whoever uses it (sites, servers jumping through it) refuses first. */
+  remove(id: string, call: CallContext): void {
     const server = this.record(id);
-    const users = this.d.repo.usersOfJump(id);
-    if (users.length > 0) {
-      throw new AppError('CONFLICT', `${server.name} is the jump host of ${users.join(', ')}.`, {
-        hint: 'Change those servers to connect another way first.',
-      });
-    }
+    this.d.references.refuseWhileUsed(
+      'server',
+      id,
+      `The server ${server.name}`,
+      'Delete its sites first (each keeps a final backup on request), and connect servers that jump through it another way; nothing was removed.',
+    );
     this.d.pool.close(id);
     this.d.repo.remove(id);
-    this.d.audit.record({
-      actor,
-      action: 'servers.remove',
-      target: id,
-      detail: { name: server.name, host: server.host },
-    });
+    call.audit({ action: 'servers.remove', target: id, detail: { name: server.name, host: server.host } });
     this.d.events.emit('servers.changed', toInfo(server));
   }
 
@@ -125,7 +122,7 @@ export class ServerService {
   }
 
   /** First connection: store the key the operator confirmed (re-read now, so it cannot be swapped in between). */
-  async trustHostKey(id: string, fingerprint: string, actor: string): Promise<ServerInfo> {
+  async trustHostKey(id: string, fingerprint: string, call: CallContext): Promise<ServerInfo> {
     const server = this.record(id);
     if (server.hostKey && server.hostKey.fingerprint !== fingerprint) {
       throw new AppError(
@@ -137,11 +134,11 @@ export class ServerService {
       );
     }
     if (server.hostKey) return this.get(id);
-    return this.storeKey(server, fingerprint, actor, 'servers.trustHostKey');
+    return this.storeKey(server, fingerprint, call, 'servers.trustHostKey');
   }
 
-  async replaceHostKey(id: string, fingerprint: string, actor: string): Promise<ServerInfo> {
-    return this.storeKey(this.record(id), fingerprint, actor, 'servers.replaceHostKey');
+  async replaceHostKey(id: string, fingerprint: string, call: CallContext): Promise<ServerInfo> {
+    return this.storeKey(this.record(id), fingerprint, call, 'servers.replaceHostKey');
   }
 
   /**
@@ -152,7 +149,7 @@ export class ServerService {
     id: string,
     password: string,
     keyId: string | undefined,
-    actor: string,
+    call: CallContext,
   ): Promise<ServerInfo> {
     const server = this.record(id);
     if (!server.hostKey) {
@@ -206,8 +203,7 @@ export class ServerService {
 
     this.d.repo.update(id, { ...server, auth: { kind: 'key', secretId: key.id } }, this.stamp());
     this.d.pool.close(id);
-    this.d.audit.record({
-      actor,
+    call.audit({
       action: 'servers.installKey',
       target: id,
       detail: { keyId: key.id, fingerprint: key.fingerprint },
@@ -248,7 +244,7 @@ export class ServerService {
   private async storeKey(
     server: ServerRecord,
     fingerprint: string,
-    actor: string,
+    call: CallContext,
     action: string,
   ): Promise<ServerInfo> {
     const presented = await this.presentedKey(server);
@@ -265,8 +261,7 @@ export class ServerService {
       this.d.vault.mac(PIN_PURPOSE, pinData(server.id, { ...presented, trustedAt })),
     );
     this.d.pool.close(server.id);
-    this.d.audit.record({
-      actor,
+    call.audit({
       action,
       target: server.id,
       detail: {

@@ -4,24 +4,25 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { iniToOption } from '@contract';
 import type { DeployKeyInfo, ParsedInputOf, SecretInfo, SiteInfo, SiteLive, TenantInfo } from '@contract';
-import { AppError, notFound } from '../api/app-error';
-import type { EventBus } from '../api/events';
-import type { AuditRepository } from '../audit/repository';
-import type { JobContext, JobService } from '../jobs/service';
+import { AppError, notFound } from '../base/app-error';
+import type { EventBus } from '../base/events';
+import type { CallContext, CallOrigin } from '../base/call';
+import type { References } from '../base/references';
+import type { JobContext, JobStarter } from '../jobs';
 import type { ScriptRunner } from '../remote/runner';
-import type { ServerService } from '../servers/service';
-import { randomPassword } from '../vault/crypto';
-import type { VaultService } from '../vault/service';
+import type { ServerService } from '../servers';
+import { randomPassword } from '../vault';
+import type { VaultService } from '../vault';
 import type { SiteRecord, SiteRepository } from './repository';
 
 export interface SiteDeps {
   repo: SiteRepository;
-  servers: ServerService;
+  servers: Pick<ServerService, 'get'>;
   runner: ScriptRunner;
-  jobs: JobService;
-  vault: VaultService;
-  audit: AuditRepository;
+  jobs: JobStarter;
+  vault: Pick<VaultService, 'add' | 'generateSshKey' | 'info' | 'redact' | 'remove' | 'use'>;
   events: EventBus;
+  references: References;
   now?: () => Date;
 }
 
@@ -55,7 +56,7 @@ export class SiteService {
     return this.d.repo.tenants();
   }
 
-  createTenant(input: ParsedInputOf<'tenants.create'>, actor: string): TenantInfo {
+  createTenant(input: ParsedInputOf<'tenants.create'>, call: CallContext): TenantInfo {
     if (this.d.repo.tenants().some((t) => t.slug === input.slug)) {
       throw new AppError('CONFLICT', `A tenant with the slug "${input.slug}" already exists.`, {
         field: 'slug',
@@ -64,20 +65,21 @@ export class SiteService {
     }
     const id = randomUUID();
     this.d.repo.insertTenant({ id, name: input.name, slug: input.slug, createdAt: this.stamp() });
-    this.d.audit.record({ actor, action: 'tenant.create', target: id, detail: { slug: input.slug } });
+    call.audit({ action: 'tenant.create', target: id, detail: { slug: input.slug } });
     return this.d.repo.tenant(id)!;
   }
 
-  removeTenant(id: string, actor: string): void {
+  removeTenant(id: string, call: CallContext): void {
     const tenant = this.d.repo.tenant(id);
     if (!tenant) throw notFound('Tenant', id);
-    if (tenant.siteCount > 0) {
-      throw new AppError('CONFLICT', `Tenant "${tenant.name}" still has ${tenant.siteCount} site(s).`, {
-        hint: 'Delete its sites first.',
-      });
-    }
+    this.d.references.refuseWhileUsed(
+      'tenant',
+      id,
+      `Tenant "${tenant.name}"`,
+      'Delete its sites first; nothing was removed.',
+    );
     this.d.repo.removeTenant(id);
-    this.d.audit.record({ actor, action: 'tenant.remove', target: id, detail: { slug: tenant.slug } });
+    call.audit({ action: 'tenant.remove', target: id, detail: { slug: tenant.slug } });
   }
 
   // ---- sites -------------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ export class SiteService {
     );
   }
 
-  create(input: ParsedInputOf<'sites.create'>, actor: string): { jobId: string; site: SiteInfo } {
+  create(input: ParsedInputOf<'sites.create'>, call: CallContext): { jobId: string; site: SiteInfo } {
     const server = this.d.servers.get(input.serverId);
     const tenant = this.d.repo.tenant(input.tenantId);
     if (!tenant) throw notFound('Tenant', input.tenantId);
@@ -210,8 +212,7 @@ export class SiteService {
       updatedAt: now,
     };
     this.d.repo.insert(site);
-    this.d.audit.record({
-      actor,
+    call.audit({
       action: 'site.create',
       target: site.id,
       detail: {
@@ -223,7 +224,10 @@ export class SiteService {
       },
     });
     this.changed(site.id);
+    // Run again, a failed creation converges through an update that changes nothing.
+    const rerun: CallOrigin = { command: 'sites.update', input: { siteId: site.id } };
     const job = this.siteJob(
+      rerun,
       site.id,
       'site.create',
       `Create ${site.domain} on ${server.name}`,
@@ -242,7 +246,7 @@ export class SiteService {
     return { jobId: job.id, site: this.get(site.id) };
   }
 
-  update(input: ParsedInputOf<'sites.update'>, actor: string): { jobId: string } {
+  update(input: ParsedInputOf<'sites.update'>, call: CallContext): { jobId: string } {
     const site = this.record(input.siteId);
     const { siteId: _id, ...changes } = input;
     const next = {
@@ -263,32 +267,31 @@ export class SiteService {
       www: next.www,
       php: next.php,
     });
-    this.d.audit.record({ actor, action: 'site.update', target: site.id, detail: changes });
-    const job = this.siteJob(site.id, 'site.update', `Update ${site.domain}`, (ctx) =>
+    call.audit({ action: 'site.update', target: site.id, detail: changes });
+    const job = this.siteJob(call.origin, site.id, 'site.update', `Update ${site.domain}`, (ctx) =>
       this.install(ctx, site.id),
     );
     return { jobId: job.id };
   }
 
-  suspend(id: string, actor: string) {
-    return this.verbJob(id, actor, 'disable', 'site.suspend', 'Suspend', 'suspended');
+  suspend(id: string, call: CallContext) {
+    return this.verbJob(id, call, 'disable', 'site.suspend', 'Suspend', 'suspended');
   }
 
-  resume(id: string, actor: string) {
-    return this.verbJob(id, actor, 'enable', 'site.resume', 'Resume', 'active');
+  resume(id: string, call: CallContext) {
+    return this.verbJob(id, call, 'enable', 'site.resume', 'Resume', 'active');
   }
 
   /** Deletes the site on its host, then here; `forgetOnly` skips the host (a server that is gone). */
-  delete(id: string, backup: boolean, actor: string, forgetOnly = false): { jobId: string } {
+  delete(id: string, backup: boolean, call: CallContext, forgetOnly = false): { jobId: string } {
     const site = this.record(id);
-    this.d.audit.record({
-      actor,
+    call.audit({
       action: forgetOnly ? 'site.forget' : 'site.delete',
       target: id,
       detail: { domain: site.domain, backup: forgetOnly ? false : backup },
     });
     const title = `${forgetOnly ? 'Forget' : 'Delete'} ${site.domain}`;
-    const job = this.siteJob(id, 'site.delete', title, async (ctx) => {
+    const job = this.siteJob(call.origin, id, 'site.delete', title, async (ctx) => {
       this.patch(id, { status: 'deleting' });
       if (forgetOnly) {
         ctx.log(`Forgetting ${site.domain} in Hostdeck only: nothing on its server was touched.`, 'info');
@@ -337,26 +340,24 @@ export class SiteService {
     return this.get(id);
   }
 
-  deployKey(id: string, actor: string): DeployKeyInfo {
+  deployKey(id: string, call: CallContext): DeployKeyInfo {
     const site = this.record(id);
     const toKeyInfo = (info: SecretInfo): DeployKeyInfo => ({
       secretId: info.id,
       publicKey: info.publicKey ?? '',
       fingerprint: info.fingerprint ?? '',
     });
-    if (site.deployKeySecretId) return toKeyInfo(this.d.vault.info(site.deployKeySecretId));
+    if (site.deployKeySecretId) {
+      call.audit(null); // nothing changed: the key exists
+      return toKeyInfo(this.d.vault.info(site.deployKeySecretId));
+    }
     const key = this.d.vault.generateSshKey(`Deploy key of ${site.domain}`);
     this.patch(id, { deployKeySecretId: key.id });
-    this.d.audit.record({
-      actor,
-      action: 'site.deployKey',
-      target: id,
-      detail: { fingerprint: key.fingerprint },
-    });
+    call.audit({ action: 'site.deployKey', target: id, detail: { fingerprint: key.fingerprint } });
     return toKeyInfo(key);
   }
 
-  deploy(input: ParsedInputOf<'sites.deploy'>, actor: string): { jobId: string } {
+  deploy(input: ParsedInputOf<'sites.deploy'>, call: CallContext): { jobId: string } {
     const site = this.record(input.siteId);
     if (input.useDeployKey && !site.deployKeySecretId) {
       throw new AppError('INVALID_STATE', `${site.domain} has no deploy key yet.`, {
@@ -366,63 +367,74 @@ export class SiteService {
     }
     const hooks = input.hooks ?? (site.type === 'laravel' ? 'laravel' : 'none');
     const source = input.folder ? { folder: input.folder } : { repo: input.repo, branch: input.branch };
-    this.d.audit.record({ actor, action: 'site.deploy', target: site.id, detail: { ...source, hooks } });
+    call.audit({ action: 'site.deploy', target: site.id, detail: { ...source, hooks } });
     if (input.repo) this.patch(site.id, { repo: input.repo, branch: input.branch });
     const what = input.folder ? basename(input.folder) : input.branch;
-    const job = this.siteJob(site.id, 'site.deploy', `Deploy ${site.domain} (${what})`, async (ctx) => {
-      await this.d.runner.upload(ctx, site.serverId);
-      const common = ['--site', site.slug, '--keep', String(input.keep), '--hooks', hooks];
-      if (input.folder) {
-        let archive: Buffer | null = null;
-        await ctx.step(`Pack ${input.folder}`, async () => {
-          archive = await packFolder(input.folder!);
-          return { state: 'ok', detail: `${(archive.length / 1048576).toFixed(1)} MiB (without .git)` };
-        });
-        await this.d.runner.run(ctx, site.serverId, 'site', 'deploy', {
-          args: [...common, '--source', 'archive'],
-          stdin: archive!,
-          stepPrefix: '',
-        });
-      } else {
-        const key = input.useDeployKey
-          ? this.d.vault.use(site.deployKeySecretId!, 'ssh-key').privateKey
-          : null;
-        await this.d.runner.run(ctx, site.serverId, 'site', 'deploy', {
-          args: [
-            ...common,
-            '--source',
-            'git',
-            '--repo',
-            input.repo!,
-            '--branch',
-            input.branch,
-            ...(key ? ['--deploy-key-stdin'] : []),
-          ],
-          ...(key ? { stdin: key } : {}),
-          stepPrefix: '',
-        });
-      }
-      await this.refreshStep(ctx, site.id);
-    });
+    const job = this.siteJob(
+      call.origin,
+      site.id,
+      'site.deploy',
+      `Deploy ${site.domain} (${what})`,
+      async (ctx) => {
+        await this.d.runner.upload(ctx, site.serverId);
+        const common = ['--site', site.slug, '--keep', String(input.keep), '--hooks', hooks];
+        if (input.folder) {
+          let archive: Buffer | null = null;
+          await ctx.step(`Pack ${input.folder}`, async () => {
+            archive = await packFolder(input.folder!);
+            return { state: 'ok', detail: `${(archive.length / 1048576).toFixed(1)} MiB (without .git)` };
+          });
+          await this.d.runner.run(ctx, site.serverId, 'site', 'deploy', {
+            args: [...common, '--source', 'archive'],
+            stdin: archive!,
+            stepPrefix: '',
+          });
+        } else {
+          const key = input.useDeployKey
+            ? this.d.vault.use(site.deployKeySecretId!, 'ssh-key').privateKey
+            : null;
+          await this.d.runner.run(ctx, site.serverId, 'site', 'deploy', {
+            args: [
+              ...common,
+              '--source',
+              'git',
+              '--repo',
+              input.repo!,
+              '--branch',
+              input.branch,
+              ...(key ? ['--deploy-key-stdin'] : []),
+            ],
+            ...(key ? { stdin: key } : {}),
+            stepPrefix: '',
+          });
+        }
+        await this.refreshStep(ctx, site.id);
+      },
+    );
     return { jobId: job.id };
   }
 
-  rollback(input: ParsedInputOf<'sites.rollback'>, actor: string): { jobId: string } {
+  rollback(input: ParsedInputOf<'sites.rollback'>, call: CallContext): { jobId: string } {
     const site = this.record(input.siteId);
-    this.d.audit.record({
-      actor,
+    call.audit({
       action: 'site.rollback',
       target: site.id,
       detail: { release: input.release ?? 'previous' },
     });
-    const job = this.siteJob(site.id, 'site.rollback', `Roll back ${site.domain}`, async (ctx) => {
-      await this.d.runner.upload(ctx, site.serverId);
-      await this.d.runner.run(ctx, site.serverId, 'site', 'rollback', {
-        args: ['--site', site.slug, ...(input.release ? ['--release', input.release] : [])],
-        stepPrefix: '',
-      });
-      await this.refreshStep(ctx, site.id);
-    });
+    const job = this.siteJob(
+      call.origin,
+      site.id,
+      'site.rollback',
+      `Roll back ${site.domain}`,
+      async (ctx) => {
+        await this.d.runner.upload(ctx, site.serverId);
+        await this.d.runner.run(ctx, site.serverId, 'site', 'rollback', {
+          args: ['--site', site.slug, ...(input.release ? ['--release', input.release] : [])],
+          stepPrefix: '',
+        });
+        await this.refreshStep(ctx, site.id);
+      },
+    );
     return { jobId: job.id };
   }
 
@@ -446,9 +458,15 @@ export class SiteService {
   // ---- jobs --------------------------------------------------------------------------------------
 
   /** A job on the site's server (one at a time per server); a failure is kept on the site record. */
-  private siteJob(id: string, kind: string, title: string, run: (ctx: JobContext) => Promise<void>) {
+  private siteJob(
+    origin: CallOrigin,
+    id: string,
+    kind: string,
+    title: string,
+    run: (ctx: JobContext) => Promise<void>,
+  ) {
     const site = this.record(id);
-    return this.d.jobs.start({ kind, title, target: site.serverId }, async (ctx) => {
+    return this.d.jobs.start({ kind, title, target: site.serverId, origin }, async (ctx) => {
       try {
         await run(ctx);
       } catch (err) {
@@ -466,15 +484,15 @@ export class SiteService {
 
   private verbJob(
     id: string,
-    actor: string,
+    call: CallContext,
     verb: 'enable' | 'disable',
     action: string,
     title: string,
     status: 'active' | 'suspended',
   ) {
     const site = this.record(id);
-    this.d.audit.record({ actor, action, target: id, detail: { domain: site.domain } });
-    const job = this.siteJob(id, action, `${title} ${site.domain}`, async (ctx) => {
+    call.audit({ action, target: id, detail: { domain: site.domain } });
+    const job = this.siteJob(call.origin, id, action, `${title} ${site.domain}`, async (ctx) => {
       await this.d.runner.upload(ctx, site.serverId);
       await this.d.runner.run(ctx, site.serverId, 'site', verb, {
         args: ['--site', site.slug],

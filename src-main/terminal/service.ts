@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { AppError } from '../api/app-error';
-import type { EventBus } from '../api/events';
+import { AppError } from '../base/app-error';
+import type { EventBus } from '../base/events';
 import type { Shell, SshPool } from '../infra/ssh/pool';
 
 export interface FlowControl {
@@ -57,7 +57,7 @@ export class TerminalService {
   private readonly flow: FlowControl;
 
   constructor(
-    private readonly pool: SshPool,
+    private readonly pool: Pick<SshPool, 'shell'>,
     private readonly events: EventBus,
     flow: Partial<FlowControl> = {},
   ) {

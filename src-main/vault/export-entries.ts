@@ -1,7 +1,7 @@
 import { hasControlChars, secretId, secretKinds } from '@contract';
 import type { SecretKind } from '@contract';
 import { z } from 'zod';
-import { AppError } from '../api/app-error';
+import { AppError } from '../base/app-error';
 import { describeKey } from '../infra/ssh/keys';
 import type { SecretPayload } from './service';
 

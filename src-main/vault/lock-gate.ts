@@ -1,46 +1,25 @@
-import { isCommandName } from '@contract';
+import { commandNames, contract, isCommandName } from '@contract';
 import type { CommandName } from '@contract';
-import type { Router } from '../api/router';
+import type { Router } from '../base/call';
 
 /**
- * What still answers while the vault is locked (or not yet set up): the vault's own way in, and two
- * commands that read nothing of the vault or the fleet (the version, and the checks that tell why the
- * keychain or Node is not usable). Everything else answers LOCKED: a locked app gives nothing away.
+ * What still answers while the vault is locked (or not yet set up): the commands whose spec says
+ * `whileLocked` (the vault's own way in, the version, and the checks that tell why the keychain or
+ * Node is not usable). Everything else answers LOCKED: a locked app gives nothing away.
  */
-export const openWhileLocked: ReadonlySet<CommandName> = new Set<CommandName>([
-  'vault.status',
-  'vault.setup',
-  'vault.unlock',
-  'vault.unlockWithKeychain',
-  'app.info',
-  'diagnostics.run',
-]);
+export const openWhileLocked: ReadonlySet<CommandName> = new Set(
+  commandNames.filter((name) => contract.commands[name].whileLocked === true),
+);
 
 /**
- * Calls a view makes by itself: acknowledgements of terminal output, resizes from layout, and the
- * reads stores make when an event arrives. They are not the operator at the window, so they never
- * hold the vault open; the operator's own input arrives as `app.activity` (keyboard and pointer,
- * from the renderer) and as the commands they give.
+ * Calls a view makes by itself (spec: `passive`): acknowledgements of terminal output, resizes from
+ * layout, and the reads stores make when an event arrives. They are not the operator at the window,
+ * so they never hold the vault open; the operator's own input arrives as `app.activity` (keyboard
+ * and pointer, from the renderer) and as the commands they give.
  */
-export const passiveCommands: ReadonlySet<CommandName> = new Set<CommandName>([
-  'terminal.ack',
-  'terminal.resize',
-  'vault.status',
-  'jobs.list',
-  'jobs.get',
-  'jobs.log',
-  'servers.list',
-  'servers.get',
-  'sites.list',
-  'sites.get',
-  'tenants.list',
-  'provision.status',
-  'provision.modules',
-  'settings.get',
-  'audit.list',
-  'app.info',
-  'vault.secrets.list',
-]);
+export const passiveCommands: ReadonlySet<CommandName> = new Set(
+  commandNames.filter((name) => contract.commands[name].passive === true),
+);
 
 export interface LockState {
   isUnlocked(): boolean;
@@ -58,8 +37,8 @@ export interface LockState {
  */
 export function gateWhileLocked(inner: Router, vault: LockState): Router {
   return {
-    dispatch(name, input, ctx) {
-      if (isCommandName(name) && ctx.actor !== 'cli') {
+    dispatch(name, input, caller) {
+      if (isCommandName(name) && caller.actor !== 'cli') {
         if (!vault.isUnlocked() && !openWhileLocked.has(name)) {
           return Promise.resolve({
             ok: false,
@@ -70,9 +49,9 @@ export function gateWhileLocked(inner: Router, vault: LockState): Router {
             },
           });
         }
-        if (ctx.actor === 'ui' && !passiveCommands.has(name)) vault.touch();
+        if (caller.actor === 'ui' && !passiveCommands.has(name)) vault.touch();
       }
-      return inner.dispatch(name, input, ctx);
+      return inner.dispatch(name, input, caller);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Router } from '../api/router';
+import type { Router } from '../base/call';
 
 /**
  * Every error that leaves the router, whoever threw it, with the secrets this process has decrypted
@@ -7,8 +7,8 @@ import type { Router } from '../api/router';
  */
 export function redactErrors(inner: Router, redact: (text: string) => string): Router {
   return {
-    async dispatch(name, input, ctx) {
-      const result = await inner.dispatch(name, input, ctx);
+    async dispatch(name, input, caller) {
+      const result = await inner.dispatch(name, input, caller);
       if (result.ok) return result;
       const { message, hint, ...rest } = result.error;
       return {

@@ -1,8 +1,8 @@
 import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { RevealedSecret, SecretInfo, SecretKind, VaultStatus } from '@contract';
-import { AppError, notFound } from '../api/app-error';
-import type { EventBus } from '../api/events';
+import { AppError, notFound } from '../base/app-error';
+import type { EventBus } from '../base/events';
 import type { Keychain } from '../infra/keychain/keychain';
 import {
   CryptoFailure,

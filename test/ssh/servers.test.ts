@@ -286,6 +286,14 @@ echo done`;
     expect(closed).toHaveLength(9);
   });
 
+  it('streams a watched command without keeping its output', async () => {
+    let bytes = 0;
+    const r = await a.hd.pool.stream(id, 'seq 1 200000', { onStdout: (chunk) => (bytes += chunk.length) });
+    expect(r.code).toBe(0);
+    expect(bytes).toBe(1_288_895); // what `seq 1 200000 | wc -c` prints
+    expect(r.stdout).toBe('');
+  });
+
   it('passes stdin to the command without putting it in argv', async () => {
     const r = await a.hd.pool.exec(id, 'cat; echo; cat /proc/$$/cmdline | tr "\\0" " "', {
       stdin: 'top-secret-value',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../src-main/api/app-error';
+import { AppError } from '../../src-main/base/app-error';
 import { createHostdeck } from '../../src-main/core/hostdeck';
 import type { Hostdeck } from '../../src-main/core/hostdeck';
 import { childProcesses } from '../support/processes';

@@ -1,28 +1,29 @@
 import { commandNames } from '@contract';
 import type { CommandName } from '@contract';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../src-main/api/app-error';
+import { AppError } from '../../src-main/base/app-error';
 import { createRouter } from '../../src-main/api/router';
-import type { CallContext, Handlers } from '../../src-main/api/router';
+import type { Caller, CallContext, Handlers } from '../../src-main/api/router';
 import { createHostdeck } from '../../src-main/core/hostdeck';
 import { cheapKdf, newMasterPassword } from './vault/vault-on-disk';
 import type { Hostdeck } from '../../src-main/core/hostdeck';
 import { latestSchemaVersion } from '../../src-main/infra/store/database';
 import { tempDirs } from '../support/temp-dirs';
 
-const cli: CallContext = { actor: 'cli' };
+const cli: Caller = { actor: 'cli' };
+const noAudit = { audit: () => undefined };
 const someJobId = '00000000-0000-4000-8000-000000000000';
 
 /** Every contract command as a small handler that records its call; `overrides` give real behaviour. */
 function recordingHandlers(
-  overrides: Partial<Record<CommandName, (input: unknown, ctx: CallContext) => unknown>> = {},
+  overrides: Partial<Record<CommandName, (input: unknown, ctx: Caller) => unknown>> = {},
 ) {
-  const calls: { name: CommandName; input: unknown; ctx: CallContext }[] = [];
+  const calls: { name: CommandName; input: unknown; ctx: Caller }[] = [];
   const handlers = Object.fromEntries(
     commandNames.map((name) => [
       name,
-      (input: unknown, ctx: CallContext) => {
-        calls.push({ name, input, ctx });
+      (input: unknown, ctx: Caller) => {
+        calls.push({ name, input, ctx: { actor: ctx.actor } });
         return overrides[name] ? overrides[name](input, ctx) : { handled: name };
       },
     ]),
@@ -33,7 +34,7 @@ function recordingHandlers(
 describe('router (createRouter with small handlers)', () => {
   it('answers a name outside the contract with UNKNOWN_COMMAND and runs no handler', async () => {
     const { handlers, calls } = recordingHandlers();
-    const result = await createRouter(handlers).dispatch('servers.deleteEverything', {}, cli);
+    const result = await createRouter(handlers, noAudit).dispatch('servers.deleteEverything', {}, cli);
     expect(result).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
     expect(calls).toEqual([]);
   });
@@ -42,7 +43,7 @@ describe('router (createRouter with small handlers)', () => {
     'treats the Object.prototype name %s as unknown',
     async (name) => {
       const { handlers, calls } = recordingHandlers();
-      const result = await createRouter(handlers).dispatch(name, {}, cli);
+      const result = await createRouter(handlers, noAudit).dispatch(name, {}, cli);
       expect(result).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
       expect(calls).toEqual([]);
     },
@@ -52,7 +53,7 @@ describe('router (createRouter with small handlers)', () => {
     'treats a non-string command name (%j) as unknown',
     async (name) => {
       const { handlers, calls } = recordingHandlers();
-      const result = await createRouter(handlers).dispatch(name, {}, cli);
+      const result = await createRouter(handlers, noAudit).dispatch(name, {}, cli);
       expect(result).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
       expect(calls).toEqual([]);
     },
@@ -71,7 +72,7 @@ describe('router (createRouter with small handlers)', () => {
     'rejects malformed input to %s (%j) with a VALIDATION error naming %s',
     async (name, input, field) => {
       const { handlers, calls } = recordingHandlers();
-      const result = await createRouter(handlers).dispatch(name, input, cli);
+      const result = await createRouter(handlers, noAudit).dispatch(name, input, cli);
       expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION', field } });
       expect(result.ok || result.error.message).toContain(field);
       expect(calls).toEqual([]);
@@ -81,7 +82,7 @@ describe('router (createRouter with small handlers)', () => {
   it('rejects input that is not an object with a VALIDATION error and runs no handler', async () => {
     const { handlers, calls } = recordingHandlers();
     for (const input of ['x', 7, [], true]) {
-      const result = await createRouter(handlers).dispatch('jobs.list', input, cli);
+      const result = await createRouter(handlers, noAudit).dispatch('jobs.list', input, cli);
       expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     }
     expect(calls).toEqual([]);
@@ -92,21 +93,25 @@ describe('router (createRouter with small handlers)', () => {
   // the names in issue.keys, so `field` is missing and the message says "input: Unrecognized key".
   it('rejects an unknown extra key (schemas are strict) with a VALIDATION error naming that key', async () => {
     const { handlers, calls } = recordingHandlers();
-    const result = await createRouter(handlers).dispatch('jobs.get', { id: someJobId, sneaky: true }, cli);
+    const result = await createRouter(handlers, noAudit).dispatch(
+      'jobs.get',
+      { id: someJobId, sneaky: true },
+      cli,
+    );
     expect(calls).toEqual([]);
     expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION', field: 'sneaky' } });
   });
 
   it('gives the handler the parsed input with the contract defaults filled in', async () => {
     const { handlers, calls } = recordingHandlers();
-    const result = await createRouter(handlers).dispatch('jobs.list', undefined, cli);
+    const result = await createRouter(handlers, noAudit).dispatch('jobs.list', undefined, cli);
     expect(result).toEqual({ ok: true, value: { handled: 'jobs.list' } });
     expect(calls).toEqual([{ name: 'jobs.list', input: { limit: 100 }, ctx: cli }]);
   });
 
   it('passes the caller context through to the handler', async () => {
     const { handlers, calls } = recordingHandlers();
-    await createRouter(handlers).dispatch('settings.get', {}, { actor: 'test-bridge' });
+    await createRouter(handlers, noAudit).dispatch('settings.get', {}, { actor: 'test-bridge' });
     expect(calls[0]?.ctx).toEqual({ actor: 'test-bridge' });
   });
 
@@ -119,7 +124,7 @@ describe('router (createRouter with small handlers)', () => {
         });
       },
     });
-    const result = await createRouter(handlers).dispatch('jobs.cancel', { id: someJobId }, cli);
+    const result = await createRouter(handlers, noAudit).dispatch('jobs.cancel', { id: someJobId }, cli);
     expect(result).toEqual({
       ok: false,
       error: {
@@ -139,7 +144,7 @@ describe('router (createRouter with small handlers)', () => {
         throw original;
       },
     });
-    const router = createRouter(handlers, (_msg, err) => logged.push(err));
+    const router = createRouter(handlers, { audit: () => undefined, log: (_msg, err) => logged.push(err) });
     const result = await router.dispatch('settings.get', {}, cli);
     expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     const text = JSON.stringify(result);
@@ -155,9 +160,76 @@ describe('router (createRouter with small handlers)', () => {
         throw 'plain string with a secret: hunter2';
       },
     });
-    const result = await createRouter(handlers, () => undefined).dispatch('audit.list', {}, cli);
+    const result = await createRouter(handlers, { audit: () => undefined, log: () => undefined }).dispatch(
+      'audit.list',
+      {},
+      cli,
+    );
     expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     expect(JSON.stringify(result)).not.toContain('hunter2');
+  });
+});
+
+describe('router: audit declared on the command spec', () => {
+  type Entry = { actor: string; action: string; target?: string | null; detail?: Record<string, unknown> };
+  const withAudit = (overrides: Parameters<typeof recordingHandlers>[0]) => {
+    const entries: Entry[] = [];
+    const { handlers } = recordingHandlers(overrides);
+    return {
+      entries,
+      router: createRouter(handlers, { audit: (e) => entries.push(e), log: () => undefined }),
+    };
+  };
+
+  it("records an audited command's entry once it succeeds, with what the handler noted", async () => {
+    const { entries, router } = withAudit({
+      'jobs.cancel': (_input, ctx) => {
+        (ctx as CallContext).audit({ target: someJobId, detail: { kind: 'test' } });
+        return { id: someJobId };
+      },
+    });
+    expect(await router.dispatch('jobs.cancel', { id: someJobId }, cli)).toMatchObject({ ok: true });
+    expect(entries).toEqual([
+      { actor: 'cli', action: 'jobs.cancel', target: someJobId, detail: { kind: 'test' } },
+    ]);
+  });
+
+  it('records the declared action even when the handler notes nothing, and nothing for a read', async () => {
+    const { entries, router } = withAudit({});
+    await router.dispatch('vault.lock', {}, cli);
+    await router.dispatch('settings.get', {}, cli);
+    expect(entries).toEqual([]);
+    await router.dispatch('settings.update', { theme: 'dark' }, cli);
+    expect(entries).toEqual([{ actor: 'cli', action: 'settings.update', target: null }]);
+  });
+
+  it('records nothing when the command fails or says nothing changed', async () => {
+    const { entries, router } = withAudit({
+      'jobs.cancel': () => {
+        throw new AppError('INVALID_STATE', 'already ended');
+      },
+      'sites.deployKey': (_input, ctx) => {
+        (ctx as CallContext).audit(null);
+        return {};
+      },
+    });
+    await router.dispatch('jobs.cancel', { id: someJobId }, cli);
+    await router.dispatch('sites.deployKey', { siteId: someJobId }, cli);
+    expect(entries).toEqual([]);
+  });
+
+  it('refuses a handler that notes an audit entry for a command not declared audited', async () => {
+    const { entries, router } = withAudit({
+      'settings.get': (_input, ctx) => {
+        (ctx as CallContext).audit({ target: 'x' });
+        return {};
+      },
+    });
+    expect(await router.dispatch('settings.get', {}, cli)).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL' },
+    });
+    expect(entries).toEqual([]);
   });
 });
 

@@ -158,16 +158,13 @@ describe('sites in the app (no host reachable)', () => {
     app = null;
   });
 
+  const shop = { slug: 'shop', domain: 'shop.acme.test' };
+  const unreachable = { host: '192.0.2.1', port: 22, username: 'root', auth: { kind: 'agent' } };
+
   async function setup() {
     app = await startApp({ ssh: { readyTimeoutMs: 1000 } });
     // A server nothing listens for (TEST-NET-1): every job against it fails to connect.
-    const server = await app.call('servers.add', {
-      name: 'nowhere',
-      host: '192.0.2.1',
-      port: 22,
-      username: 'root',
-      auth: { kind: 'agent' },
-    } as never);
+    const server = await app.call('servers.add', { ...unreachable, name: 'nowhere' } as never);
     const tenant = await app.call('tenants.create', { name: 'Acme', slug: 'acme' });
     return { app, serverId: server.id, tenantId: tenant.id };
   }
@@ -254,6 +251,54 @@ describe('sites in the app (no host reachable)', () => {
     expect((await app.call('servers.list', {})).map((x) => x.id)).toEqual([serverId]);
     expect((await app.call('sites.get', { siteId: site.id })).dbSecretId).toBe(site.dbSecretId);
     expect((await app.call('vault.secrets.list', {})).map((x) => x.id)).toContain(site.dbSecretId);
+  });
+
+  it('runs a failed create again as the update that converges it; a running job is not re-run', async () => {
+    const { app, serverId, tenantId } = await setup();
+    const { jobId, site } = await app.call('sites.create', { ...shop, serverId, tenantId });
+    const failed = await app.hd.jobs.wait(jobId);
+    expect(failed).toMatchObject({ state: 'failed', rerunnable: true });
+    const { jobId: againId } = await app.call('jobs.rerun', { id: jobId });
+    expect(againId).not.toBe(jobId);
+    const again = await app.hd.jobs.wait(againId);
+    // The server is still unreachable: it fails the same way, as the site's update job.
+    expect(again).toMatchObject({ kind: 'site.update', state: 'failed', rerunnable: true });
+    expect((await app.call('sites.get', { siteId: site.id })).lastError).toBe(again.error);
+    const audit = await app.call('audit.list', {} as never);
+    expect(audit.find((a) => a.action === 'jobs.rerun')).toMatchObject({
+      actor: 'ui',
+      target: againId,
+      detail: { of: jobId, command: 'sites.update' },
+    });
+
+    const { jobId: running } = await app.call('diagnostics.run', {});
+    expect(await app.fail('jobs.rerun', { id: running })).toMatchObject({ code: 'INVALID_STATE' });
+    await app.hd.jobs.wait(running);
+    const started = app.hd.jobs.start({ kind: 'test', title: 'Not from a command' }, async () => undefined);
+    await app.hd.jobs.wait(started.id);
+    expect(started.rerunnable).toBe(false);
+    expect(await app.fail('jobs.rerun', { id: started.id })).toMatchObject({ code: 'INVALID_STATE' });
+  });
+
+  it('refuses to remove a tenant with sites, or a server another jumps through, naming the users', async () => {
+    const { app, serverId, tenantId } = await setup();
+    await app.call('sites.create', { ...shop, serverId, tenantId });
+    expect(await app.fail('tenants.remove', { tenantId })).toMatchObject({
+      code: 'CONFLICT',
+      message: 'Tenant "Acme" is still in use by site shop.acme.test.',
+    });
+    const hop = await app.call('servers.add', {
+      ...unreachable,
+      name: 'behind',
+      host: '192.0.2.2',
+      jumpServerId: serverId,
+    } as never);
+    expect(await app.fail('servers.remove', { id: serverId })).toMatchObject({
+      code: 'CONFLICT',
+      message: 'The server nowhere is still in use by server behind (its jump host), site shop.acme.test.',
+    });
+    expect((await app.call('tenants.list', {})).map((t) => t.id)).toEqual([tenantId]);
+    expect((await app.call('servers.list', {})).map((x) => x.id).sort()).toEqual([serverId, hop.id].sort());
   });
 
   it('refuses to create a site while the vault is locked, and records nothing', async () => {

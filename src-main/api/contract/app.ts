@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, empty } from './define';
 
 export interface AppInfo {
   name: string;
@@ -46,3 +47,25 @@ export const auditList = z
 export interface DiagnosticsStarted {
   jobId: string;
 }
+
+/** The app slice of the contract: its commands (with their traits) and events. */
+export const appCommands = {
+  'app.info': command<AppInfo>()(empty, 'Version, data directory and schema version of this install.', {
+    passive: true,
+    whileLocked: true,
+  }),
+  'app.activity': command<{ ok: true }>()(
+    empty,
+    "The operator's keyboard or pointer input in the window: keeps the vault from auto-locking.",
+  ),
+  'settings.get': command<Settings>()(empty, 'Read the app settings.', { passive: true }),
+  'settings.update': command<Settings>()(settingsUpdate, 'Change app settings (audited).', {
+    audit: 'settings.update',
+  }),
+  'audit.list': command<AuditEntry[]>()(auditList, 'Audit trail, newest first.', { passive: true }),
+  'diagnostics.run': command<DiagnosticsStarted>()(
+    empty,
+    'Check this install (data directory, database, key derivation speed, OpenSSH) as a job.',
+    { whileLocked: true },
+  ),
+} as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, event } from './define';
 
 export const jobStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type JobState = (typeof jobStates)[number];
@@ -29,6 +30,8 @@ export interface JobSummary {
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /** Started by a command Hostdeck kept (with its input): `jobs.rerun` runs it again. */
+  rerunnable: boolean;
 }
 
 export interface JobDetail extends JobSummary {
@@ -64,3 +67,29 @@ export const jobsLog = z
     limit: z.number().int().min(1).max(10_000).default(2_000),
   })
   .strict();
+
+/** The jobs slice of the contract: its commands (with their traits) and events. */
+export const jobsCommands = {
+  'jobs.rerun': command<{ jobId: string }>()(
+    z.object({ id: jobId }).strict(),
+    'Run an ended job again: the command that started it, with the same input, as a new job.',
+    { audit: 'jobs.rerun' },
+  ),
+  'jobs.list': command<JobSummary[]>()(jobsList, 'Jobs, newest first.', { passive: true }),
+  'jobs.get': command<JobDetail>()(z.object({ id: jobId }).strict(), 'One job with its steps.', {
+    passive: true,
+  }),
+  'jobs.log': command<JobLogLine[]>()(jobsLog, "A job's stored log, after a sequence number.", {
+    passive: true,
+  }),
+  'jobs.cancel': command<JobSummary>()(
+    z.object({ id: jobId }).strict(),
+    'Ask a queued or running job to stop.',
+    { audit: 'jobs.cancel' },
+  ),
+} as const;
+
+export const jobsEvents = {
+  'jobs.updated': event<JobUpdate>('A job changed state, progress or steps.'),
+  'jobs.log': event<JobLogLine[]>('New log lines of a running job, in order.'),
+} as const;

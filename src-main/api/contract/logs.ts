@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, event } from './define';
 
 export const logLevels = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -37,3 +38,17 @@ export const logsFollow = z
   })
   .strict();
 export const logsStop = z.object({ streamId: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
+
+/** The logs slice of the contract: its commands (with their traits) and events. */
+export const logsCommands = {
+  'logs.follow': command<{ streamId: string }>()(
+    logsFollow,
+    "Follow systemd units' journal on a server, live.",
+  ),
+  'logs.stop': command<{ done: true }>()(logsStop, 'Stop following a log stream.'),
+} as const;
+
+export const logsEvents = {
+  'logs.entries': event<LogBatch>('Parsed log entries of a followed stream, in order.'),
+  'logs.ended': event<LogStreamEnded>('A log stream ended (stopped, or the connection dropped).'),
+} as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, empty } from './define';
 
 export const moduleNames = [
   'caddy',
@@ -44,3 +45,25 @@ export const provisionStatus = z.object({ serverId: serverRef }).strict();
 export const moduleAction = z
   .object({ serverId: serverRef, module: z.enum(moduleNames), verb: z.enum(moduleVerbs) })
   .strict();
+
+/** The provision slice of the contract: its commands (with their traits) and events. */
+export const provisionCommands = {
+  'provision.modules': command<ModuleInfo[]>()(empty, 'The server modules Hostdeck can install, in order.', {
+    passive: true,
+  }),
+  'provision.run': command<{ jobId: string }>()(
+    provisionRun,
+    'Provision (or dry-run) modules on a server, as a job.',
+    { audit: 'provision.run' },
+  ),
+  'provision.status': command<ModuleStatus[]>()(
+    provisionStatus,
+    "Each module's status, read back from the host.",
+    { passive: true },
+  ),
+  'provision.action': command<{ jobId: string }>()(
+    moduleAction,
+    'Install, enable, disable or remove one module.',
+    { audit: 'module.action' },
+  ),
+} as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, empty, event } from './define';
 
 export const serverStatuses = [
   'unknown',
@@ -146,3 +147,46 @@ export const installKey = z
   })
   .strict();
 export const serversRefresh = z.object({ ids: z.array(serverId).max(500).optional() }).strict();
+
+/** The servers slice of the contract: its commands (with their traits) and events. */
+export const serversCommands = {
+  'servers.list': command<ServerInfo[]>()(empty, 'Every server with its cached status and facts.', {
+    passive: true,
+  }),
+  'servers.get': command<ServerInfo>()(serverRef, 'One server.', { passive: true }),
+  'servers.add': command<ServerInfo>()(serverAdd, 'Add a server (nothing is sent to it yet).', {
+    audit: 'servers.add',
+  }),
+  'servers.update': command<ServerInfo>()(serverUpdate, "Change a server's details.", {
+    audit: 'servers.update',
+  }),
+  'servers.remove': command<{ removed: true }>()(
+    serverRef,
+    'Remove a server from the inventory (the host is untouched).',
+    { audit: 'servers.remove' },
+  ),
+  'servers.probeHostKey': command<HostKeyProbeResult>()(
+    serverRef,
+    'Fetch the host key the server presents, for confirmation.',
+  ),
+  'servers.trustHostKey': command<ServerInfo>()(
+    hostKeyConfirm,
+    'Trust the confirmed host key (first connection).',
+    { audit: 'servers.trustHostKey' },
+  ),
+  'servers.replaceHostKey': command<ServerInfo>()(
+    hostKeyConfirm,
+    'Deliberately replace a changed host key.',
+    { audit: 'servers.replaceHostKey' },
+  ),
+  'servers.installKey': command<ServerInfo>()(
+    installKey,
+    "With a one-time password, add the app's public key to authorized_keys and switch to key auth.",
+    { audit: 'servers.installKey' },
+  ),
+  'servers.refresh': command<ServerInfo[]>()(serversRefresh, 'Read facts from servers in parallel.'),
+} as const;
+
+export const serversEvents = {
+  'servers.changed': event<ServerInfo>('A server was added, changed, checked or removed.'),
+} as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, empty, event } from './define';
 
 // The same rules the site module applies again on the host (server-scripts/modules/site.sh).
 const SLUG_HELP = '1-29 characters of a-z, 0-9 and -, starting with a letter and not ending with -';
@@ -278,3 +279,64 @@ export interface DeployKeyInfo {
   publicKey: string;
   fingerprint: string;
 }
+
+/** The sites slice of the contract: its commands (with their traits) and events. */
+export const sitesCommands = {
+  'tenants.list': command<TenantInfo[]>()(empty, "The operator's customers, with how many sites each has.", {
+    passive: true,
+  }),
+  'tenants.create': command<TenantInfo>()(
+    tenantCreate,
+    'Add a tenant (a Linux user appears with its first site).',
+    { audit: 'tenant.create' },
+  ),
+  'tenants.remove': command<{ removed: true }>()(tenantRef, 'Remove a tenant that has no sites.', {
+    audit: 'tenant.remove',
+  }),
+  'sites.list': command<SiteInfo[]>()(empty, 'Every site on every server, with its last known status.', {
+    passive: true,
+  }),
+  'sites.get': command<SiteInfo>()(siteRef, 'One site.', { passive: true }),
+  'sites.create': command<{ jobId: string; site: SiteInfo }>()(
+    siteCreate,
+    'Create a site on a server, as a job (validated here and again on the host).',
+    { audit: 'site.create' },
+  ),
+  'sites.update': command<{ jobId: string }>()(
+    siteUpdate,
+    "Change a site's aliases, TLS mode, www policy or PHP settings, as a job.",
+    { audit: 'site.update' },
+  ),
+  'sites.suspend': command<{ jobId: string }>()(siteRef, 'Serve a maintenance page and stop its PHP.', {
+    audit: 'site.suspend',
+  }),
+  'sites.resume': command<{ jobId: string }>()(siteRef, 'Bring a suspended site back.', {
+    audit: 'site.resume',
+  }),
+  'sites.delete': command<{ jobId: string }>()(
+    siteDelete,
+    'Delete a site from its server (optionally after a final backup), as a job.',
+    { audit: 'site.delete' },
+  ),
+  'sites.refresh': command<SiteInfo>()(siteRef, "Read the site's real state back from its host (drift)."),
+  'sites.deployKey': command<DeployKeyInfo>()(
+    siteRef,
+    "The site's deploy key (made in the vault on first use): add its public key to the repository.",
+    { audit: 'site.deployKey' },
+  ),
+  'sites.deploy': command<{ jobId: string }>()(
+    siteDeploy,
+    'Deploy a new release from git, switched atomically, as a job.',
+    { audit: 'site.deploy' },
+  ),
+  'sites.rollback': command<{ jobId: string }>()(siteRollback, 'Switch back to an earlier release.', {
+    audit: 'site.rollback',
+  }),
+} as const;
+
+export const sitesEvents = {
+  'sites.changed': event<SiteInfo>(
+    'A site was created, changed, refreshed or deleted (status "deleting" then gone).',
+  ),
+  'sites.removed': event<{ siteId: string }>('A site was deleted from its server and from Hostdeck.'),
+} as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, event } from './define';
 
 export const terminalSessionId = z.string().regex(/^[0-9a-f-]{36}$/, 'expected a terminal session id');
 const cols = z.number().int().min(2).max(1000);
@@ -41,3 +42,25 @@ export interface TerminalClosed {
   reason: 'exit' | 'dropped' | 'closed';
   message: string;
 }
+
+/** The terminal slice of the contract: its commands (with their traits) and events. */
+export const terminalCommands = {
+  'terminal.open': command<TerminalOpened>()(terminalOpen, 'Open an SSH shell (PTY) on a server.', {
+    audit: 'terminal.open',
+  }),
+  'terminal.write': command<{ done: true }>()(terminalWrite, 'Send keystrokes or pasted text to a shell.'),
+  'terminal.resize': command<{ done: true }>()(terminalResize, 'Tell the shell its new size.', {
+    passive: true,
+  }),
+  'terminal.ack': command<{ done: true }>()(
+    terminalAck,
+    'Acknowledge output the terminal has drawn (flow control).',
+    { passive: true },
+  ),
+  'terminal.close': command<{ done: true }>()(terminalRef, 'Close a shell.'),
+} as const;
+
+export const terminalEvents = {
+  'terminal.data': event<TerminalData>('Shell output, in order, coalesced.'),
+  'terminal.closed': event<TerminalClosed>('A shell ended: exited, dropped or closed.'),
+} as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { command, empty, event } from './define';
 
 export const secretKinds = ['ssh-key', 'password', 'db-credential', 'token'] as const;
 export type SecretKind = (typeof secretKinds)[number];
@@ -99,3 +100,76 @@ export interface RevealedSecret {
   /** Field name → value, e.g. { password } or { username, password } or { privateKey }. */
   fields: Record<string, string>;
 }
+
+/** The vault slice of the contract: its commands (with their traits) and events. */
+export const vaultCommands = {
+  'vault.status': command<VaultStatus>()(
+    empty,
+    'Whether a vault exists and is unlocked; keychain availability.',
+    { passive: true, whileLocked: true },
+  ),
+  'vault.setup': command<VaultStatus>()(vaultSetup, 'Create the vault with a master password (first run).', {
+    audit: 'vault.setup',
+    whileLocked: true,
+  }),
+  'vault.unlock': command<VaultStatus>()(vaultUnlock, 'Unlock with the master password.', {
+    whileLocked: true,
+  }),
+  'vault.unlockWithKeychain': command<VaultStatus>()(
+    empty,
+    'Unlock with the data key kept in the OS keychain.',
+    { whileLocked: true },
+  ),
+  'vault.lock': command<VaultStatus>()(empty, 'Lock now: the data key is wiped from memory.'),
+  'vault.changePassword': command<VaultStatus>()(
+    vaultChangePassword,
+    'Change the master password (re-wraps the data key).',
+    { audit: 'vault.changePassword' },
+  ),
+  'vault.setKeychain': command<VaultStatus>()(
+    vaultSetKeychain,
+    'Turn unlocking with the OS keychain on or off.',
+    { audit: 'vault.setKeychain' },
+  ),
+  'vault.setAutoLock': command<VaultStatus>()(
+    vaultSetAutoLock,
+    'Lock after this many idle minutes (0 = never).',
+    { audit: 'vault.setAutoLock' },
+  ),
+  'vault.secrets.list': command<SecretInfo[]>()(
+    empty,
+    'Secrets by id, kind, label and fingerprint (never values).',
+    { passive: true },
+  ),
+  'vault.secrets.add': command<SecretInfo>()(secretAdd, 'Store a password, token or database credential.', {
+    audit: 'vault.secrets.add',
+  }),
+  'vault.secrets.reveal': command<RevealedSecret>()(secretRef, 'Show a secret value (audited).', {
+    audit: 'vault.secrets.reveal',
+  }),
+  'vault.secrets.remove': command<{ removed: true }>()(secretRef, 'Delete a secret that nothing uses.', {
+    audit: 'vault.secrets.remove',
+  }),
+  'vault.sshKeys.generate': command<SecretInfo>()(
+    sshKeyGenerate,
+    'Generate an ed25519 key pair in the vault.',
+    { audit: 'vault.sshKeys.generate' },
+  ),
+  'vault.sshKeys.import': command<SecretInfo>()(sshKeyImport, 'Import an OpenSSH or PEM private key.', {
+    audit: 'vault.sshKeys.import',
+  }),
+  'vault.export': command<{ count: number }>()(
+    vaultExport,
+    'Write an encrypted export file of every secret.',
+    { audit: 'vault.export' },
+  ),
+  'vault.import': command<{ imported: number; skipped: number }>()(
+    vaultImport,
+    'Read an encrypted export file.',
+    { audit: 'vault.import' },
+  ),
+} as const;
+
+export const vaultEvents = {
+  'vault.changed': event<VaultStatus>('The vault was set up, locked, unlocked or reconfigured.'),
+} as const;

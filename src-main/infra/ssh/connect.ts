@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ConnectConfig } from 'ssh2';
-import { AppError } from '../../api/app-error';
+import { AppError } from '../../base/app-error';
 import { classifySshError } from './errors';
 import { describeHostKey } from './host-key';
 import type { PresentedHostKey } from './host-key';

@@ -1,4 +1,4 @@
-import { AppError } from '../../api/app-error';
+import { AppError } from '../../base/app-error';
 
 export interface SshErrorContext {
   /** How the operator knows the server, e.g. "web-1 (203.0.113.7:22)". */

@@ -1,7 +1,7 @@
 // Channels on one open connection: a command with its output captured, a command streamed without
 // buffering, and a shell with a PTY. The only place (with connect.ts) that touches ssh2's channels.
 import type { ClientChannel } from 'ssh2';
-import { AppError } from '../../api/app-error';
+import { AppError } from '../../base/app-error';
 import type { Connected } from './connect';
 
 export interface ExecOptions {

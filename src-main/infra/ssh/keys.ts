@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { AppError } from '../../api/app-error';
+import { AppError } from '../../base/app-error';
 import { fingerprintOfBlob } from './host-key';
 
 const { utils } = ssh2;

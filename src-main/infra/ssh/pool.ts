@@ -1,4 +1,4 @@
-import { AppError } from '../../api/app-error';
+import { AppError } from '../../base/app-error';
 import { connectSsh } from './connect';
 import type { Connected, SshTarget } from './connect';
 import { ChannelOpenError, execOn, shellOn } from './exec';

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../api/app-error';
+import { AppError } from '../../base/app-error';
 
 /**
  * One process owns a data directory at a time (the app or the CLI). Without this, a CLI started

@@ -165,4 +165,22 @@ export const migrations: Migration[] = [
       UPDATE servers SET host_key_mac = 'legacy' WHERE host_key IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'jobs keep their command; secrets owned by id',
+    // A job remembers the command (and its validated input, never a secret) that started it, so any
+    // job can be run again. Secrets a capability makes for a record (the MariaDB admin password of a
+    // server) are found by id, not by a label that a rename changes.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN origin_command TEXT;
+      ALTER TABLE jobs ADD COLUMN origin_input TEXT;
+      CREATE TABLE owned_secrets (
+        owner_kind  TEXT NOT NULL,
+        owner_id    TEXT NOT NULL,
+        purpose     TEXT NOT NULL,
+        secret_id   TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+        PRIMARY KEY (owner_kind, owner_id, purpose)
+      ) STRICT;
+    `,
+  },
 ];

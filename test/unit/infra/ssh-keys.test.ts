@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src-main/api/app-error';
+import { AppError } from '../../../src-main/base/app-error';
 import { describeKey, fingerprintOf, generateEd25519 } from '../../../src-main/infra/ssh/keys';
 import { keygenFingerprint, sshKeygen } from '../../support/ssh-keygen';
 import { tempDirs } from '../../support/temp-dirs';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { VaultStatus } from '@contract';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EventBus } from '../../../src-main/api/events';
+import { EventBus } from '../../../src-main/base/events';
 import { openDatabase } from '../../../src-main/infra/store/database';
 import { SecretRedactor } from '../../../src-main/vault/redactor';
 import { VaultRepository } from '../../../src-main/vault/repository';
@@ -157,7 +157,7 @@ describe('vault: auto-lock through the app (default 15 minutes)', () => {
     expect(hd.vault.isUnlocked()).toBe(false);
   });
 
-  // Regression (fixed): src-main/settings/repository.ts pick() (lines 29-34) copies only `theme` from the stored
+  // Regression (fixed): src-main/app/settings-repository.ts pick() (lines 29-34) copies only `theme` from the stored
   // rows, so the vaultAutoLockMinutes that 'vault.setAutoLock' stores (core/handlers.ts) is never read
   // back: settings.get() always answers the default 15, the returned status says 15, and the vault
   // locks after 15 minutes whatever the operator chose (0 = "never" is ignored as well).

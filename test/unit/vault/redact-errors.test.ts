@@ -1,6 +1,6 @@
 // Errors are redacted everywhere they leave the app, not only in job logs (issue #11).
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src-main/api/app-error';
+import { AppError } from '../../../src-main/base/app-error';
 import { createRouter } from '../../../src-main/api/router';
 import type { Handlers } from '../../../src-main/api/router';
 import { redactErrors } from '../../../src-main/vault/redact-errors';
@@ -23,7 +23,7 @@ describe('errors leaving the router', () => {
       },
     } as unknown as Handlers;
     const router = redactErrors(
-      createRouter(handlers, () => undefined),
+      createRouter(handlers, { audit: () => undefined, log: () => undefined }),
       redactor.redact,
     );
     const r = await router.dispatch('settings.get', {}, { actor: 'ui' });
@@ -42,7 +42,7 @@ describe('errors leaving the router', () => {
     redactor.add('visible-on-purpose-1234');
     const handlers = { 'settings.get': () => ({ value: 'visible-on-purpose-1234' }) } as unknown as Handlers;
     const router = redactErrors(
-      createRouter(handlers, () => undefined),
+      createRouter(handlers, { audit: () => undefined, log: () => undefined }),
       redactor.redact,
     );
     expect(await router.dispatch('settings.get', {}, { actor: 'ui' })).toEqual({

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ApiError, CommandName, EventName, InputOf, OutputOf, SecretInfo } from '@contract';
-import type { CallContext } from '../../../src-main/api/router';
+import type { Caller } from '../../../src-main/api/router';
 import { createHostdeck } from '../../../src-main/core/hostdeck';
 import type { Hostdeck, HostdeckOptions } from '../../../src-main/core/hostdeck';
 import { keytarKeychain } from '../../../src-main/infra/keychain/keychain';
@@ -46,14 +46,14 @@ export function hostdecks() {
   };
 }
 
-const ui: CallContext = { actor: 'ui' };
+const ui: Caller = { actor: 'ui' };
 
 /** A router call the way the window makes it; fails the test with the ApiError if it is refused. */
 export async function call<K extends CommandName>(
   hostdeck: Hostdeck,
   name: K,
   input: InputOf<K>,
-  ctx: CallContext = ui,
+  ctx: Caller = ui,
 ): Promise<OutputOf<K>> {
   const result = await hostdeck.router.dispatch(name, input, ctx);
   if (!result.ok) throw new Error(`${name} was refused: ${JSON.stringify(result.error)}`);
@@ -65,7 +65,7 @@ export async function refusal(
   hostdeck: Hostdeck,
   name: CommandName,
   input: unknown,
-  ctx: CallContext = ui,
+  ctx: Caller = ui,
 ): Promise<ApiError> {
   const result = await hostdeck.router.dispatch(name, input, ctx);
   if (result.ok) throw new Error(`${name} succeeded but should have been refused: ${JSON.stringify(result)}`);

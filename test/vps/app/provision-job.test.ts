@@ -71,6 +71,26 @@ describe('provisioning from the app', () => {
         const password = app.hd.vault.use(secret!.id, 'db-credential').password;
         const log = await app.call('jobs.log', { id: first.id, limit: 10_000 });
         expect(log.map((l) => l.text).join('\n')).not.toContain(password);
+
+        // The secret belongs to the server by id: renamed, the server keeps it, and a job run again
+        // from its stored command (the same modules) finds the same password and changes nothing.
+        await app.call('servers.update', { id: serverId, name: `${host!.name}-renamed` });
+        expect(second.rerunnable).toBe(true);
+        const { jobId: againId } = await app.call('jobs.rerun', { id: second.id });
+        const again = await app.hd.jobs.wait(againId);
+        expect(again, again.error ?? '').toMatchObject({ state: 'succeeded', kind: 'provision.run' });
+        expect(again.counts.changed).toBe(0);
+        const admins = (await app.call('vault.secrets.list', {})).filter((s) =>
+          s.label.includes('hostdeck_admin'),
+        );
+        expect(admins.map((s) => s.id)).toEqual([secret!.id]);
+        expect(await app.fail('vault.secrets.remove', { id: secret!.id })).toMatchObject({
+          code: 'CONFLICT',
+          // The label names the admin user, which the redactor blanks like every vault value.
+          message: app.hd.redactor.redact(
+            `The secret "${secret!.label}" is still in use by server ${host!.name}-renamed (its MariaDB admin password).`,
+          ),
+        });
       }),
     );
   });

@@ -3,7 +3,7 @@ import { randomBytes, scrypt } from 'node:crypto';
 import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '../infra/store/database';
-import type { JobContext } from '../jobs/service';
+import type { JobContext } from '../jobs';
 
 /**
  * "Check this install": real checks an operator wants before trusting the app with their fleet.

@@ -18,6 +18,14 @@ export class AppError extends Error {
     this.field = opts.field;
   }
 
+  /** The error a nested call answered with, thrown on as this call's own. */
+  static fromApi(e: ApiError): AppError {
+    return new AppError(e.code, e.message, {
+      ...(e.hint !== undefined ? { hint: e.hint } : {}),
+      ...(e.field !== undefined ? { field: e.field } : {}),
+    });
+  }
+
   toApiError(): ApiError {
     const out: ApiError = { code: this.code, message: this.message };
     if (this.hint) out.hint = this.hint;
