@@ -44,6 +44,7 @@ export function createApp(d: AppDeps): Capability<SliceNames<typeof appCommands>
         return after;
       },
       'audit.list': (input) => d.audit.list(input),
+      'audit.verify': () => d.audit.verify(),
       'diagnostics.run': (_input, ctx) => {
         const job = d.jobs.start(
           {

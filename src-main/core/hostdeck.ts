@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { VaultStatus } from '@contract';
+import { finalJobStates } from '@contract';
+import type { JobUpdate, VaultStatus } from '@contract';
 import type { Handlers, Router } from '../api/router';
 import { createRouter } from '../api/router';
 import { AuditRepository, createApp, SettingsRepository } from '../app';
@@ -79,6 +80,9 @@ export function createHostdeck(opts: HostdeckOptions): Hostdeck {
   }
 }
 
+/** The vault MAC purpose of the audit chain's head. */
+const AUDIT_HEAD = 'audit-head';
+
 function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
   lifetime.add(acquireInstanceLock(opts.dataDir));
   const db: Database = openDatabase(join(opts.dataDir, 'hostdeck.sqlite'));
@@ -94,7 +98,13 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
   const base = { events, references, lifetime, onLock };
   const redactor = new SecretRedactor();
   const settings = new SettingsRepository(db);
-  const audit = new AuditRepository(db);
+  // The head of the audit chain is signed with a key from the vault (built below) while unlocked.
+  const audit = new AuditRepository(db, {
+    sign: (data) => (vault.service.isUnlocked() ? vault.service.mac(AUDIT_HEAD, data) : null),
+    verify: (data, mac) =>
+      vault.service.isUnlocked() ? vault.service.verifyMac(AUDIT_HEAD, data, mac) : null,
+    vaultExists: () => vault.service.exists(),
+  });
   let router: Router | null = null;
 
   const jobs = createJobs({
@@ -170,10 +180,28 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
   router = redactErrors(gateWhileLocked(inner, vault.service), redactor.redact);
   // Locking revokes access: terminals and log streams end, pooled SSH connections close (a job
   // already running keeps its connection until it ends; nothing new can connect without the vault).
+  // Unlocking signs the audit chain's head if entries came while locked (or since an upgrade).
   lifetime.add(
     events.listen((name, payload) => {
-      if (name !== 'vault.changed' || (payload as VaultStatus).state === 'unlocked') return;
-      for (const hook of lockHooks) hook();
+      if (name !== 'vault.changed') return;
+      if ((payload as VaultStatus).state === 'unlocked') audit.resign();
+      else for (const hook of lockHooks) hook();
+    }),
+  );
+  // Every job's outcome is in the audit trail too, next to the command that started it.
+  const ended = new Set<string>();
+  lifetime.add(
+    events.listen((name, payload) => {
+      if (name !== 'jobs.updated') return;
+      const { job } = payload as JobUpdate;
+      if (!finalJobStates.includes(job.state) || ended.has(job.id)) return;
+      ended.add(job.id);
+      audit.record({
+        actor: 'hostdeck',
+        action: `job.${job.state}`,
+        target: job.id,
+        detail: { kind: job.kind, title: job.title, ...(job.error ? { error: job.error } : {}) },
+      });
     }),
   );
 

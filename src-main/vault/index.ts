@@ -52,7 +52,11 @@ export function createVault(d: VaultDeps): Capability<SliceNames<typeof vaultCom
       'vault.status': () => vault.status(),
       'vault.setup': (input) => vault.setup(input.password),
       'vault.unlock': (input) => vault.unlock(input.password),
-      'vault.unlockWithKeychain': () => vault.unlockWithKeychain(),
+      'vault.unlockWithKeychain': async (_input, ctx) => {
+        const status = await vault.unlockWithKeychain();
+        ctx.audit({ detail: { with: 'keychain' } });
+        return status;
+      },
       'vault.lock': () => vault.lock(),
       'vault.changePassword': (input) => vault.changePassword(input.current, input.next),
       'vault.setKeychain': async (input, ctx) => {

@@ -75,6 +75,11 @@ export class VaultService {
     };
   }
 
+  /** Whether a vault was set up in this data directory. */
+  exists(): boolean {
+    return Boolean(this.repo.meta());
+  }
+
   isUnlocked(): boolean {
     return this.dataKey !== null;
   }

@@ -196,7 +196,7 @@ describe('router: audit declared on the command spec', () => {
 
   it('records the declared action even when the handler notes nothing, and nothing for a read', async () => {
     const { entries, router } = withAudit({});
-    await router.dispatch('vault.lock', {}, cli);
+    await router.dispatch('app.activity', {}, cli);
     await router.dispatch('settings.get', {}, cli);
     expect(entries).toEqual([]);
     await router.dispatch('settings.update', { theme: 'dark' }, cli);

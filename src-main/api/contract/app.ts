@@ -37,6 +37,19 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+/** What `audit.verify` found walking the chain. */
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries read (up to the first broken one). */
+  entries: number;
+  /** The last entry the vault's signed head covers (null: none signed yet, or broken). */
+  signedThrough: number | null;
+  /** One sentence: what is wrong, or null. */
+  problem: string | null;
+  /** The first entry that is wrong (or missing), when one can be named. */
+  brokenAt: number | null;
+}
+
 export const auditList = z
   .object({
     limit: z.number().int().min(1).max(1000).default(200),
@@ -63,6 +76,11 @@ export const appCommands = {
     audit: 'settings.update',
   }),
   'audit.list': command<AuditEntry[]>()(auditList, 'Audit trail, newest first.', { passive: true }),
+  'audit.verify': command<AuditVerification>()(
+    empty,
+    'Check the audit trail end to end: every entry chained to the one before, the head signed by the vault.',
+    { passive: true },
+  ),
   'diagnostics.run': command<DiagnosticsStarted>()(
     empty,
     'Check this install (data directory, database, key derivation speed, OpenSSH) as a job.',

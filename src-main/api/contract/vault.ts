@@ -114,13 +114,16 @@ export const vaultCommands = {
   }),
   'vault.unlock': command<VaultStatus>()(vaultUnlock, 'Unlock with the master password.', {
     whileLocked: true,
+    audit: 'vault.unlock',
   }),
   'vault.unlockWithKeychain': command<VaultStatus>()(
     empty,
     'Unlock with the data key kept in the OS keychain.',
-    { whileLocked: true },
+    { whileLocked: true, audit: 'vault.unlock' },
   ),
-  'vault.lock': command<VaultStatus>()(empty, 'Lock now: the data key is wiped from memory.'),
+  'vault.lock': command<VaultStatus>()(empty, 'Lock now: the data key is wiped from memory.', {
+    audit: 'vault.lock',
+  }),
   'vault.changePassword': command<VaultStatus>()(
     vaultChangePassword,
     'Change the master password (re-wraps the data key).',

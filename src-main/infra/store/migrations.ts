@@ -183,4 +183,24 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'audit trail chained and its head signed',
+    // Each entry keeps the SHA-256 of the one before it and of its own canonical form; the head (the
+    // last entry's id and hash) is kept with an HMAC keyed from the vault, so an edited, removed or
+    // reordered entry and a truncated table are all detected (app/audit-chain.ts). Entries written
+    // before this are chained on the next start; the head is 'legacy' until the next unlock signs it.
+    sql: `
+      ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+      ALTER TABLE audit ADD COLUMN hash TEXT;
+      CREATE TABLE audit_head (
+        one       INTEGER PRIMARY KEY CHECK (one = 1),
+        entry_id  INTEGER NOT NULL,
+        hash      TEXT NOT NULL,
+        mac       TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO audit_head (one, entry_id, hash, mac)
+        SELECT 1, 0, '', 'legacy' WHERE EXISTS (SELECT 1 FROM vault_meta);
+    `,
+  },
 ];
