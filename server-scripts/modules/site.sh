@@ -938,6 +938,7 @@ site_switch() { # ID
 # A new root-only file for staging (in /var/lib/hostdeck/staging, on disk, 0700), removed at exit.
 site_staging_file() { # NAME -> path
   local dir=/var/lib/hostdeck/staging f
+  # shellcheck disable=SC2174 # only the last directory needs 0700; its parents are root's 0755
   mkdir -p -m 0700 -- "$dir"
   chmod 0700 -- "$dir"
   f=$(umask 077 && mktemp "$dir/$1.XXXXXXXX")
@@ -995,6 +996,7 @@ site_as_tenant() { # DIR [NAME=VALUE...] CMD...
   mkfifo -m 0600 -- "$fifo"
   head -c "$SITE_TASK_MAX_OUTPUT" <"$fifo" >"$out" &
   reader=$!
+  # shellcheck disable=SC2016 # the inner sh expands $1 and $@, not this script
   systemd-run --quiet --wait --pipe --collect --service-type=exec \
       --unit="hostdeck-task-$SITE-$$-$RANDOM" --description="Hostdeck task of site $SITE (as $TUSER)" \
       --uid="$TUSER" --gid="$TUSER" -p WorkingDirectory=/ -p UMask=0027 \
@@ -1027,6 +1029,7 @@ site_fetch_git() { # DEST (an empty directory of the tenant's)
     # not listable): the clone task reads it as the tenant and nothing of the tenant's can replace
     # it; the site's own unit cannot see the directory at all (InaccessiblePaths in
     # hostdeck-php@.service). Removed after the clone, and at exit in any case.
+    # shellcheck disable=SC2174 # only the last directory needs 0711; /run is root's
     mkdir -p -m 0711 /run/hostdeck-deploy
     keydir=$(mktemp -d /run/hostdeck-deploy/key.XXXXXXXX)
     HD_CLEANUP+=("$keydir")
@@ -1100,6 +1103,7 @@ site_deploy() {
   # The release's links to what is shared, made by the tenant inside its own release. The script
   # is ours; the revision and the Laravel flag arrive as arguments, never as code.
   local prep_rc=0
+  # shellcheck disable=SC2016 # the script is fixed text: the tenant's sh expands $1 and $2
   hd_run site_as_tenant "$dir.partial" /bin/sh -c '
     [ -d public ] && [ ! -L public ] || { echo "the new release has no public/ directory (the document root)"; exit 3; }
     ln -sfn ../../shared/.env .env
