@@ -77,6 +77,21 @@ ensure_file_absent() { # PATH
   hd_changed "file $1 absent" "removed"
 }
 
+# Nothing is at PATH: a directory tree (or a file or link) is removed whole. rm -rf
+# --one-file-system never follows a link and works through directory descriptors, so a tenant
+# swapping a directory inside the tree mid-walk cannot redirect it; PATH's parents must be
+# root-only like those of every other path root removes.
+ensure_dir_absent() { # PATH [DETAIL of the change, default "removed"]
+  local step="directory $1 absent"
+  hd_root_path "$step" "$1"
+  if [[ ! -e $1 && ! -L $1 ]]; then
+    hd_ok "$step" ""
+    return 0
+  fi
+  [[ $HD_CHECK == 1 ]] || rm -rf --one-file-system -- "$1"
+  hd_changed "$step" "${2:-removed}"
+}
+
 # PATH contains LINE. With REGEX, the first line matching REGEX is replaced by LINE (and other
 # matching lines are left alone); without a match LINE is appended. Mode and owner are kept.
 # The step names LABEL, not the line, when one is given: a line can hold a secret (a password in

@@ -33,6 +33,31 @@ ensure_database() { # NAME
   hd_changed "$step" "create (utf8mb4)"
 }
 
+# No database NAME. A server that cannot be asked counts as having none (nothing to drop there).
+ensure_database_absent() { # NAME
+  local step="database $1 absent"
+  hd_check_sql_name "$step" "$1"
+  if ! hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$1'" || [[ $HD_SQL_OUT != 1 ]]; then
+    hd_ok "$step" ""
+    return 0
+  fi
+  [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "$step" "DROP DATABASE \`$1\`"
+  hd_changed "$step" "dropped"
+}
+
+# No account USER@HOST; the step looks for USER at any host (as the site module always has).
+ensure_db_user_absent() { # USER HOST
+  local user=$1 host=$2 step="database user $1 absent"
+  hd_check_sql_name "$step" "$user"
+  [[ $host =~ $HD_RE_SQL_HOST ]] || hd_fail "$step" "refused host '$host'"
+  if ! hd_sql "SELECT COUNT(*) FROM mysql.user WHERE User='$user'" || [[ ${HD_SQL_OUT:-0} == 0 ]]; then
+    hd_ok "$step" ""
+    return 0
+  fi
+  [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "$step" "DROP USER IF EXISTS '$user'@'$host'"
+  hd_changed "$step" "dropped"
+}
+
 # Can USER log in over the socket with PASSWORD? (The option file is a pipe: no file, no argv.)
 hd_db_login_works() { # USER PASSWORD
   mariadb --defaults-extra-file=<(printf '[client]\nuser=%s\npassword=%s\n' "$1" "$2") \

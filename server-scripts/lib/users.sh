@@ -24,3 +24,18 @@ ensure_user() { # NAME HOME SHELL KIND
   fi
   hd_changed "user $name" "create ($kind, home $home)"
 }
+
+# No user NAME (nor its group). Its processes are killed first: userdel refuses while any runs.
+ensure_user_absent() { # NAME [DETAIL of the change, default "removed"]
+  local name=$1 step="user $1 absent"
+  [[ $name =~ ^[a-z_][a-z0-9_-]{0,30}$ ]] || hd_fail "$step" "invalid user name"
+  if ! getent passwd "$name" >/dev/null; then
+    hd_ok "$step" ""
+    return 0
+  fi
+  if [[ $HD_CHECK != 1 ]]; then
+    if command -v pkill >/dev/null; then pkill -KILL -u "$name" 2>/dev/null || true; fi
+    hd_run userdel -- "$name" || hd_fail "$step" "userdel failed: $HD_LAST_OUTPUT"
+  fi
+  hd_changed "$step" "${2:-removed}"
+}

@@ -147,12 +147,7 @@ caddy_remove() {
     ensure_service caddy disabled inactive
   fi
   ensure_package_absent caddy
-  if [[ -e $CADDY_KEEP ]]; then
-    [[ $HD_CHECK == 1 ]] || rm -rf -- "$CADDY_KEEP"
-    hd_changed "directory $CADDY_KEEP absent" "removed the last-good copy"
-  else
-    hd_ok "directory $CADDY_KEEP absent" ""
-  fi
+  ensure_dir_absent "$CADDY_KEEP" "removed the last-good copy"
   hd_state_clear
 }
 

@@ -375,13 +375,7 @@ frankenphp_remove() {
   ensure_file_absent "$FP_BIN"
   [[ $HD_CHECK == 1 ]] || rm -f -- "$FP_STAGING"
   ((units_there == 0)) || hd_daemon_reload "the template unit and the generator are gone"
-  if getent passwd "$FP_PLACEHOLDER_USER" >/dev/null; then
-    [[ $HD_CHECK == 1 ]] || hd_run userdel -- "$FP_PLACEHOLDER_USER" ||
-      hd_fail "user $FP_PLACEHOLDER_USER absent" "userdel failed: $HD_LAST_OUTPUT"
-    hd_changed "user $FP_PLACEHOLDER_USER absent" "removed"
-  else
-    hd_ok "user $FP_PLACEHOLDER_USER absent" ""
-  fi
+  ensure_user_absent "$FP_PLACEHOLDER_USER"
   hd_state_clear
 }
 

@@ -180,10 +180,6 @@ site_db_query() { hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE
 
 site_db_exists() { site_db_query && [[ $HD_SQL_OUT == 1 ]]; }
 
-site_sql_count() { # SQL -> the single number it selects (0 on error)
-  if hd_sql "$1"; then printf '%s' "${HD_SQL_OUT:-0}"; else printf 0; fi
-}
-
 site_install() {
   local tenant
   site_names "${HD_OPT[site]}" "${HD_OPT[tenant]}"
@@ -302,25 +298,10 @@ site_remove() {
   ensure_file_absent "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
   [[ $HD_CHECK == 1 ]] || rm -rf -- "${SITE_INI_DIR:?}/$SITE" "/var/lib/hostdeck-php/$SITE"
   if command -v mariadb >/dev/null; then
-    if site_db_exists; then
-      [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "database $SITE_DB absent" "DROP DATABASE \`$SITE_DB\`"
-      hd_changed "database $SITE_DB absent" "dropped"
-    else
-      hd_ok "database $SITE_DB absent" ""
-    fi
-    if [[ $(site_sql_count "SELECT COUNT(*) FROM mysql.user WHERE User='$SITE_DB'") != 0 ]]; then
-      [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "database user $SITE_DB absent" "DROP USER IF EXISTS '$SITE_DB'@'localhost'"
-      hd_changed "database user $SITE_DB absent" "dropped"
-    else
-      hd_ok "database user $SITE_DB absent" ""
-    fi
+    ensure_database_absent "$SITE_DB"
+    ensure_db_user_absent "$SITE_DB" localhost
   fi
-  if [[ -e $SITE_DIR || -L $SITE_DIR ]]; then
-    [[ $HD_CHECK == 1 ]] || rm -rf --one-file-system -- "${SITE_DIR:?}"
-    hd_changed "directory $SITE_DIR absent" "removed"
-  else
-    hd_ok "directory $SITE_DIR absent" ""
-  fi
+  ensure_dir_absent "${SITE_DIR:?}"
   hd_state_clear
   site_remove_tenant_if_unused
 }

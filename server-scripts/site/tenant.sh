@@ -151,19 +151,6 @@ site_remove_tenant_if_unused() {
       return 0
     fi
   done
-  if getent passwd "$TUSER" >/dev/null; then
-    if [[ $HD_CHECK != 1 ]]; then
-      if command -v pkill >/dev/null; then pkill -KILL -u "$TUSER" 2>/dev/null || true; fi
-      hd_run userdel -- "$TUSER" || hd_fail "user $TUSER absent" "userdel failed: $HD_LAST_OUTPUT"
-    fi
-    hd_changed "user $TUSER absent" "removed (its last site is gone)"
-  else
-    hd_ok "user $TUSER absent" ""
-  fi
-  if [[ -e $SITE_TENANTS/$TENANT ]]; then
-    [[ $HD_CHECK == 1 ]] || rm -rf --one-file-system -- "${SITE_TENANTS:?}/$TENANT"
-    hd_changed "directory $SITE_TENANTS/$TENANT absent" "removed"
-  else
-    hd_ok "directory $SITE_TENANTS/$TENANT absent" ""
-  fi
+  ensure_user_absent "$TUSER" "removed (its last site is gone)"
+  ensure_dir_absent "${SITE_TENANTS:?}/$TENANT"
 }
