@@ -3,12 +3,19 @@
 # It only loads lib/, one file per concern, in a fixed order (a part may use what an earlier one
 # defines at load time; functions may call any part at run time):
 #
-#   core.sh      run state, the line protocol, traps, hd_run          options.sh  hd_option/hd_flag, parsing, patterns, stdin secrets
-#   os.sh        the supported-OS gate (exit 4)                        lock.sh     the host lock (exit 3)
-#   state.sh     /var/lib/hostdeck/state/<module>.state, file drift    paths.sh    hd_root_path: the root-path rule
-#   files.sh     atomic writes, ensure_file/_line/_dir (and absent)    users.sh    ensure_user
-#   packages.sh  apt: ensure_packages, ensure_package_absent           services.sh systemd: ensure_service, status, drift
-#   mariadb.sh   hd_sql, ensure_database/_db_user/_db_grant            caddy.sh    Caddy validation, site files, last-good
+#   core.sh       run state, the line protocol, traps, hd_run
+#   options.sh    hd_option/hd_flag per verb, parsing, value patterns, secrets on stdin
+#   os.sh         the supported-OS gate (exit 4)
+#   lock.sh       the host lock (exit 3)
+#   state.sh      /var/lib/hostdeck/state/<module>.state, drift of recorded files
+#   paths.sh      hd_root_path: the root-path rule (docs/THREAT-MODEL.md)
+#   files.sh      atomic writes, ensure_file, ensure_line, ensure_dir and their absent forms
+#   validated.sh  ensure_validated_file: validate, swap, reload, roll back, keep the last good copy
+#   users.sh      ensure_user, ensure_user_absent
+#   packages.sh   apt: ensure_packages, ensure_package_absent
+#   services.sh   systemd: ensure_service, pending restarts/reloads, status and drift
+#   mariadb.sh    hd_sql, ensure_database, ensure_db_user, ensure_db_grant and the absent forms
+#   caddy.sh      Caddy: whole-config validation, site files, the last-good snapshot
 #
 # Each ensure_* helper converges one thing and prints exactly one step line; in check mode it
 # reports what it would change and changes nothing. A helper that cannot reach its goal prints a
@@ -28,6 +35,8 @@ source "$HD_LIB_DIR/state.sh"
 source "$HD_LIB_DIR/paths.sh"
 # shellcheck source=lib/files.sh
 source "$HD_LIB_DIR/files.sh"
+# shellcheck source=lib/validated.sh
+source "$HD_LIB_DIR/validated.sh"
 # shellcheck source=lib/users.sh
 source "$HD_LIB_DIR/users.sh"
 # shellcheck source=lib/packages.sh

@@ -9,7 +9,9 @@ hd_unit_enabled() { # UNIT -> enabled|disabled|masked|static|... (never fails)
 }
 hd_unit_active() { systemctl is-active -- "$1" 2>/dev/null || true; }
 
-hd_notify() { # UNIT restart|reload: the unit's config changed; ensure_service applies it
+# UNIT restart|reload: the unit's config changed; ensure_service applies it. `reloaded`: it was
+# reloaded already (an ensure_validated_file reload hook), ensure_service only reports it.
+hd_notify() { # UNIT restart|reload|reloaded
   [[ ${HD_PENDING[$1]-} == restart ]] || HD_PENDING[$1]=$2
 }
 
@@ -51,6 +53,8 @@ ensure_service() { # UNIT enabled|disabled|masked active|inactive|any
         hd_fail "service $unit" "start failed: $HD_LAST_OUTPUT (see: journalctl -u $unit)"
       fi
       did+=(started)
+    elif [[ ${HD_PENDING[$unit]-} == reloaded ]]; then
+      did+=("reloaded: configuration changed")
     elif [[ -n ${HD_PENDING[$unit]-} ]]; then
       local how=${HD_PENDING[$unit]}
       if [[ $HD_CHECK != 1 ]] && ! hd_run systemctl "$how" -- "$unit"; then
