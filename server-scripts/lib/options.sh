@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Options (sourced through lib.sh): declared by hostdeck.sh and the module, validated before
-# anything else happens; shared value patterns; secrets read from stdin.
+# anything else happens; shared value patterns; secrets read from stdin. A module declares its
+# options per verb (<module>_options_<verb>, plus <module>_options for what every verb takes):
+# a verb parses only its own, and an option of another verb is refused naming that verb.
 # shellcheck disable=SC2034 # globals here are set for, or read by, the modules and other lib parts
 
 HD_SECRET=''       # the secret read from stdin, when a module asked for one
@@ -9,13 +11,24 @@ declare -A HD_OPT_RE=()   # declared value options: name -> regex the value must
 declare -A HD_OPT_HELP=() # name -> what the value is, for error messages
 declare -A HD_FLAG=()     # declared flag options (no value): name -> 1
 
+HD_OPT_PROBE=0            # 1 while hd_option_owners reads other verbs' declarations
+declare -A HD_PROBED=()   # the option names declared while probing
+
 hd_option() { # NAME REGEX DEFAULT HELP
+  if ((HD_OPT_PROBE == 1)); then
+    HD_PROBED[$1]=1
+    return 0
+  fi
   HD_OPT_RE[$1]=$2
   HD_OPT[$1]=$3
   HD_OPT_HELP[$1]=$4
 }
 
 hd_flag() { # NAME HELP
+  if ((HD_OPT_PROBE == 1)); then
+    HD_PROBED[$1]=1
+    return 0
+  fi
   HD_FLAG[$1]=1
   HD_OPT[$1]=0
   HD_OPT_HELP[$1]=$2
@@ -25,6 +38,35 @@ hd_accepted_options() {
   local names
   names=$(printf -- '--%s ' "${!HD_OPT_HELP[@]}" | tr ' ' '\n' | sort | tr '\n' ' ')
   printf '%s' "${names% }"
+}
+
+# Declares the options of VERB of the module whose functions start with PREFIX: those every
+# verb takes (PREFIX_options), then the verb's own (PREFIX_options_VERB). Either may be missing.
+hd_declare_options() { # PREFIX VERB
+  if declare -F "$1_options" >/dev/null; then "$1_options"; fi
+  if declare -F "$1_options_$2" >/dev/null; then "$1_options_$2"; fi
+  return 0
+}
+
+# The other verbs of this module (HD_VERBS, function prefix HD_FN) that declare option NAME, as
+# "deploy" or "install and enable"; nothing when none does. Only reads the declarations.
+hd_option_owners() { # NAME
+  local v
+  local -a owners=()
+  for v in $HD_VERBS; do
+    [[ $v != "$HD_VERB" ]] || continue
+    declare -F "${HD_FN}_options_$v" >/dev/null || continue
+    HD_PROBED=()
+    HD_OPT_PROBE=1
+    "${HD_FN}_options_$v"
+    HD_OPT_PROBE=0
+    [[ -z ${HD_PROBED[$1]+x} ]] || owners+=("$v")
+  done
+  local n=${#owners[@]} i out=''
+  for ((i = 0; i < n; i++)); do
+    if ((i == 0)); then out=${owners[i]}; elif ((i == n - 1)); then out+=" and ${owners[i]}"; else out+=", ${owners[i]}"; fi
+  done
+  printf '%s' "$out"
 }
 
 hd_parse_options() { # ARGS...
@@ -38,6 +80,10 @@ hd_parse_options() { # ARGS...
     fi
     name=${BASH_REMATCH[1]}
     if [[ -z ${HD_OPT_HELP[$name]+x} ]]; then
+      local owners
+      owners=$(hd_option_owners "$name")
+      [[ -z $owners ]] ||
+        hd_usage_fail "option --$name" "refused: --$name is an option of $HD_MODULE $owners, not of $HD_MODULE $HD_VERB; nothing was changed. $HD_MODULE $HD_VERB accepts: $(hd_accepted_options)"
       hd_usage_fail "option --$name" "unknown option for $HD_MODULE $HD_VERB; accepted: $(hd_accepted_options)"
     fi
     [[ -n ${seen[$name]+x} ]] && hd_usage_fail "option --$name" "given twice; give it once"

@@ -16,7 +16,7 @@ readonly CADDY_ADMIN_DIR=/run/caddy
 readonly CADDY_ADMIN="unix/$CADDY_ADMIN_DIR/admin.sock"
 readonly CADDY_DROPIN=/etc/systemd/system/caddy.service.d/50-hostdeck.conf
 
-caddy_options() {
+caddy_options_install() {
   hd_option acme-email "$HD_RE_EMAIL" '' "an e-mail address for ACME account notices (user@example.com)"
 }
 

@@ -8,7 +8,7 @@ set -Eeuo pipefail
 
 readonly F2B_JAIL=/etc/fail2ban/jail.d/hostdeck.local
 
-fail2ban_options() {
+fail2ban_options_install() {
   hd_option ignore-ip "^($HD_RE_IP4|$HD_RE_IP6)(,($HD_RE_IP4|$HD_RE_IP6)){0,31}$|^$" '' \
     "a comma-separated list of IPv4/IPv6 addresses or networks never to ban (e.g. 203.0.113.7,2001:db8::/64)"
   hd_option ssh-port "$HD_RE_PORT" 22 "the port sshd listens on (1-65535)"
@@ -16,7 +16,7 @@ fail2ban_options() {
   hd_option ban-seconds '^[1-9][0-9]{1,6}$' 3600 "how long a ban lasts, in seconds (10-9999999)"
 }
 
-fail2ban_validate() {
+fail2ban_validate_install() {
   hd_check_ports --ssh-port "${HD_OPT[ssh-port]}"
 }
 

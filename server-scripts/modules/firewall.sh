@@ -10,12 +10,12 @@ set -Eeuo pipefail
 readonly FW_CONF=/etc/nftables.conf
 readonly FW_TABLE=(inet hostdeck)
 
-firewall_options() {
+firewall_options_install() {
   hd_option ssh-port "$HD_RE_PORT" 22 "the port sshd listens on (1-65535)"
   hd_option extra-tcp-ports "$HD_RE_PORT_LIST" '' "a comma-separated list of extra TCP ports to open (e.g. 8443,9000)"
 }
 
-firewall_validate() {
+firewall_validate_install() {
   hd_check_ports --ssh-port "${HD_OPT[ssh-port]}"
   hd_check_ports --extra-tcp-ports "${HD_OPT[extra-tcp-ports]}"
 }

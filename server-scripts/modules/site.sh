@@ -71,8 +71,13 @@ SITE_DB=''
 SITE_DB_PASSWORD=''
 SITE_WP_PASSWORD=''
 
+# Options, per verb (hostdeck.sh declares and parses only the verb's own; another verb's option
+# is refused, naming that verb). --site is every verb's.
 site_options() {
   hd_option site "$SITE_RE_SLUG" '' "the site's slug: $SITE_SLUG_HELP"
+}
+
+site_options_install() {
   hd_option tenant "$SITE_RE_SLUG" '' "the tenant's slug: $SITE_SLUG_HELP"
   hd_option domain "$SITE_RE_DOMAIN" '' "$SITE_DOMAIN_HELP"
   hd_option aliases '^[a-z0-9.,-]{0,2000}$' '' "a comma-separated list of further host names"
@@ -87,65 +92,76 @@ site_options() {
   hd_option wp-title "$SITE_RE_TITLE" '' "WordPress: the site title (letters, digits, space and . , : ; ! ? & ( ) @ # % + = / _ -)"
   hd_option wp-admin-email "$HD_RE_EMAIL" '' "WordPress: the admin's e-mail address"
   hd_flag wp-admin-password-stdin "WordPress: the admin password is the second line of stdin"
+}
+
+site_options_remove() {
   hd_flag backup "remove: keep a final backup (database dump and files) in $SITE_BACKUPS/<site>/"
+}
+
+site_options_deploy() {
   hd_option source '^(git|archive)$' git "deploy: git (clone --repo at --branch) or archive (a tar on stdin)"
   hd_option repo "$SITE_RE_REPO" '' "deploy: a git URL (https://, ssh://, user@host:path or file:///)"
   hd_option branch "$SITE_RE_BRANCH" main "deploy: the branch or tag to deploy"
   hd_flag deploy-key-stdin "deploy: an SSH private key for the repository arrives on stdin"
   hd_option keep '^([1-9]|[1-4][0-9]|50)$' 5 "deploy: how many releases to keep (1-50)"
   hd_option hooks '^(none|laravel)$' none "deploy: none, or laravel (migrate, storage:link, config:cache)"
+}
+
+site_options_rollback() {
   hd_option release "$SITE_RE_RELEASE" '' "rollback: the release to go back to (default: the previous one)"
 }
 
 site_validate() {
   [[ -n ${HD_OPT[site]} ]] || hd_usage_fail "option --site" "is required ($SITE_SLUG_HELP)"
   [[ ${HD_OPT[site]} != *--* ]] || hd_usage_fail "option --site" "refused: '--' inside a slug"
+}
+
+site_validate_install() {
   [[ ${HD_OPT[tenant]} != *--* ]] || hd_usage_fail "option --tenant" "refused: '--' inside a slug"
-  if [[ $HD_VERB == install ]]; then
-    local o
-    for o in tenant domain port; do
-      [[ -n ${HD_OPT[$o]} ]] || hd_usage_fail "option --$o" "is required for install (${HD_OPT_HELP[$o]})"
-    done
-    ((${#HD_OPT[domain]} <= 253)) || hd_usage_fail "option --domain" "refused: longer than 253 characters"
-    ((10#${HD_OPT[port]} >= 1024 && 10#${HD_OPT[port]} <= 65535)) ||
-      hd_usage_fail "option --port" "refused: ${HD_OPT[port]} is outside 1024-65535"
-    local -a names
-    IFS=, read -r -a names <<<"${HD_OPT[aliases]}"
-    ((${#names[@]} <= 20)) || hd_usage_fail "option --aliases" "refused: more than 20 aliases"
-    for o in "${names[@]}"; do
-      [[ $o =~ $SITE_RE_DOMAIN && ${#o} -le 253 ]] ||
-        hd_usage_fail "option --aliases" "refused: '${o:0:80}' is not $SITE_DOMAIN_HELP"
-      [[ $o != "${HD_OPT[domain]}" ]] || hd_usage_fail "option --aliases" "refused: $o is the primary domain"
-    done
-    local kv key
-    local -a pairs
-    IFS=, read -r -a pairs <<<"${HD_OPT[php-ini]}"
-    for kv in "${pairs[@]}"; do
-      key=${kv%%=*}
-      [[ $SITE_INI_DENIED != *" $key "* ]] ||
-        hd_usage_fail "option --php-ini" "refused: $key is set by Hostdeck (it keeps the site in its sandbox)"
-    done
-    [[ ${HD_OPT[db-password-stdin]} == 1 ]] ||
-      hd_usage_fail "option --db-password-stdin" "install needs the database password on stdin (--db-password-stdin)"
-    hd_read_secret "database password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
-    SITE_DB_PASSWORD=$HD_SECRET
-    if [[ ${HD_OPT[type]} == wordpress ]]; then
-      [[ -n ${HD_OPT[wp-admin-email]} ]] || hd_usage_fail "option --wp-admin-email" "is required for a WordPress site"
-      [[ ${HD_OPT[wp-admin-password-stdin]} == 1 ]] ||
-        hd_usage_fail "option --wp-admin-password-stdin" "a WordPress site needs its admin password as the second line of stdin"
-      HD_SECRET=''
-      hd_read_secret "WordPress admin password (stdin, line 2)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
-      SITE_WP_PASSWORD=$HD_SECRET
-      HD_SECRET=$SITE_DB_PASSWORD
-    fi
+  local o
+  for o in tenant domain port; do
+    [[ -n ${HD_OPT[$o]} ]] || hd_usage_fail "option --$o" "is required for install (${HD_OPT_HELP[$o]})"
+  done
+  ((${#HD_OPT[domain]} <= 253)) || hd_usage_fail "option --domain" "refused: longer than 253 characters"
+  ((10#${HD_OPT[port]} >= 1024 && 10#${HD_OPT[port]} <= 65535)) ||
+    hd_usage_fail "option --port" "refused: ${HD_OPT[port]} is outside 1024-65535"
+  local -a names
+  IFS=, read -r -a names <<<"${HD_OPT[aliases]}"
+  ((${#names[@]} <= 20)) || hd_usage_fail "option --aliases" "refused: more than 20 aliases"
+  for o in "${names[@]}"; do
+    [[ $o =~ $SITE_RE_DOMAIN && ${#o} -le 253 ]] ||
+      hd_usage_fail "option --aliases" "refused: '${o:0:80}' is not $SITE_DOMAIN_HELP"
+    [[ $o != "${HD_OPT[domain]}" ]] || hd_usage_fail "option --aliases" "refused: $o is the primary domain"
+  done
+  local kv key
+  local -a pairs
+  IFS=, read -r -a pairs <<<"${HD_OPT[php-ini]}"
+  for kv in "${pairs[@]}"; do
+    key=${kv%%=*}
+    [[ $SITE_INI_DENIED != *" $key "* ]] ||
+      hd_usage_fail "option --php-ini" "refused: $key is set by Hostdeck (it keeps the site in its sandbox)"
+  done
+  [[ ${HD_OPT[db-password-stdin]} == 1 ]] ||
+    hd_usage_fail "option --db-password-stdin" "install needs the database password on stdin (--db-password-stdin)"
+  hd_read_secret "database password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+  SITE_DB_PASSWORD=$HD_SECRET
+  if [[ ${HD_OPT[type]} == wordpress ]]; then
+    [[ -n ${HD_OPT[wp-admin-email]} ]] || hd_usage_fail "option --wp-admin-email" "is required for a WordPress site"
+    [[ ${HD_OPT[wp-admin-password-stdin]} == 1 ]] ||
+      hd_usage_fail "option --wp-admin-password-stdin" "a WordPress site needs its admin password as the second line of stdin"
+    HD_SECRET=''
+    hd_read_secret "WordPress admin password (stdin, line 2)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+    SITE_WP_PASSWORD=$HD_SECRET
+    HD_SECRET=$SITE_DB_PASSWORD
   fi
-  if [[ $HD_VERB == deploy ]]; then
-    if [[ ${HD_OPT[source]} == git ]]; then
-      [[ -n ${HD_OPT[repo]} ]] || hd_usage_fail "option --repo" "is required for a git deploy (${HD_OPT_HELP[repo]})"
-      [[ ${HD_OPT[repo]} != *..* && ${HD_OPT[branch]} != *..* ]] || hd_usage_fail "option --repo" "refused: '..' in the repository or branch"
-    elif [[ -n ${HD_OPT[repo]} || ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
-      hd_usage_fail "option --source" "an archive deploy takes its files on stdin: no --repo, no deploy key"
-    fi
+}
+
+site_validate_deploy() {
+  if [[ ${HD_OPT[source]} == git ]]; then
+    [[ -n ${HD_OPT[repo]} ]] || hd_usage_fail "option --repo" "is required for a git deploy (${HD_OPT_HELP[repo]})"
+    [[ ${HD_OPT[repo]} != *..* && ${HD_OPT[branch]} != *..* ]] || hd_usage_fail "option --repo" "refused: '..' in the repository or branch"
+  elif [[ -n ${HD_OPT[repo]} || ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
+    hd_usage_fail "option --source" "an archive deploy takes its files on stdin: no --repo, no deploy key"
   fi
 }
 

@@ -9,9 +9,11 @@ set -Eeuo pipefail
 
 readonly SSHH_DROPIN=/etc/ssh/sshd_config.d/00-hostdeck.conf
 
-ssh_hardening_options() {
+ssh_hardening_options_install() {
   hd_flag key-login-proven "the caller just logged in with a key: turn password login off"
 }
+# enable re-applies what install recorded; the flag may be given again to turn passwords off.
+ssh_hardening_options_enable() { ssh_hardening_options_install; }
 
 ssh_hardening_render() { # PROVEN(0|1) -> SSHH_WANT
   SSHH_WANT="# $HD_MANAGED_MARK (ssh-hardening module). Read before the other sshd config files;
