@@ -145,10 +145,6 @@ PHP
 }
 
 site_ensure_dirs() {
-  if [[ $HD_CHECK == 1 ]] && ! getent passwd "$TUSER" >/dev/null; then
-    hd_changed "directory $SITE_DIR" "would create with releases/, shared/, tmp/ and a first page"
-    return 0
-  fi
   site_ensure_skeleton
   if [[ -L $SITE_DIR/current ]]; then
     hd_ok "release" "current -> $(readlink "$SITE_DIR/current")"
@@ -208,12 +204,8 @@ site_install() {
   site_ensure_tenant
   site_ensure_dirs
   site_ensure_database
-  if [[ $HD_CHECK != 1 ]] || getent passwd "$TUSER" >/dev/null; then
-    site_render_dotenv "$SITE_DB_PASSWORD"
-    ensure_file "$SITE_DIR/shared/.env" 0640 root "$TUSER" "$SITE_DOTENV"
-  else
-    hd_changed "file $SITE_DIR/shared/.env" "would create (database credentials)"
-  fi
+  site_render_dotenv "$SITE_DB_PASSWORD"
+  ensure_file "$SITE_DIR/shared/.env" 0640 root "$TUSER" "$SITE_DOTENV"
   [[ $(site_state type) == wordpress ]] && site_ensure_wordpress_files
   local suspended
   suspended=$(site_state suspended)

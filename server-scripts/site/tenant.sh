@@ -7,10 +7,6 @@
 site_ensure_tenant() {
   ensure_dir "$SITE_TENANTS" 0711 root root
   ensure_user "$TUSER" "$SITE_TENANTS/$TENANT" /usr/sbin/nologin system
-  if [[ $HD_CHECK == 1 ]] && ! getent passwd "$TUSER" >/dev/null; then
-    hd_changed "directory $SITE_TENANTS/$TENANT" "would create (0750 $TUSER)"
-    return 0
-  fi
   ensure_dir "$SITE_TENANTS/$TENANT" 0750 root "$TUSER"
 }
 
