@@ -21,10 +21,13 @@ hd_check_sql_name() { # STEP NAME
   [[ $2 =~ $HD_RE_SQL_NAME ]] || hd_fail "$1" "refused: '$2' is not a plain lower-case SQL name"
 }
 
+# Whether database NAME (a checked SQL name) exists: HD_SQL_OUT is 1 or 0; fails if MariaDB does.
+hd_sql_database_count() { hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$1'"; }
+
 ensure_database() { # NAME
   local step="database $1"
   hd_check_sql_name "$step" "$1"
-  hd_sql_or_fail "$step" "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$1'"
+  hd_sql_database_count "$1" || hd_fail "$step" "SQL failed: $HD_LAST_OUTPUT"
   if [[ $HD_SQL_OUT == 1 ]]; then
     hd_ok "$step" "exists"
     return 0
@@ -37,7 +40,7 @@ ensure_database() { # NAME
 ensure_database_absent() { # NAME
   local step="database $1 absent"
   hd_check_sql_name "$step" "$1"
-  if ! hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$1'" || [[ $HD_SQL_OUT != 1 ]]; then
+  if ! hd_sql_database_count "$1" || [[ $HD_SQL_OUT != 1 ]]; then
     hd_ok "$step" ""
     return 0
   fi

@@ -172,7 +172,7 @@ site_ensure_database() {
 }
 
 # Whether the site's database exists: HD_SQL_OUT is 1 or 0 (the query fails if MariaDB does).
-site_db_query() { hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='$SITE_DB'"; }
+site_db_query() { hd_sql_database_count "$SITE_DB"; }
 
 site_db_exists() { site_db_query && [[ $HD_SQL_OUT == 1 ]]; }
 
