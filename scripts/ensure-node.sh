@@ -10,6 +10,7 @@ hd_node_ok() {
 if ! hd_node_ok; then
   if ! command -v npm >/dev/null 2>&1; then
     echo "Hostdeck needs Node.js >= 22.12 (or any Node with npm, to fetch one). Install Node.js first." >&2
+    # shellcheck disable=SC2317 # exit is reached when the file is run instead of sourced
     return 1 2>/dev/null || exit 1
   fi
   hd_tools="${HOSTDECK_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/hostdeck-tools}/node22"
@@ -23,5 +24,6 @@ if ! hd_node_ok; then
   export PATH="$hd_node_home/bin:$PATH"
   export npm_config_nodedir="$hd_node_home"
   hash -r
+  # shellcheck disable=SC2317 # exit is reached when the file is run instead of sourced
   hd_node_ok || { echo "Node 22 install in $hd_tools did not work; remove that folder and retry." >&2; return 1 2>/dev/null || exit 1; }
 fi

@@ -5,9 +5,11 @@
 #
 # verbs: install | enable | disable | remove | status, plus verbs of its own a module declares in
 # <module>_VERBS (the site module: deploy, rollback). Modules live in modules/<module>.sh and
-# define <module>_options (declares its options), optionally <module>_validate (runs after
-# parsing, before anything touches the host), and one function per verb. A '-' in a module
-# name is '_' in its function names. Output protocol and exit codes: README.md.
+# define, each optional, <module>_options (options every verb takes) and <module>_options_<verb>
+# (that verb's own: an option of another verb is refused, naming it), <module>_validate and
+# <module>_validate_<verb> (run after parsing, before anything touches the host), and one
+# function per verb. A '-' in a module name is '_' in its function names. Output protocol and
+# exit codes: README.md.
 set -Eeuo pipefail
 
 HD_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -43,13 +45,16 @@ main() {
     hd_usage_fail "verb" "unknown verb '${verb:0:40}' for $module; use one of: ${verbs// /, }"
   fi
   HD_VERB=$verb
+  HD_VERBS=$verbs
+  HD_FN=$fn
 
   hd_flag check "dry run: report what would change and change nothing"
   hd_option lock-timeout "$HD_RE_UINT" 600 "a number of seconds (0-99999) to wait for the host lock"
-  "${fn}_options"
+  hd_declare_options "$fn" "$verb"
   hd_parse_options "$@"
   HD_CHECK=${HD_OPT[check]}
   if declare -F "${fn}_validate" >/dev/null; then "${fn}_validate"; fi
+  if declare -F "${fn}_validate_${verb}" >/dev/null; then "${fn}_validate_${verb}"; fi
 
   [[ $EUID == 0 ]] || hd_usage_fail "root" "hostdeck.sh must run as root (over SSH as root, or with sudo)"
   hd_require_supported_os

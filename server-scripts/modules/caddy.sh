@@ -16,7 +16,7 @@ readonly CADDY_ADMIN_DIR=/run/caddy
 readonly CADDY_ADMIN="unix/$CADDY_ADMIN_DIR/admin.sock"
 readonly CADDY_DROPIN=/etc/systemd/system/caddy.service.d/50-hostdeck.conf
 
-caddy_options() {
+caddy_options_install() {
   hd_option acme-email "$HD_RE_EMAIL" '' "an e-mail address for ACME account notices (user@example.com)"
 }
 
@@ -37,48 +37,22 @@ ${global}import $CADDY_SITES/*.caddy
 "
 }
 
-# The main Caddyfile: validate the candidate, swap it in atomically, reload a running Caddy,
-# roll back if the reload fails.
+# The main Caddyfile, through ensure_validated_file: validated as a whole config (sites
+# included) as the caddy user, swapped in, a running Caddy reloaded, the previous file restored
+# if the reload fails, the config that loaded kept in $CADDY_KEEP/last-good.
 caddy_ensure_caddyfile() {
-  local step="file $CADDY_FILE" cand="/etc/caddy/.Caddyfile.hostdeck-candidate" reloaded=''
   caddy_render
-  if hd_same_content "$CADDY_FILE" "$CADDY_WANT" && [[ $(hd_file_meta "$CADDY_FILE") == "0644 root root" ]]; then
-    hd_record_file "$CADDY_FILE"
-    [[ $HD_CHECK == 1 || -d $CADDY_KEEP/last-good ]] || hd_caddy_keep_last_good
-    hd_ok "$step" "imports $CADDY_SITES/*.caddy, default site on :80"
-    return 0
-  fi
-  if [[ $HD_CHECK == 1 ]]; then
-    hd_changed "$step" "would write (validated first)"
-    return 0
-  fi
-  hd_write_atomic "$cand" 0644 root root "$CADDY_WANT"
-  if ! hd_caddy_validate "$cand"; then
-    rm -f -- "$cand"
-    hd_fail "$step" "the new config does not validate (sites included), nothing was changed: $HD_LAST_OUTPUT"
-  fi
-  hd_tmpdir
   # `caddy reload` posts the new config to the admin address the new file names; a running Caddy
   # still on another address (Debian's localhost:2019) cannot hear it there: restart it instead.
   local how=reload
   grep -qsF "admin $CADDY_ADMIN" "$CADDY_FILE" || how=restart
-  [[ -f $CADDY_FILE ]] && cp -p -- "$CADDY_FILE" "$HD_TMP/Caddyfile.previous"
-  mv -f -- "$cand" "$CADDY_FILE"
-  if [[ $(hd_unit_active caddy) == active ]]; then
-    [[ $how == restart ]] && unset 'HD_PENDING[caddy]'
-    if ! hd_run systemctl "$how" caddy; then
-      local why=$HD_LAST_OUTPUT
-      if [[ -f $HD_TMP/Caddyfile.previous ]]; then
-        mv -f -- "$HD_TMP/Caddyfile.previous" "$CADDY_FILE"
-        hd_run systemctl "$how" caddy || true
-      fi
-      hd_fail "$step" "caddy refused the new config on reload; the previous file was restored: $why (see: journalctl -u caddy)"
-    fi
-    reloaded=", caddy ${how}ed"
-  fi
-  hd_caddy_keep_last_good
+  HD_CADDY_HOW=$how ensure_validated_file "file $CADDY_FILE" "$CADDY_FILE" 0644 root root "$CADDY_WANT" \
+    --validate hd_caddy_validate --reload hd_caddy_reload --keep hd_caddy_keep_last_good --unit caddy \
+    --ok "imports $CADDY_SITES/*.caddy, default site on :80" --would "would write (validated first)" \
+    --changed "validated and written" \
+    --invalid "the new config does not validate (sites included), nothing was changed" \
+    --refused "caddy refused the new config on reload; the previous file was restored"
   hd_record_file "$CADDY_FILE"
-  hd_changed "$step" "validated and written$reloaded"
 }
 
 caddy_require_installed() {
@@ -147,12 +121,7 @@ caddy_remove() {
     ensure_service caddy disabled inactive
   fi
   ensure_package_absent caddy
-  if [[ -e $CADDY_KEEP ]]; then
-    [[ $HD_CHECK == 1 ]] || rm -rf -- "$CADDY_KEEP"
-    hd_changed "directory $CADDY_KEEP absent" "removed the last-good copy"
-  else
-    hd_ok "directory $CADDY_KEEP absent" ""
-  fi
+  ensure_dir_absent "$CADDY_KEEP" "removed the last-good copy"
   hd_state_clear
 }
 

@@ -8,7 +8,7 @@ set -Eeuo pipefail
 
 readonly F2B_JAIL=/etc/fail2ban/jail.d/hostdeck.local
 
-fail2ban_options() {
+fail2ban_options_install() {
   hd_option ignore-ip "^($HD_RE_IP4|$HD_RE_IP6)(,($HD_RE_IP4|$HD_RE_IP6)){0,31}$|^$" '' \
     "a comma-separated list of IPv4/IPv6 addresses or networks never to ban (e.g. 203.0.113.7,2001:db8::/64)"
   hd_option ssh-port "$HD_RE_PORT" 22 "the port sshd listens on (1-65535)"
@@ -16,7 +16,7 @@ fail2ban_options() {
   hd_option ban-seconds '^[1-9][0-9]{1,6}$' 3600 "how long a ban lasts, in seconds (10-9999999)"
 }
 
-fail2ban_validate() {
+fail2ban_validate_install() {
   hd_check_ports --ssh-port "${HD_OPT[ssh-port]}"
 }
 
@@ -42,30 +42,26 @@ bantime = ${HD_OPT[ban-seconds]}
 "
 }
 
+fail2ban_check() { hd_run fail2ban-client --test; } # the validate hook: the live config as a whole
+
+# The reload hook: a running fail2ban reloads now (ensure_service reports it); a stopped one
+# reads the jail when ensure_service starts it.
+fail2ban_reload() {
+  [[ $(hd_unit_active fail2ban) == active ]] || return 0
+  hd_run systemctl reload fail2ban || return 1
+  hd_notify fail2ban reloaded
+}
+
 # The jail file, checked with `fail2ban-client --test` before the service sees it.
 fail2ban_ensure_jail() {
-  local step="file $F2B_JAIL"
+  local ignoring="sshd jail, ignoring ${HD_OPT[ignore-ip]:-loopback only}"
   fail2ban_render
-  if hd_same_content "$F2B_JAIL" "$F2B_WANT" && [[ $(hd_file_meta "$F2B_JAIL") == "0644 root root" ]]; then
-    hd_record_file "$F2B_JAIL"
-    hd_ok "$step" "sshd jail, ignoring ${HD_OPT[ignore-ip]:-loopback only}"
-    return 0
-  fi
-  if [[ $HD_CHECK == 1 ]]; then
-    hd_changed "$step" "would write (checked with fail2ban-client --test first)"
-    return 0
-  fi
-  hd_tmpdir
-  [[ -f $F2B_JAIL ]] && cp -p -- "$F2B_JAIL" "$HD_TMP/jail.previous"
-  hd_write_atomic "$F2B_JAIL" 0644 root root "$F2B_WANT"
-  if ! hd_run fail2ban-client --test; then
-    local why=$HD_LAST_OUTPUT
-    if [[ -f $HD_TMP/jail.previous ]]; then mv -f -- "$HD_TMP/jail.previous" "$F2B_JAIL"; else rm -f -- "$F2B_JAIL"; fi
-    hd_fail "$step" "fail2ban-client --test rejected the config, nothing was changed: $why"
-  fi
-  hd_notify fail2ban reload
+  ensure_validated_file "file $F2B_JAIL" "$F2B_JAIL" 0644 root root "$F2B_WANT" \
+    --validate fail2ban_check --in-place --reload fail2ban_reload --unit fail2ban \
+    --ok "$ignoring" --would "would write (checked with fail2ban-client --test first)" --changed "written ($ignoring)" \
+    --invalid "fail2ban-client --test rejected the config, nothing was changed" \
+    --refused "fail2ban refused the new jail on reload; the previous file was put back"
   hd_record_file "$F2B_JAIL"
-  hd_changed "$step" "written (sshd jail, ignoring ${HD_OPT[ignore-ip]:-loopback only})"
 }
 
 fail2ban_jail_running() { fail2ban-client status sshd >/dev/null 2>&1; }

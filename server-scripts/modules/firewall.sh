@@ -10,12 +10,12 @@ set -Eeuo pipefail
 readonly FW_CONF=/etc/nftables.conf
 readonly FW_TABLE=(inet hostdeck)
 
-firewall_options() {
+firewall_options_install() {
   hd_option ssh-port "$HD_RE_PORT" 22 "the port sshd listens on (1-65535)"
   hd_option extra-tcp-ports "$HD_RE_PORT_LIST" '' "a comma-separated list of extra TCP ports to open (e.g. 8443,9000)"
 }
 
-firewall_validate() {
+firewall_validate_install() {
   hd_check_ports --ssh-port "${HD_OPT[ssh-port]}"
   hd_check_ports --extra-tcp-ports "${HD_OPT[extra-tcp-ports]}"
 }
@@ -66,36 +66,39 @@ firewall_ensure_ssh_port_open() {
   hd_ok "$step" "sshd listens on it"
 }
 
-firewall_ensure_conf() {
-  local step="file $FW_CONF" cand=/etc/.nftables.conf.hostdeck-candidate
-  FW_CONF_CHANGED=0
-  firewall_render
-  if hd_same_content "$FW_CONF" "$FW_WANT" && [[ $(hd_file_meta "$FW_CONF") == "0755 root root" ]]; then
-    hd_record_file "$FW_CONF"
-    hd_ok "$step" "open: tcp ${HD_OPT[ssh-port]},80,443${HD_OPT[extra-tcp-ports]:+,${HD_OPT[extra-tcp-ports]}} udp 443"
-    return 0
-  fi
-  if [[ $HD_CHECK == 1 ]]; then
-    hd_changed "$step" "would write (checked with nft -c first)"
-    return 0
-  fi
-  hd_write_atomic "$cand" 0755 root root "$FW_WANT"
-  if ! hd_run nft -c -f "$cand"; then
-    rm -f -- "$cand"
-    hd_fail "$step" "nft rejected the new rules, nothing was changed: $HD_LAST_OUTPUT"
-  fi
-  mv -f -- "$cand" "$FW_CONF"
-  FW_CONF_CHANGED=1
-  hd_record_file "$FW_CONF"
-  hd_changed "$step" "written (tcp ${HD_OPT[ssh-port]},80,443${HD_OPT[extra-tcp-ports]:+,${HD_OPT[extra-tcp-ports]}} udp 443)"
+firewall_check() { hd_run nft -c -f "$1"; } # CANDIDATE: the validate hook
+
+# The reload hook: the table the file describes replaces the loaded one (one transaction). On a
+# refused load the previous file is put back and this runs again, so the old rules stay loaded.
+firewall_load() {
+  FW_HAD_TABLE=$([[ -n $(firewall_loaded_sha) ]] && echo 1 || echo 0)
+  hd_run nft -f "$FW_CONF" || return 1
+  FW_LOADED=1
+  hd_state_set ruleset "$(firewall_loaded_sha)"
 }
 
-# The loaded table is the one the file describes (the file replaces it in one transaction).
+firewall_ensure_conf() {
+  local open="tcp ${HD_OPT[ssh-port]},80,443${HD_OPT[extra-tcp-ports]:+,${HD_OPT[extra-tcp-ports]}} udp 443"
+  firewall_render
+  ensure_validated_file "file $FW_CONF" "$FW_CONF" 0755 root root "$FW_WANT" \
+    --validate firewall_check --reload firewall_load \
+    --ok "open: $open" --would "would write (checked with nft -c first)" --changed "written ($open)" \
+    --invalid "nft rejected the new rules, nothing was changed" \
+    --refused "nft could not load the new rules; the previous file was put back and loaded again"
+  hd_record_file "$FW_CONF"
+}
+
+# The loaded table is the one the file describes (the file replaces it in one transaction); a
+# file just written was loaded by firewall_ensure_conf already.
 firewall_ensure_loaded() {
   local step="nft table inet hostdeck" have want
+  if [[ ${FW_LOADED:-0} == 1 ]]; then
+    hd_changed "$step" "$([[ $FW_HAD_TABLE == 1 ]] && echo reloaded || echo loaded) from $FW_CONF"
+    return 0
+  fi
   have=$(firewall_loaded_sha)
   want=$(hd_state_get ruleset)
-  if [[ -n $have && $have == "$want" && ${FW_CONF_CHANGED:-0} == 0 ]]; then
+  if [[ -n $have && $have == "$want" ]]; then
     hd_ok "$step" "loaded"
     return 0
   fi

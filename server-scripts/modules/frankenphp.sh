@@ -57,7 +57,7 @@ FP_STDIN=''
 FP_RESTART=0 # 1 once the binary or something the unit runs changed (active sites restart)
 FP_RELOAD=0  # 1 once the template unit or the generator changed (systemd must reload)
 
-frankenphp_options() {
+frankenphp_options_install() {
   hd_option source '^(upload|download)$' download \
     "upload (the binary arrives on stdin) or download (the pinned release, fetched by the host)"
   hd_option sha256 '^([0-9a-f]{64})?$' '' "the SHA-256 of the binary: 64 lower-case hex digits"
@@ -88,8 +88,7 @@ frankenphp_pinned_version() { # SHA ARCH -> version or nothing
   return 0
 }
 
-frankenphp_validate() {
-  [[ $HD_VERB == install ]] || return 0
+frankenphp_validate_install() {
   local source=${HD_OPT[source]} want=${HD_OPT[sha256]}
   FP_ARCH=$(uname -m)
   case $FP_ARCH in
@@ -375,13 +374,7 @@ frankenphp_remove() {
   ensure_file_absent "$FP_BIN"
   [[ $HD_CHECK == 1 ]] || rm -f -- "$FP_STAGING"
   ((units_there == 0)) || hd_daemon_reload "the template unit and the generator are gone"
-  if getent passwd "$FP_PLACEHOLDER_USER" >/dev/null; then
-    [[ $HD_CHECK == 1 ]] || hd_run userdel -- "$FP_PLACEHOLDER_USER" ||
-      hd_fail "user $FP_PLACEHOLDER_USER absent" "userdel failed: $HD_LAST_OUTPUT"
-    hd_changed "user $FP_PLACEHOLDER_USER absent" "removed"
-  else
-    hd_ok "user $FP_PLACEHOLDER_USER absent" ""
-  fi
+  ensure_user_absent "$FP_PLACEHOLDER_USER"
   hd_state_clear
 }
 

@@ -10,12 +10,11 @@ readonly MARIADB_CONF=/etc/mysql/mariadb.conf.d/90-hostdeck.cnf
 readonly MARIADB_ADMIN=hostdeck_admin
 readonly MARIADB_ADMIN_CNF=/etc/hostdeck/mariadb-admin.cnf
 
-mariadb_options() {
+mariadb_options_install() {
   hd_flag admin-password-stdin "read the hostdeck_admin password from the first line of stdin"
 }
 
-mariadb_validate() {
-  [[ $HD_VERB == install ]] || return 0
+mariadb_validate_install() {
   if [[ ${HD_OPT[admin-password-stdin]} == 1 ]]; then
     hd_read_secret "admin password (stdin)" "$HD_RE_PASSWORD" \
       "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"

@@ -9,9 +9,11 @@ set -Eeuo pipefail
 
 readonly SSHH_DROPIN=/etc/ssh/sshd_config.d/00-hostdeck.conf
 
-ssh_hardening_options() {
+ssh_hardening_options_install() {
   hd_flag key-login-proven "the caller just logged in with a key: turn password login off"
 }
+# enable re-applies what install recorded; the flag may be given again to turn passwords off.
+ssh_hardening_options_enable() { ssh_hardening_options_install; }
 
 ssh_hardening_render() { # PROVEN(0|1) -> SSHH_WANT
   SSHH_WANT="# $HD_MANAGED_MARK (ssh-hardening module). Read before the other sshd config files;
@@ -31,62 +33,48 @@ ssh_hardening_effective() {
   sshd -T 2>/dev/null | awk '$1 ~ /^(permitrootlogin|permitemptypasswords|passwordauthentication|kbdinteractiveauthentication)$/'
 }
 
-# Writes (or with empty CONTENT removes) the drop-in, checks the whole config with sshd -t and
-# restores the previous state if the check fails. Sets SSHH_CHANGED.
-ssh_hardening_apply() { # CONTENT
-  local step="file $SSHH_DROPIN" what
-  SSHH_CHANGED=0
-  if [[ -z $1 ]]; then
-    [[ -e $SSHH_DROPIN ]] || {
-      hd_ok "$step absent" ""
-      return 0
-    }
-    what=removed
-  elif hd_same_content "$SSHH_DROPIN" "$1" && [[ $(hd_file_meta "$SSHH_DROPIN") == "0644 root root" ]]; then
-    hd_record_file "$SSHH_DROPIN"
-    hd_ok "$step" "0644 root:root"
-    return 0
-  else
-    what=written
-  fi
-  [[ -z $1 ]] && step+=" absent"
-  if [[ $HD_CHECK == 1 ]]; then
-    hd_changed "$step" "would be $what (checked with sshd -t first)"
-    return 0
-  fi
-  [[ -d /run/sshd ]] || mkdir -p /run/sshd # sshd -t needs its privilege separation dir
-  hd_tmpdir
-  [[ -f $SSHH_DROPIN ]] && cp -p -- "$SSHH_DROPIN" "$HD_TMP/dropin.previous"
-  if [[ -z $1 ]]; then
-    rm -f -- "$SSHH_DROPIN"
-  else
-    mkdir -p -- "$(dirname -- "$SSHH_DROPIN")"
-    hd_write_atomic "$SSHH_DROPIN" 0644 root root "$1"
-  fi
-  if ! hd_run sshd -t; then
-    local why=$HD_LAST_OUTPUT
-    if [[ -f $HD_TMP/dropin.previous ]]; then
-      mv -f -- "$HD_TMP/dropin.previous" "$SSHH_DROPIN"
-    else
-      rm -f -- "$SSHH_DROPIN"
-    fi
-    hd_fail "$step" "sshd -t rejected the resulting config, nothing was changed and sshd was not reloaded: $why"
-  fi
-  SSHH_CHANGED=1
-  if [[ -n $1 ]]; then hd_record_file "$SSHH_DROPIN"; else hd_state_set "file:$SSHH_DROPIN" ''; fi
-  hd_changed "$step" "$what, sshd -t passed"
+# The validate hook: the whole resulting config, the drop-in in place (sshd -t needs its
+# privilege separation dir).
+ssh_hardening_check() {
+  [[ -d /run/sshd ]] || mkdir -p /run/sshd
+  hd_run sshd -t
 }
 
-# Reloads sshd after a change (existing sessions stay) without starting it if it is not running
-# (socket-activated setups start it on demand).
-ssh_hardening_reload() {
-  local step="service ssh"
-  if [[ $SSHH_CHANGED != 1 || $(hd_unit_active ssh) != active ]]; then
-    hd_ok "$step" "$(hd_unit_active ssh)"
-    return 0
+# The reload hook: a running sshd reloads (existing sessions stay); one that is not running
+# (socket-activated setups start it on demand) is left alone.
+ssh_hardening_reload_hook() {
+  [[ $(hd_unit_active ssh) == active ]] || return 0
+  hd_run systemctl reload ssh || return 1
+  SSHH_RELOADED=1
+}
+
+# Writes (or with empty CONTENT removes) the drop-in through ensure_validated_file: checked with
+# sshd -t in place, sshd reloaded, the previous state restored if either fails.
+ssh_hardening_apply() { # CONTENT
+  local step="file $SSHH_DROPIN" what=written
+  local -a opts=(--ok "0644 root:root")
+  SSHH_RELOADED=0
+  if [[ -z $1 ]]; then
+    step+=" absent"
+    what=removed
+    opts=(--absent --ok "")
   fi
-  hd_run systemctl reload ssh || hd_fail "$step" "reload failed: $HD_LAST_OUTPUT (see: journalctl -u ssh)"
-  hd_changed "$step" "reloaded"
+  [[ -d ${SSHH_DROPIN%/*} ]] || ensure_dir "${SSHH_DROPIN%/*}" 0755 root root
+  ensure_validated_file "$step" "$SSHH_DROPIN" 0644 root root "$1" "${opts[@]}" \
+    --validate ssh_hardening_check --in-place --reload ssh_hardening_reload_hook --unit ssh \
+    --would "would be $what (checked with sshd -t first)" --changed "$what, sshd -t passed" \
+    --invalid "sshd -t rejected the resulting config, nothing was changed and sshd was not reloaded" \
+    --refused "sshd refused the new config on reload; the previous drop-in was put back"
+  if [[ -n $1 ]]; then hd_record_file "$SSHH_DROPIN"; else hd_state_set "file:$SSHH_DROPIN" ''; fi
+}
+
+# What happened to sshd after a change, as its own step (ssh_hardening_apply reloaded it).
+ssh_hardening_reload() {
+  if [[ $SSHH_RELOADED == 1 ]]; then
+    hd_changed "service ssh" "reloaded"
+  else
+    hd_ok "service ssh" "$(hd_unit_active ssh)"
+  fi
 }
 
 # Another file read earlier (or a Match block) could still win over ours: say so plainly.
@@ -128,7 +116,6 @@ ssh_hardening_enable() {
 }
 
 ssh_hardening_disable() {
-  SSHH_CHANGED=0
   ssh_hardening_apply ''
   ssh_hardening_reload
   hd_state_set wanted disabled

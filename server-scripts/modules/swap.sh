@@ -20,13 +20,13 @@ readonly SWAP_RE_ANY='^([[:space:]]*/swapfile[[:space:]]|#/swapfile none swap sw
 readonly SWAP_RESERVE_MB=256 # left free on the filesystem after the file is made
 SWAP_FILE_NEW=0               # 1 when this run (re)creates the file: it needs mkswap
 
-swap_options() {
+swap_options_install() {
   hd_option size-mb '^[1-9][0-9]{1,5}$' 1024 "the swap file size in MB (16-65536)"
   hd_option min-memory-mb '^[1-9][0-9]{0,6}$' 2048 \
     "make swap only when the host has less memory than this many MB (1-9999999)"
 }
 
-swap_validate() {
+swap_validate_install() {
   local size=$((10#${HD_OPT[size-mb]}))
   ((size >= 16 && size <= 65536)) || hd_usage_fail "option --size-mb" "refused: $size is outside 16-65536"
 }
@@ -138,7 +138,8 @@ swap_ensure_active() {
     fi
     hd_fail "$step" "swapon failed${virt:+ (this is a $virt container)}: $HD_LAST_OUTPUT"
   fi
-  hd_changed "$step" "swapon ($(swap_mb_text $((10#${HD_OPT[size-mb]}))))"
+  # install knows the size it asked for; enable (no --size-mb) the one install recorded.
+  hd_changed "$step" "swapon ($(swap_mb_text $((10#${HD_OPT[size-mb]:-$(hd_state_get size-mb)}))))"
 }
 
 swap_ensure_inactive() {

@@ -13,7 +13,6 @@ set -Eeuo pipefail
 readonly UU_CONF=/etc/apt/apt.conf.d/20auto-upgrades
 readonly UU_TIMERS=(apt-daily.timer apt-daily-upgrade.timer)
 
-unattended_upgrades_options() { :; }
 
 unattended_upgrades_render() { # 1|0 -> UU_WANT
   local v=$1 what=enabled

@@ -1,0 +1,52 @@
+// The site module's dry run (--check) on a host where the site and its tenant do not exist yet:
+// every step says what it would do (no tenant user is needed to say it), and nothing on the
+// host changes; removing it dry afterwards changes nothing either.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withFreshHosts } from '../provision/fresh-hosts.js';
+import { sh, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
+import { DB_PASSWORD, installArgs, ok, site } from './helpers.js';
+import { sitesLayer } from './sites-layer.js';
+
+let layer = '';
+beforeAll(async () => {
+  layer = await sitesLayer();
+}, 900_000);
+
+const A = { site: 'shop', tenant: 'acme', domain: 'shop.acme.test', port: 8081 };
+
+describe('site module in check mode', () => {
+  it('reports a new site and its tenant as would-change and changes nothing on the host', () =>
+    withFreshHosts(
+      1,
+      async ([h]) => {
+        await uploadScripts(h!);
+        const footprint = () =>
+          sh(
+            h!,
+            'getent passwd t-acme; ls -A /srv/tenants /etc/caddy/sites /etc/hostdeck/sites 2>&1; ' +
+              'ls /var/lib/hostdeck/state; mariadb -N -e "SHOW DATABASES LIKE \'hd_shop\'"; true',
+          );
+        const before = await footprint();
+        const dry = await ok(site(h!, 'install', ['--check', ...installArgs(A)], `${DB_PASSWORD}\n`));
+        expect(stepsIn(dry, 'changed')).toEqual([]);
+        expect(stepsIn(dry, 'failed')).toEqual([]);
+        const would = stepsIn(dry, 'would-change');
+        for (const want of [
+          /^user t-acme: create/,
+          /^directory \/srv\/tenants\/acme: create \(0750 root:t-acme\)$/,
+          /^directory \/srv\/tenants\/acme\/shop\/releases: create/,
+          /^release: would create the first release/,
+          /^database hd_shop: create/,
+          /^file \/srv\/tenants\/acme\/shop\/shared\/\.env: would create \(0640 root:t-acme\)$/,
+          /^caddy site \/etc\/caddy\/sites\/shop\.caddy: would be created/,
+        ]) {
+          expect(would, String(want)).toContainEqual(expect.stringMatching(want));
+        }
+        expect(await footprint()).toBe(before);
+        const gone = await ok(site(h!, 'remove', ['--check', '--site', 'shop']));
+        expect(stepsIn(gone, 'would-change')).toEqual([]);
+        expect(await footprint()).toBe(before);
+      },
+      { layers: [layer] },
+    ));
+});
