@@ -4,7 +4,7 @@
 // ssh2 only in infra/ssh; better-sqlite3 only in infra/store and repositories; electron only in the
 // shell, src-main/index.ts and the preload; the renderer reaches main only through the contract.
 // test/unit/layer-rule.test.ts proves each rule refuses what it should.
-const CAPABILITIES = '(app|jobs|vault|servers|provision|sites|logs|terminal)';
+const CAPABILITIES = '(app|jobs|vault|servers|provision|sites|backups|logs|terminal)';
 const BASE = '^src-main/(base|api/contract)/';
 const TOP = '^src-main/(core/|api/router|shell/|cli/|index\\.ts$)';
 

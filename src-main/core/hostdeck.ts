@@ -4,6 +4,7 @@ import type { JobUpdate, VaultStatus } from '@contract';
 import type { Handlers, Router } from '../api/router';
 import { createRouter } from '../api/router';
 import { AuditRepository, createApp, SettingsRepository } from '../app';
+import { createBackups } from '../backups';
 import { mergeHandlers } from '../base/capability';
 import { DisposableStore } from '../base/disposables';
 import { EventBus } from '../base/events';
@@ -133,13 +134,14 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     loginUser: (id) => servers.service.get(id).username,
     scriptsDir: opts.scriptsDir ?? defaultScriptsDir(),
   });
+  const owned = new OwnedSecrets(db);
   const provision = createProvision({
     ...base,
     runner,
     jobs: jobs.service,
     servers: servers.service,
     vault: vault.service,
-    owned: new OwnedSecrets(db),
+    owned,
     artifactsDir: join(opts.dataDir, 'artifacts'),
   });
   const sites = createSites({
@@ -149,6 +151,15 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     jobs: jobs.service,
     servers: servers.service,
     vault: vault.service,
+  });
+  const backups = createBackups({
+    ...base,
+    runner,
+    jobs: jobs.service,
+    servers: servers.service,
+    sites: sites.service,
+    vault: vault.service,
+    owned,
   });
   const logs = createLogs({ ...base, pool: servers.pool, redact: redactor.redact });
   const terminal = createTerminal({
@@ -170,7 +181,7 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
   // Running jobs end first on quit: they still use the connections the capabilities close.
   lifetime.add(() => jobs.service.shutdown());
 
-  const capabilities = [app, jobs, vault, servers, provision, sites, logs, terminal] as const;
+  const capabilities = [app, jobs, vault, servers, provision, sites, backups, logs, terminal] as const;
   const handlers: Handlers = mergeHandlers(capabilities);
   const inner = createRouter(handlers, {
     audit: (entry) => audit.record(entry),

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { appCommands } from './app';
+import { backupsCommands } from './backups';
 import type { CommandSpec, EventSpec } from './define';
 import type { Result } from './errors';
 import { jobsCommands, jobsEvents } from './jobs';
@@ -25,6 +26,7 @@ export const contract = {
     ...serversCommands,
     ...provisionCommands,
     ...sitesCommands,
+    ...backupsCommands,
     ...logsCommands,
     ...terminalCommands,
     ...vaultCommands,
@@ -77,4 +79,5 @@ export * from './terminal';
 export * from './provision';
 export * from './logs';
 export * from './sites';
+export * from './backups';
 export type { CommandSpec, CommandTraits, EventSpec } from './define';

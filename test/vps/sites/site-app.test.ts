@@ -4,80 +4,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  InputOf,
-  JobSummary,
-  LogBatch,
-  LogEntry,
-  SiteInfo,
-  TerminalData,
-} from '../../../src-main/api/contract';
-import { startApp } from '../../ssh/harness/app';
-import type { TestApp } from '../../ssh/harness/app';
-import { addTestHost } from '../../support/trusted-server';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LogBatch, LogEntry, SiteInfo, TerminalData } from '../../../src-main/api/contract';
 import { pollUntil, stopAll } from '../harness/index.js';
-import type { Host } from '../harness/index.js';
-import { withFreshHosts } from '../provision/fresh-hosts.js';
 import { sh } from '../provision/hostdeck-scripts.js';
+import { done, newSite, withAppOnHost } from './app-helpers.js';
 import { get } from './helpers.js';
-import { sitesLayer } from './sites-layer.js';
 
 afterAll(stopAll);
-
-let layer = '';
-beforeAll(async () => {
-  layer = await sitesLayer();
-}, 900_000);
-
-async function withAppOnHost(fn: (app: TestApp, host: Host, serverId: string) => Promise<void>) {
-  await withFreshHosts(
-    1,
-    async ([host]) => {
-      const app = await startApp();
-      try {
-        const call = (n: string, i: unknown) => app.call(n as never, i as never);
-        const { serverId } = await addTestHost(call, host!);
-        await fn(app, host!, serverId);
-      } finally {
-        await app.close();
-      }
-    },
-    { layers: [layer] },
-  );
-}
-
-async function done(app: TestApp, started: Promise<{ jobId: string }>): Promise<JobSummary> {
-  const job = await app.hd.jobs.wait((await started).jobId);
-  if (job.state !== 'succeeded') {
-    const log = await app.call('jobs.log', { id: job.id, afterSeq: 0 });
-    throw new Error(
-      `job ${job.title} ${job.state}: ${job.error}\n${log
-        .map((l) => l.text)
-        .join('\n')
-        .slice(-3000)}`,
-    );
-  }
-  return job;
-}
-
-/** A tenant and a site of it, created through the app; resolves once the create job succeeded. */
-async function newSite(
-  app: TestApp,
-  serverId: string,
-  tenantSlug: string,
-  input: Partial<InputOf<'sites.create'>> & { slug: string; domain: string },
-): Promise<SiteInfo> {
-  const tenant = await app.call('tenants.create', { name: tenantSlug, slug: tenantSlug });
-  const { jobId, site } = await app.call('sites.create', {
-    serverId,
-    tenantId: tenant.id,
-    tls: 'off',
-    ...input,
-  });
-  await done(app, Promise.resolve({ jobId }));
-  return site;
-}
 
 describe('sites from the app', () => {
   it('creates a php site as a job, deploys from git with zero failed requests, rolls back, suspends and deletes', () =>

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { command } from './define';
+import { serverId } from './servers';
+import { siteRef } from './sites';
+
+/** One run of a site's backup: its database and files snapshots (restic), as the host lists them. */
+export interface BackupRun {
+  /** The run's id: the UTC time it started and the host process, e.g. 20261201T120301Z-4242. */
+  run: string;
+  at: string;
+  /** restic snapshot ids (64 hex); null when that part is missing (a run cut short before #13's checks). */
+  database: string | null;
+  files: string | null;
+}
+
+export interface SiteBackups {
+  siteId: string;
+  /** Newest first. */
+  runs: BackupRun[];
+  /** The last failed run on the host, "<UTC time> <reason>", or null. */
+  lastFailure: string | null;
+  /** Whether the host has a repository yet (backups.setup). */
+  ready: boolean;
+}
+
+export const backupsSetup = z.object({ serverId }).strict();
+export const backupsRestore = z
+  .object({
+    siteId: siteRef.shape.siteId,
+    snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a snapshot id'),
+  })
+  .strict();
+
+/** The backups slice of the contract: its commands (with their traits) and events. */
+export const backupsCommands = {
+  'backups.setup': command<{ jobId: string }>()(
+    backupsSetup,
+    "Install restic and make the server's encrypted repository (its password kept in the vault), as a job.",
+    { audit: 'backup.setup' },
+  ),
+  'backups.run': command<{ jobId: string }>()(
+    siteRef,
+    'Back a site up now (database streamed, files), as a job; a failed stage keeps nothing.',
+    { audit: 'backup.run' },
+  ),
+  'backups.list': command<SiteBackups>()(siteRef, "A site's backup runs, newest first, read from its host.", {
+    passive: true,
+  }),
+  'backups.restoreDatabase': command<{ jobId: string }>()(
+    backupsRestore,
+    "Put a snapshot's database back (after a safety backup of the current one), as a job.",
+    { audit: 'backup.restoreDatabase' },
+  ),
+} as const;

@@ -1,0 +1,155 @@
+// The backups capability: each server's restic repository (its password made here, kept in the
+// vault, owned by the server by id) and each site's runs, listed and restored through the backup
+// module of the server scripts.
+import type { backupsCommands, BackupRun, SiteBackups } from '@contract';
+import { AppError } from '../base/app-error';
+import type { CallContext } from '../base/call';
+import type { Capability, CapabilityBase, SliceNames } from '../base/capability';
+import type { OwnedSecrets } from '../infra/store/owned-secrets';
+import type { JobContext, JobStarter } from '../jobs';
+import type { ScriptRunner } from '../remote/runner';
+import type { ServerService } from '../servers';
+import type { SiteService } from '../sites';
+import { randomPassword } from '../vault';
+import type { VaultService } from '../vault';
+
+/** The purpose under which a server owns its backup repository's password. */
+export const RESTIC_PASSWORD = 'restic-password';
+
+export interface BackupsDeps extends CapabilityBase {
+  runner: ScriptRunner;
+  jobs: JobStarter;
+  servers: Pick<ServerService, 'get' | 'list'>;
+  sites: Pick<SiteService, 'get'>;
+  vault: Pick<VaultService, 'list' | 'use' | 'add'>;
+  owned: OwnedSecrets;
+}
+
+interface ResticSnapshot {
+  id: string;
+  time: string;
+  tags?: string[];
+}
+
+/** restic's snapshot list of one site, grouped into runs by their `hd-run=` tag, newest first. */
+export function runsOf(snapshots: ResticSnapshot[]): BackupRun[] {
+  const runs = new Map<string, BackupRun>();
+  for (const s of snapshots) {
+    const tag = (name: string) => s.tags?.find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
+    const run = tag('hd-run');
+    const part = tag('hd-part');
+    if (!run || (part !== 'db' && part !== 'files')) continue;
+    const entry = runs.get(run) ?? { run, at: s.time, database: null, files: null };
+    if (part === 'db') entry.database = s.id;
+    else entry.files = s.id;
+    if (s.time < entry.at) entry.at = s.time;
+    runs.set(run, entry);
+  }
+  return [...runs.values()].sort((a, b) => (a.run < b.run ? 1 : -1));
+}
+
+export function createBackups(d: BackupsDeps): Capability<SliceNames<typeof backupsCommands>, null> {
+  d.references.declare('secret', (secretId) =>
+    d.owned.ownersOf('server', secretId).flatMap(({ ownerId, purpose }) => {
+      const server = d.servers.list().find((s) => s.id === ownerId);
+      return server && purpose === RESTIC_PASSWORD
+        ? [`server ${server.name} (its backup repository password)`]
+        : [];
+    }),
+  );
+
+  /** The repository password of a server: made once, kept in the vault, owned by the server. */
+  const repoPassword = (serverId: string): string => {
+    const owned = d.owned.get('server', serverId, RESTIC_PASSWORD);
+    if (owned && d.vault.list().some((s) => s.id === owned)) return d.vault.use(owned, 'password').password;
+    const password = randomPassword(32);
+    const info = d.vault.add(`Backup repository of ${d.servers.get(serverId).name} (${serverId})`, {
+      kind: 'password',
+      password,
+    });
+    d.owned.set('server', serverId, RESTIC_PASSWORD, info.id);
+    return password;
+  };
+
+  const siteJob = (
+    ctx: CallContext,
+    siteId: string,
+    kind: string,
+    title: string,
+    run: (job: JobContext, site: { serverId: string; slug: string }) => Promise<void>,
+  ) => {
+    const site = d.sites.get(siteId);
+    const job = d.jobs.start(
+      { kind, title: `${title} ${site.domain}`, target: site.serverId, origin: ctx.origin },
+      async (job) => {
+        await d.runner.upload(job, site.serverId);
+        await run(job, site);
+      },
+    );
+    return { jobId: job.id };
+  };
+
+  return {
+    service: null,
+    handlers: {
+      'backups.setup': (input, ctx) => {
+        const server = d.servers.get(input.serverId);
+        // Made (or found) before the job starts: a locked vault refuses here, with nothing started.
+        const password = repoPassword(server.id);
+        ctx.audit({ target: server.id, detail: { server: server.name } });
+        const job = d.jobs.start(
+          {
+            kind: 'backup.setup',
+            title: `Set up backups on ${server.name}`,
+            target: server.id,
+            origin: ctx.origin,
+          },
+          async (job) => {
+            await d.runner.upload(job, server.id);
+            await d.runner.run(job, server.id, 'backup', 'install', {
+              args: ['--password-stdin'],
+              stdin: `${password}\n`,
+              stepPrefix: '',
+            });
+          },
+        );
+        return { jobId: job.id };
+      },
+      'backups.run': (input, ctx) => {
+        const site = d.sites.get(input.siteId);
+        ctx.audit({ target: site.id, detail: { domain: site.domain } });
+        return siteJob(ctx, input.siteId, 'backup.run', 'Back up', (job, s) =>
+          d.runner.run(job, s.serverId, 'backup', 'run', { args: ['--site', s.slug], stepPrefix: '' }),
+        );
+      },
+      'backups.list': async (input): Promise<SiteBackups> => {
+        const site = d.sites.get(input.siteId);
+        const { status, error } = await d.runner.status(site.serverId, 'backup', ['--site', site.slug]);
+        if (error) throw new AppError('SSH_ERROR', `Reading the backups of ${site.domain} failed: ${error}.`);
+        const ready = status['enabled'] === 'yes';
+        let snapshots: ResticSnapshot[];
+        try {
+          snapshots = (JSON.parse(status['snapshots'] || 'null') as ResticSnapshot[] | null) ?? [];
+        } catch {
+          throw new AppError('SSH_ERROR', 'The host answered with a snapshot list Hostdeck cannot read.');
+        }
+        return {
+          siteId: site.id,
+          runs: runsOf(snapshots),
+          lastFailure: status['last-failure'] || null,
+          ready,
+        };
+      },
+      'backups.restoreDatabase': (input, ctx) => {
+        const site = d.sites.get(input.siteId);
+        ctx.audit({ target: site.id, detail: { domain: site.domain, snapshot: input.snapshotId } });
+        return siteJob(ctx, input.siteId, 'backup.restore', 'Restore the database of', (job, s) =>
+          d.runner.run(job, s.serverId, 'backup', 'restore', {
+            args: ['--site', s.slug, '--snapshot', input.snapshotId],
+            stepPrefix: '',
+          }),
+        );
+      },
+    },
+  };
+}

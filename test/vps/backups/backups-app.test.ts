@@ -1,0 +1,49 @@
+// Backups from the app on a real host: the same router calls the UI makes, restic's repository
+// password made in the vault and owned by the server, runs and restores as jobs.
+import { afterAll, describe, expect, it } from 'vitest';
+import { stopAll } from '../harness/index.js';
+import { sh } from '../provision/hostdeck-scripts.js';
+import { done, newSite, withAppOnHost } from '../sites/app-helpers.js';
+
+afterAll(stopAll);
+
+describe('backups from the app', () => {
+  it('sets a server up, backs a site up, lists its runs, restores its database, and runs a backup again', () =>
+    withAppOnHost(async (app, host, serverId) => {
+      const site = await newSite(app, serverId, 'acme', { slug: 'shop', domain: 'shop.acme.test' });
+      const sql = (q: string) => sh(host, `mariadb -N -B hd_shop -e ${JSON.stringify(q)}`);
+      await sql('CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, "first")');
+
+      expect(await app.call('backups.list', { siteId: site.id })).toMatchObject({ ready: false, runs: [] });
+      await done(app, app.call('backups.setup', { serverId }));
+      const secret = (await app.call('vault.secrets.list', {})).find((s) =>
+        s.label.startsWith('Backup repository'),
+      );
+      expect(secret?.kind).toBe('password');
+      expect(await app.fail('vault.secrets.remove', { id: secret!.id })).toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringMatching(/\(its backup repository password\)\.$/),
+      });
+
+      const ran = await done(app, app.call('backups.run', { siteId: site.id }));
+      expect(ran.rerunnable).toBe(true);
+      const listed = await app.call('backups.list', { siteId: site.id });
+      expect(listed).toMatchObject({ ready: true, lastFailure: null });
+      expect(listed.runs).toHaveLength(1);
+      const [first] = listed.runs;
+      expect(first!.database).toMatch(/^[0-9a-f]{64}$/);
+      expect(first!.files).toMatch(/^[0-9a-f]{64}$/);
+
+      await sql('UPDATE notes SET body = "second" WHERE id = 1');
+      await done(app, app.call('backups.restoreDatabase', { siteId: site.id, snapshotId: first!.database! }));
+      expect(await sql('SELECT body FROM notes WHERE id = 1')).toBe('first');
+
+      await done(app, app.call('jobs.rerun', { id: ran.id }));
+      // The first run, the restore's safety run, and the run again.
+      expect((await app.call('backups.list', { siteId: site.id })).runs).toHaveLength(3);
+      const actions = (await app.call('audit.list', {})).map((a) => a.action);
+      expect(actions).toEqual(
+        expect.arrayContaining(['backup.setup', 'backup.run', 'backup.restoreDatabase', 'jobs.rerun']),
+      );
+    }));
+});

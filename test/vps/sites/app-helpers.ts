@@ -1,0 +1,63 @@
+// Shared by the vps tests that drive the app (router calls, jobs) against a host from the sites layer.
+import { beforeAll } from 'vitest';
+import type { InputOf, JobSummary, SiteInfo } from '../../../src-main/api/contract';
+import { startApp } from '../../ssh/harness/app';
+import type { TestApp } from '../../ssh/harness/app';
+import { addTestHost } from '../../support/trusted-server';
+import type { Host } from '../harness/index.js';
+import { withFreshHosts } from '../provision/fresh-hosts.js';
+import { sitesLayer } from './sites-layer.js';
+
+let layer = '';
+beforeAll(async () => {
+  layer = await sitesLayer();
+}, 900_000);
+
+export async function withAppOnHost(fn: (app: TestApp, host: Host, serverId: string) => Promise<void>) {
+  await withFreshHosts(
+    1,
+    async ([host]) => {
+      const app = await startApp();
+      try {
+        const call = (n: string, i: unknown) => app.call(n as never, i as never);
+        const { serverId } = await addTestHost(call, host!);
+        await fn(app, host!, serverId);
+      } finally {
+        await app.close();
+      }
+    },
+    { layers: [layer] },
+  );
+}
+
+export async function done(app: TestApp, started: Promise<{ jobId: string }>): Promise<JobSummary> {
+  const job = await app.hd.jobs.wait((await started).jobId);
+  if (job.state !== 'succeeded') {
+    const log = await app.call('jobs.log', { id: job.id, afterSeq: 0 });
+    throw new Error(
+      `job ${job.title} ${job.state}: ${job.error}\n${log
+        .map((l) => l.text)
+        .join('\n')
+        .slice(-3000)}`,
+    );
+  }
+  return job;
+}
+
+/** A tenant and a site of it, created through the app; resolves once the create job succeeded. */
+export async function newSite(
+  app: TestApp,
+  serverId: string,
+  tenantSlug: string,
+  input: Partial<InputOf<'sites.create'>> & { slug: string; domain: string },
+): Promise<SiteInfo> {
+  const tenant = await app.call('tenants.create', { name: tenantSlug, slug: tenantSlug });
+  const { jobId, site } = await app.call('sites.create', {
+    serverId,
+    tenantId: tenant.id,
+    tls: 'off',
+    ...input,
+  });
+  await done(app, Promise.resolve({ jobId }));
+  return site;
+}
