@@ -1,7 +1,8 @@
 import type { JobLogLine, LogEntry } from '@contract';
 import { useEffect, useMemo, useState } from 'react';
-import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
 import { api, errorText } from '../../api/client';
+import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
+import { View } from '../../components/View';
 import { appendBounded, matches } from './ring';
 import type { Buffered, LogFilter } from './ring';
 import { VirtualList } from './VirtualList';
@@ -128,10 +129,11 @@ export function LogsView() {
   };
 
   return (
-    <section className="view logs-view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Logs</h1>
-        <div className="row">
+    <View
+      title="Logs"
+      className="logs-view"
+      actions={
+        <>
           <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <select aria-label="Source" value={source} onChange={(e) => setSource(e.target.value)}>
             {[...Object.keys(SOURCES), ...Object.keys(siteSources)].map((k) => (
@@ -159,8 +161,9 @@ export function LogsView() {
           >
             {streamId ? 'Restart' : 'Follow'}
           </button>
-        </div>
-      </header>
+        </>
+      }
+    >
       <div className="row log-filters">
         <input
           aria-label="Filter text"
@@ -216,6 +219,6 @@ export function LogsView() {
         </p>
       )}
       <VirtualList entries={visible} follow={follow} onUserScroll={(atBottom) => setFollow(atBottom)} />
-    </section>
+    </View>
   );
 }

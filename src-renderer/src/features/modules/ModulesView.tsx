@@ -1,7 +1,11 @@
 import type { ModuleName, ModuleStatus } from '@contract';
 import { useCallback, useState } from 'react';
-import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
 import { api, errorText } from '../../api/client';
+import { DataTable } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
+import { View } from '../../components/View';
 import { ProvisionPanel } from './ProvisionPanel';
 
 type Verb = 'install' | 'enable' | 'disable' | 'remove';
@@ -26,20 +30,18 @@ export function ModulesView() {
     }
   }, [chosen]);
 
-  const act = async (module: ModuleName, verb: Verb) => {
+  const act = (module: ModuleName, verb: Verb) => {
     setError(null);
-    try {
-      await api.call('provision.action', { serverId: chosen, module, verb });
-    } catch (err) {
-      setError(errorText(err));
-    }
+    api
+      .call('provision.action', { serverId: chosen, module, verb })
+      .catch((err: unknown) => setError(errorText(err)));
   };
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Modules</h1>
-        <div className="row">
+    <View
+      title="Modules"
+      actions={
+        <>
           <ServerSelect
             servers={servers}
             value={chosen}
@@ -51,61 +53,60 @@ export function ModulesView() {
           <button type="button" disabled={!chosen || loading} onClick={() => void refresh()}>
             {loading ? 'Reading…' : 'Read status from host'}
           </button>
-        </div>
-      </header>
+        </>
+      }
+    >
       {servers.length === 0 && (
         <div className="empty-state" role="status">
           <p className="empty-title">No servers yet</p>
           <p>Add a server first; modules are installed on it over SSH.</p>
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {chosen && <ProvisionPanel key={chosen} serverId={chosen} onFinished={refresh} />}
       {statuses && (
-        <table className="table" aria-label="Module status">
-          <thead>
-            <tr>
-              <th scope="col">Module</th>
-              <th scope="col">Installed</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">Active</th>
-              <th scope="col">Drift</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {statuses.map((m) => (
-              <tr key={m.name} data-module={m.name}>
-                <td>{m.name}</td>
-                <td>{m.installed ? (m.version ?? 'yes') : 'no'}</td>
-                <td>{m.enabled ? 'yes' : 'no'}</td>
-                <td className={m.installed && !m.active ? 'error' : undefined}>{m.active ? 'yes' : 'no'}</td>
-                <td className={m.drift.length ? 'warning' : 'muted'}>
-                  {m.error ?? (m.drift.join(', ') || 'none')}
-                </td>
-                <td className="row">
-                  {(m.installed ? (['enable', 'disable', 'remove'] as Verb[]) : (['install'] as Verb[])).map(
-                    (verb) => (
-                      <button
-                        key={verb}
-                        type="button"
-                        className={verb === 'remove' ? 'danger' : undefined}
-                        onClick={() => void act(m.name as ModuleName, verb)}
-                      >
-                        {verb}
-                      </button>
-                    ),
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label="Module status"
+          rows={statuses}
+          rowKey={(m) => m.name}
+          rowData={(m) => ({ 'data-module': m.name })}
+          columns={statusColumns(act)}
+        />
       )}
-    </section>
+    </View>
   );
+}
+
+/** What the host said of each module, and the verbs that apply to it. */
+function statusColumns(act: (module: ModuleName, verb: Verb) => void): Column<ModuleStatus>[] {
+  return [
+    { header: 'Module', cell: (m) => m.name },
+    { header: 'Installed', cell: (m) => (m.installed ? (m.version ?? 'yes') : 'no') },
+    { header: 'Enabled', cell: (m) => (m.enabled ? 'yes' : 'no') },
+    {
+      header: 'Active',
+      cell: (m) => (m.active ? 'yes' : 'no'),
+      cellProps: (m) => ({ className: m.installed && !m.active ? 'error' : undefined }),
+    },
+    {
+      header: 'Drift',
+      cell: (m) => m.error ?? (m.drift.join(', ') || 'none'),
+      cellProps: (m) => ({ className: m.drift.length ? 'warning' : 'muted' }),
+    },
+    {
+      header: 'Actions',
+      cell: (m) =>
+        (m.installed ? (['enable', 'disable', 'remove'] as Verb[]) : (['install'] as Verb[])).map((verb) => (
+          <button
+            key={verb}
+            type="button"
+            className={verb === 'remove' ? 'danger' : undefined}
+            onClick={() => act(m.name as ModuleName, verb)}
+          >
+            {verb}
+          </button>
+        )),
+      cellProps: () => ({ className: 'row' }),
+    },
+  ];
 }

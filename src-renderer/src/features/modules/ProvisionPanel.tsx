@@ -1,6 +1,7 @@
 import type { ModuleInfo, ModuleName } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { useJobs } from '../../stores/jobs';
 
 /** Pick modules, see what a dry run would change, then provision: each step a job in the Jobs panel. */
@@ -93,11 +94,7 @@ export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onF
             : `Provisioning ${run.state}: ${run.error ?? ''} Running it again is safe.`}
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
 }

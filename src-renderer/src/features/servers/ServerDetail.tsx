@@ -1,10 +1,13 @@
 import type { ServerInfo } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { TextField } from '../../components/TextField';
+import { View } from '../../components/View';
 import { useServers } from '../../stores/servers';
 import { EditServerForm } from './EditServerForm';
-import { ago, bytes, duration, statusLabel } from './format';
+import { ago, bytes, duration } from '../../lib/format';
+import { statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
 
 /** One server: its facts, its host key, and the actions that talk to it. */
@@ -28,18 +31,16 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
   };
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <div>
-          <button type="button" className="link" onClick={onBack}>
-            ← All servers
-          </button>
-          <h1 id="view-title">{s.name}</h1>
-          <p className="muted mono">
-            {s.username}@{s.host}:{s.port} · {s.auth.kind === 'agent' ? 'ssh-agent' : s.auth.kind}
-          </p>
-        </div>
-        <div className="row">
+    <View
+      title={s.name}
+      back={{ label: '← All servers', onClick: onBack }}
+      subtitle={
+        <>
+          {s.username}@{s.host}:{s.port} · {s.auth.kind === 'agent' ? 'ssh-agent' : s.auth.kind}
+        </>
+      }
+      actions={
+        <>
           <span className={`badge status-${s.status}`}>{statusLabel[s.status]}</span>
           <button type="button" onClick={() => setEditing(true)} disabled={editing}>
             Edit…
@@ -47,18 +48,11 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
           <button type="button" disabled={refreshing} onClick={() => void refresh([s.id])}>
             {refreshing ? 'Checking…' : 'Check now'}
           </button>
-        </div>
-      </header>
-      {s.lastError && (
-        <p className="error" role="alert">
-          {s.lastError}
-        </p>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+        </>
+      }
+    >
+      <ErrorAlert message={s.lastError} />
+      <ErrorAlert message={error} />
 
       {editing && <EditServerForm server={s} onDone={() => setEditing(false)} />}
       {(s.tags.length > 0 || s.notes) && !editing && (
@@ -202,6 +196,6 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
           Remove from Hostdeck…
         </button>
       )}
-    </section>
+    </View>
   );
 }

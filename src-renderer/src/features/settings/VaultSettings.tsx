@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { TextField } from '../../components/TextField';
 import { useVault } from '../../stores/vault';
+import { ErrorAlert } from '../../components/ErrorAlert';
 
 export function VaultSettings() {
   const status = useVault((s) => s.status);
@@ -97,11 +98,7 @@ export function VaultSettings() {
         </button>
       </form>
       {done && <p role="status">{done}</p>}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
 }

@@ -7,12 +7,13 @@ import { SelectField } from '../../components/SelectField';
 import { TextAreaField } from '../../components/TextAreaField';
 import { TextField } from '../../components/TextField';
 import { useTenants } from '../../stores/tenants';
-import { useChosenServer } from '../servers/ServerSelect';
-import { apiErrorField, domainMessage, issuesByField, nonAsciiNote, splitNames } from './fieldIssues';
+import { useChosenServer } from '../../components/ServerSelect';
+import { apiErrorField, issuesByField } from '../../lib/fieldIssues';
+import { domainMessage, nonAsciiNote, splitNames } from './hostNames';
 import { PhpFields } from './PhpFields';
 import type { PhpDraft } from './PhpFields';
 import { TlsField, TypeField, WwwField } from './SiteOptionFields';
-import { slugFrom } from './slugFrom';
+import { slugFrom } from '../../lib/slugFrom';
 
 const FIELDS = [
   'serverId',

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { api } from '../../api/client';
-import { ErrorAlert } from '../../components/FormActions';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { useJobAction } from './useJobAction';
 import type { SiteActionProps } from './useJobAction';
 

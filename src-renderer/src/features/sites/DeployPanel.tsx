@@ -2,10 +2,11 @@ import { siteDeploy } from '@contract';
 import type { InputOf } from '@contract';
 import { useState } from 'react';
 import { api } from '../../api/client';
-import { ErrorAlert, FormActions } from '../../components/FormActions';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { FormActions } from '../../components/FormActions';
 import { TextField } from '../../components/TextField';
 import { DeployKey } from './DeployKey';
-import { issuesByField } from './fieldIssues';
+import { issuesByField } from '../../lib/fieldIssues';
 import { useJobAction } from './useJobAction';
 import type { SiteActionProps } from './useJobAction';
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { FormActions } from '../../components/FormActions';
 import { SelectField } from '../../components/SelectField';
-import { ago } from '../servers/format';
+import { ago } from '../../lib/format';
 import { useJobAction } from './useJobAction';
 import type { SiteActionProps } from './useJobAction';
 

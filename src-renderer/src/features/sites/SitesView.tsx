@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import { ErrorAlert } from '../../components/FormActions';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { followSites, useSites } from '../../stores/sites';
 import { followTenants } from '../../stores/tenants';
 import { CreateSiteForm } from './CreateSiteForm';
 import { SiteDetail } from './SiteDetail';
 import { SitesTable } from './SitesTable';
+import { View } from '../../components/View';
 
 /** Every site on every server, live from `sites.changed` / `sites.removed`; a site opens its page. */
 export function SitesView() {
@@ -22,13 +23,14 @@ export function SitesView() {
     return <SiteDetail key={current.id} site={current} jobId={open.jobId} onBack={() => setOpen(null)} />;
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Sites</h1>
+    <View
+      title="Sites"
+      actions={
         <button type="button" className="primary" onClick={() => setCreating(true)} disabled={creating}>
           Create site
         </button>
-      </header>
+      }
+    >
       <ErrorAlert message={error} />
       {gone && (
         <p role="status" className="muted">
@@ -63,6 +65,6 @@ export function SitesView() {
           }}
         />
       )}
-    </section>
+    </View>
   );
 }

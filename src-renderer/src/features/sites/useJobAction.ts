@@ -1,7 +1,7 @@
 import type { SiteInfo } from '@contract';
 import { useState } from 'react';
 import { errorText } from '../../api/client';
-import { apiErrorField } from './fieldIssues';
+import { apiErrorField } from '../../lib/fieldIssues';
 
 /** What a site's action panel takes: the site, where the started job goes, and how to close. */
 export interface SiteActionProps {

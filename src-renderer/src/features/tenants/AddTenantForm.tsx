@@ -4,8 +4,8 @@ import { useState } from 'react';
 import { api, errorText, HostdeckError } from '../../api/client';
 import { FormActions } from '../../components/FormActions';
 import { TextField } from '../../components/TextField';
-import { issuesByField } from '../sites/fieldIssues';
-import { slugFrom } from '../sites/slugFrom';
+import { issuesByField } from '../../lib/fieldIssues';
+import { slugFrom } from '../../lib/slugFrom';
 
 /** Add a tenant, validated as you type with the contract's tenantCreate, and again by main. */
 export function AddTenantForm({ onAdded, onCancel }: { onAdded(t: TenantInfo): void; onCancel(): void }) {

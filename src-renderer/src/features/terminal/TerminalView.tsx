@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
+import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
+import { View } from '../../components/View';
 import { useServerSites } from '../sites/useServerSites';
 import { TerminalTab } from './TerminalTab';
 
@@ -39,10 +40,11 @@ export function TerminalView() {
   };
 
   return (
-    <section className="view terminal-view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Terminal</h1>
-        <div className="row">
+    <View
+      title="Terminal"
+      className="terminal-view"
+      actions={
+        <>
           <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <select aria-label="Open as" value={siteId} onChange={(e) => setSiteId(e.target.value)}>
             <option value="">as {servers.find((s) => s.id === chosen)?.username ?? 'the server user'}</option>
@@ -55,8 +57,9 @@ export function TerminalView() {
           <button type="button" className="primary" onClick={open} disabled={!chosen}>
             New terminal
           </button>
-        </div>
-      </header>
+        </>
+      }
+    >
       {servers.length === 0 && (
         <div className="empty-state" role="status">
           <p className="empty-title">No servers yet</p>
@@ -100,6 +103,6 @@ export function TerminalView() {
           />
         ))}
       </div>
-    </section>
+    </View>
   );
 }

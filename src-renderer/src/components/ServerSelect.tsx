@@ -1,6 +1,6 @@
 import type { ServerInfo } from '@contract';
 import { useEffect, useState } from 'react';
-import { followServers, useServers } from '../../stores/servers';
+import { followServers, useServers } from '../stores/servers';
 
 /** The servers, kept current, and the one picked (the first until the operator picks another). */
 export function useChosenServer() {
@@ -10,6 +10,7 @@ export function useChosenServer() {
   return { servers, chosen: picked || servers[0]?.id || '', choose: setPicked };
 }
 
+/** Picks one server by name; off while there are none. */
 export function ServerSelect(props: { servers: ServerInfo[]; value: string; onChange(id: string): void }) {
   return (
     <select
