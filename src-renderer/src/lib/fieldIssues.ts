@@ -1,7 +1,5 @@
 /** Turns the contract's zod issues and the API's field errors into one message per form field. */
 
-import { HostdeckError } from '../api/client';
-
 interface ParseResult {
   success: boolean;
   error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
@@ -14,25 +12,29 @@ export function formField(path: string): string {
   return (at === -1 ? parts : parts.slice(0, at)).join('.');
 }
 
-/** The form field, one of `fields`, that an API error is about; undefined when it names none of them. */
-export function apiErrorField(err: unknown, fields: readonly string[]): string | undefined {
-  const field = err instanceof HostdeckError && err.field ? formField(err.field) : undefined;
-  return field && fields.includes(field) ? field : undefined;
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
 
 /**
  * The first message for each field, keyed by its dotted path ("domain", "php.memoryLimit"). An item
- * of a list is named in its message, so "the second alias" is findable in a long list.
+ * of a list is named in its message (taken from `input`, what was parsed), so "the second alias" is
+ * findable in a long list.
  */
-export function issuesByField(result: ParseResult, lists: Record<string, readonly string[]> = {}) {
+export function issuesByField(result: ParseResult, input?: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of result.error?.issues ?? []) {
-    const path = issue.path.map(String).join('.');
-    const field = formField(path);
+    const field = formField(issue.path.map(String).join('.'));
     if (out[field] !== undefined) continue;
-    const index = issue.path[field.split('.').length];
-    const item = typeof index === 'number' ? lists[field]?.[index] : undefined;
-    out[field] = item === undefined ? issue.message : `${item}: ${issue.message}`;
+    const depth = field.split('.').length;
+    const item =
+      typeof issue.path[depth] === 'number' ? valueAt(input, issue.path.slice(0, depth + 1)) : null;
+    out[field] = typeof item === 'string' ? `${item}: ${issue.message}` : issue.message;
   }
   return out;
 }
