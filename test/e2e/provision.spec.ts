@@ -127,3 +127,40 @@ test('requests to a site on the host appear in the log view, filterable by statu
   await expect(page.getByTestId('log-count')).toContainText('3 shown of');
   await page.screenshot({ path: 'test-results/logs-caddy.png' });
 });
+
+test('a followed journal keeps streaming while another section is shown, and after coming back', async ({
+  page,
+  bridge,
+}) => {
+  test.setTimeout(120_000);
+  await addTestHost(bridgeCall(bridge), host, 'vps-follow');
+  // Each line comes from a short transient unit, so it lands in that unit's journal.
+  const say = async (text: string) =>
+    expect(
+      (await host.exec(`systemd-run --quiet --wait --collect --unit=hd-e2e-say echo ${text}`)).code,
+    ).toBe(0);
+
+  await page.reload();
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  await nav.getByRole('button', { name: 'Logs' }).click();
+  await page.getByLabel('Server').selectOption({ label: 'vps-follow' });
+  await page.getByLabel('Or a systemd unit').fill('hd-e2e-say.service');
+  await page.getByRole('button', { name: 'Follow' }).first().click();
+  await expect(page.getByRole('button', { name: 'Restart' })).toBeVisible();
+  const list = page.getByRole('log', { name: 'Log entries' });
+  await say('said-before-the-switch');
+  await expect(list).toContainText('said-before-the-switch');
+
+  await nav.getByRole('button', { name: 'Servers' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+  await say('said-while-away');
+
+  await nav.getByRole('button', { name: 'Logs' }).click();
+  await expect(page.getByLabel('Server').locator('option:checked')).toHaveText('vps-follow');
+  await expect(page.getByRole('button', { name: 'Restart' })).toBeVisible();
+  await expect(list).toContainText('said-while-away');
+  await say('said-after-coming-back');
+  await expect(list).toContainText('said-after-coming-back');
+  await expect(list).toContainText('said-before-the-switch');
+  await page.screenshot({ path: 'test-results/logs-journal-after-switch.png' });
+});

@@ -2,22 +2,16 @@ import { useState } from 'react';
 import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
 import { View } from '../../components/View';
 import { useServerSites } from '../sites/useServerSites';
+import { useTerminals } from './store';
 import { TerminalTab } from './TerminalTab';
 
-interface Tab {
-  key: number;
-  serverId: string;
-  siteId?: string | undefined;
-  title: string;
-}
-
-let nextKey = 1;
-
-/** SSH terminals: several tabs, each its own shell over the server's pooled connection. */
+/**
+ * SSH terminals: several tabs, each its own shell over the server's pooled connection. The tabs are
+ * the window's (the terminal store): leaving this view keeps them running.
+ */
 export function TerminalView() {
   const { servers, chosen, choose } = useChosenServer();
-  const [tabs, setTabs] = useState<Tab[]>([]);
-  const [active, setActive] = useState<number | null>(null);
+  const { tabs, active, activate, close } = useTerminals();
   const sites = useServerSites(chosen);
   const [siteId, setSiteId] = useState('');
 
@@ -25,18 +19,12 @@ export function TerminalView() {
     const server = servers.find((s) => s.id === chosen);
     if (!server) return;
     const site = sites.find((s) => s.id === siteId);
-    const tab = {
-      key: nextKey++,
-      serverId: server.id,
-      siteId: site?.id,
-      title: site ? `${site.domain} (${site.tenantSlug})` : server.name,
-    };
-    setTabs((t) => [...t, tab]);
-    setActive(tab.key);
-  };
-  const close = (key: number) => {
-    setTabs((t) => t.filter((x) => x.key !== key));
-    setActive((a) => (a === key ? (tabs.find((x) => x.key !== key)?.key ?? null) : a));
+    useTerminals
+      .getState()
+      .open(
+        { serverId: server.id, siteId: site?.id },
+        site ? `${site.domain} (${site.tenantSlug})` : server.name,
+      );
   };
 
   return (
@@ -74,7 +62,7 @@ export function TerminalView() {
                 type="button"
                 role="tab"
                 aria-selected={t.key === active}
-                onClick={() => setActive(t.key)}
+                onClick={() => activate(t.key)}
               >
                 {t.title}
               </button>
@@ -92,15 +80,7 @@ export function TerminalView() {
       )}
       <div className="terminal-stack">
         {tabs.map((t) => (
-          <TerminalTab
-            key={t.key}
-            serverId={t.serverId}
-            siteId={t.siteId}
-            active={t.key === active}
-            onTitle={(title) =>
-              setTabs((all) => all.map((x) => (x.key === t.key ? { ...x, title: title || x.title } : x)))
-            }
-          />
+          <TerminalTab key={t.key} tab={t} active={t.key === active} />
         ))}
       </div>
     </View>
