@@ -5,8 +5,8 @@ import { endLogs } from '../features/logs/store';
 import { followTerminals } from '../features/terminal/store';
 import { VaultGate } from '../features/vault/VaultGate';
 import { reportActivity } from '../features/vault/reportActivity';
-import { followJobs } from '../stores/jobs';
-import { useSettings } from '../stores/settings';
+import { followJobs } from '../features/jobs/store';
+import { useSettings } from '../features/settings/store';
 import { sections } from './sections';
 import { useTheme } from './useTheme';
 

@@ -1,5 +1,6 @@
 import type { JobState, JobStep, JobSummary } from '@contract';
-import { useJobs } from '../../stores/jobs';
+import './jobs.css';
+import { useJobs } from './store';
 import { ErrorAlert } from '../../components/ErrorAlert';
 
 export const stateLabel: Record<JobState, string> = {

@@ -2,7 +2,7 @@ import type { ModuleInfo, ModuleName } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { useJobs } from '../../stores/jobs';
+import { useJobs } from '../jobs/store';
 
 /** Pick modules, see what a dry run would change, then provision: each step a job in the Jobs panel. */
 export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onFinished(): void }) {

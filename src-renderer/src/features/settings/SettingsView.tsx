@@ -2,7 +2,7 @@ import { themes } from '@contract';
 import type { Theme } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
-import { useSettings } from '../../stores/settings';
+import { useSettings } from './store';
 import { SecretsCard } from './SecretsCard';
 import { VaultSettings } from './VaultSettings';
 import { VaultTransfer } from './VaultTransfer';

@@ -3,7 +3,7 @@ import type { VaultStatus } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { TextField } from '../../components/TextField';
-import { useVault } from '../../stores/vault';
+import { useVault } from '../vault/store';
 import { ErrorAlert } from '../../components/ErrorAlert';
 
 export function VaultSettings() {

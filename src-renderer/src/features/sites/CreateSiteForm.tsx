@@ -8,7 +8,7 @@ import { TextField } from '../../components/TextField';
 import { slugFrom } from '../../lib/slugFrom';
 import { useForm } from '../../lib/useForm';
 import { useServers } from '../../stores/servers';
-import { useTenants } from '../../stores/tenants';
+import { useTenants } from '../tenants/store';
 import { domainMessage, nonAsciiNote, splitNames } from './hostNames';
 import { PhpFields } from './PhpFields';
 import { TlsField, TypeField, WwwField } from './SiteOptionFields';

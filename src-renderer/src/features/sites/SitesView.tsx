@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { followSites, useSites } from '../../stores/sites';
-import { followTenants } from '../../stores/tenants';
+import { followSites, useSites } from './store';
+import { followTenants } from '../tenants/store';
 import { CreateSiteForm } from './CreateSiteForm';
 import { SiteDetail } from './SiteDetail';
 import { SitesTable } from './SitesTable';

@@ -2,7 +2,7 @@ import type { TenantInfo } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { followTenants, useTenants } from '../../stores/tenants';
+import { followTenants, useTenants } from './store';
 import { ago } from '../../lib/format';
 import { AddTenantForm } from './AddTenantForm';
 import { View } from '../../components/View';

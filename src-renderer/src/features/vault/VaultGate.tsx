@@ -3,8 +3,9 @@ import type { ReactNode } from 'react';
 import { useEffect } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { TextField } from '../../components/TextField';
+import './vault.css';
 import { useForm } from '../../lib/useForm';
-import { followVault, useVault } from '../../stores/vault';
+import { followVault, useVault } from './store';
 
 /** Nothing behind the gate renders until the vault exists and is unlocked. */
 export function VaultGate({ children }: { children: ReactNode }) {

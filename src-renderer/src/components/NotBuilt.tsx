@@ -1,4 +1,4 @@
-import { View } from '../../components/View';
+import { View } from './View';
 
 /** An honest empty state for a section that does not exist yet: no sample data, no fake rows. */
 export function notBuilt(title: string, purpose: string) {
