@@ -49,8 +49,9 @@ test('provision a test host from the UI and watch the steps complete', async ({ 
     }),
   );
   await page.reload();
-  await page.getByRole('navigation').getByRole('button', { name: 'Modules' }).click();
-  await expect(page.getByRole('heading', { name: 'Provision' })).toBeVisible();
+  await page.getByRole('navigation').getByRole('button', { name: 'Provisioning' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Provisioning' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Provision', exact: true })).toBeVisible();
   await page.getByRole('checkbox', { name: /fail2ban/ }).uncheck();
   // FrankenPHP's release download cannot be reached from here (its install is proven in the vps
   // tier with the labelled stand-in), so this run leaves it out.
@@ -77,7 +78,7 @@ test('provision a test host from the UI and watch the steps complete', async ({ 
   await expect(page.getByTestId('provision-summary')).toContainText('Provisioned', { timeout: 300_000 });
   await expect(job).toHaveAttribute('data-state', 'succeeded');
 
-  const table = page.getByRole('table', { name: 'Module status' });
+  const table = page.getByRole('table', { name: 'Server module status' });
   for (const m of ['caddy', 'mariadb', 'firewall']) {
     await expect(table.locator(`tr[data-module="${m}"] td`).nth(3)).toHaveText('yes');
   }

@@ -1,7 +1,7 @@
 import { auditSection } from '../features/audit/section';
 import { backupsSection } from '../features/backups/section';
 import { logsSection } from '../features/logs/section';
-import { modulesSection } from '../features/modules/section';
+import { provisionSection } from '../features/provision/section';
 import { serversSection } from '../features/servers/section';
 import { settingsSection } from '../features/settings/section';
 import { sitesSection } from '../features/sites/section';
@@ -16,7 +16,7 @@ export const sections: Section[] = [
   serversSection,
   sitesSection,
   tenantsSection,
-  modulesSection,
+  provisionSection,
   backupsSection,
   logsSection,
   terminalSection,

@@ -81,7 +81,7 @@ export function CreateSiteForm({
           options={servers.map((s) => ({ value: s.id, label: s.name }))}
           onChange={choose}
           error={form.errorOf('serverId')}
-          hint="It needs Caddy, MariaDB and FrankenPHP (see Modules)"
+          hint="It needs Caddy, MariaDB and FrankenPHP (see Provisioning)"
           disabled={servers.length === 0}
         />
         <SelectField

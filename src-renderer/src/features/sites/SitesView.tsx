@@ -53,7 +53,7 @@ export function SitesView() {
           <p className="empty-title">No sites yet</p>
           <p>
             First add a tenant (Tenants), then add a server and provision it with Caddy, MariaDB and
-            FrankenPHP (Servers, then Modules). Then create a site here.
+            FrankenPHP (Servers, then Provisioning). Then create a site here.
           </p>
         </div>
       )}

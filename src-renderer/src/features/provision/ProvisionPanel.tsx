@@ -4,7 +4,7 @@ import { api, errorText } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useJobs } from '../jobs/store';
 
-/** Pick modules, see what a dry run would change, then provision: each step a job in the Jobs panel. */
+/** Pick server modules, see what a dry run would change, then provision: each step a job in the Jobs panel. */
 export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onFinished(): void }) {
   const [catalog, setCatalog] = useState<ModuleInfo[]>([]);
   const [picked, setPicked] = useState<Set<ModuleName>>(new Set());
@@ -53,7 +53,7 @@ export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onF
     <div className="card" aria-labelledby="provision-title">
       <h2 id="provision-title">Provision</h2>
       <fieldset className="module-picker">
-        <legend>Modules</legend>
+        <legend>Server modules</legend>
         {catalog.map((m) => (
           <label key={m.name} className="radio">
             <input type="checkbox" checked={picked.has(m.name)} onChange={() => toggle(m.name)} />

@@ -10,8 +10,11 @@ import { ProvisionPanel } from './ProvisionPanel';
 
 type Verb = 'install' | 'enable' | 'disable' | 'remove';
 
-/** Server modules: provision a server, and see each module's real state read back from the host. */
-export function ModulesView() {
+/**
+ * Provisioning: install server modules on a server (Caddy, MariaDB, the firewall…), and see each
+ * one's real state read back from the host. (A tenant's "feature modules" are another thing.)
+ */
+export function ProvisionView() {
   const { servers, chosen, choose } = useChosenServer();
   const [statuses, setStatuses] = useState<ModuleStatus[] | null>(null);
   const [loading, setLoading] = useState(false);
@@ -39,7 +42,7 @@ export function ModulesView() {
 
   return (
     <View
-      title="Modules"
+      title="Provisioning"
       actions={
         <>
           <ServerSelect
@@ -59,14 +62,14 @@ export function ModulesView() {
       {servers.length === 0 && (
         <div className="empty-state" role="status">
           <p className="empty-title">No servers yet</p>
-          <p>Add a server first; modules are installed on it over SSH.</p>
+          <p>Add a server first; server modules are installed on it over SSH.</p>
         </div>
       )}
       <ErrorAlert message={error} />
       {chosen && <ProvisionPanel key={chosen} serverId={chosen} onFinished={refresh} />}
       {statuses && (
         <DataTable
-          label="Module status"
+          label="Server module status"
           rows={statuses}
           rowKey={(m) => m.name}
           rowData={(m) => ({ 'data-module': m.name })}
@@ -77,10 +80,10 @@ export function ModulesView() {
   );
 }
 
-/** What the host said of each module, and the verbs that apply to it. */
+/** What the host said of each server module, and the verbs that apply to it. */
 function statusColumns(act: (module: ModuleName, verb: Verb) => void): Column<ModuleStatus>[] {
   return [
-    { header: 'Module', cell: (m) => m.name },
+    { header: 'Server module', cell: (m) => m.name },
     { header: 'Installed', cell: (m) => (m.installed ? (m.version ?? 'yes') : 'no') },
     { header: 'Enabled', cell: (m) => (m.enabled ? 'yes' : 'no') },
     {
