@@ -5,9 +5,9 @@ import type { FormEvent } from 'react';
 import { api, errorText, HostdeckError } from '../api/client';
 import { formField, issuesByField } from './fieldIssues';
 
-type Values = Record<string, unknown>;
+export type Values = Record<string, unknown>;
 /** The keys of the values that hold text (what a TextField edits). */
-type TextKey<V> = { [F in keyof V]: V[F] extends string ? F : never }[keyof V] & string;
+export type TextKey<V> = { [F in keyof V]: V[F] extends string ? F : never }[keyof V] & string;
 
 export interface FormOptions<K extends CommandName, V extends Values> {
   /** The command's input made from the values; by default the values are the input. */
@@ -37,6 +37,21 @@ export interface BoundField {
   error: string | undefined;
 }
 
+/** What useForm gives a form. */
+export interface Form<V extends Values> {
+  values: V;
+  set<F extends keyof V & string>(field: F): (value: V[F]) => void;
+  update(change: (v: V) => V): void;
+  field(name: TextKey<V>): BoundField;
+  touch(field: string): void;
+  errorOf(field: string): string | undefined;
+  /** Every field's message from the schema now, shown or not yet. */
+  issues: Record<string, string>;
+  busy: boolean;
+  failure: string | null;
+  submit(e?: FormEvent<HTMLFormElement>, extra?: Partial<V>): Promise<void>;
+}
+
 /** Dotted names of the values' fields: "name", and "php.memoryLimit" inside an object value. */
 function fieldNames(values: Values): string[] {
   return Object.entries(values).flatMap(([k, v]) =>
@@ -56,7 +71,7 @@ export function useForm<K extends CommandName, V extends Values>(
   command: K,
   initial: V,
   options: FormOptions<K, V> = {},
-) {
+): Form<V> {
   const [values, setValues] = useState(initial);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const [submitted, setSubmitted] = useState(false);

@@ -4,6 +4,7 @@ import { api, errorText } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { View } from '../../components/View';
 import { DataTable } from '../../components/DataTable';
+import { EmptyState } from '../../components/EmptyState';
 
 export function AuditView() {
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
@@ -31,10 +32,9 @@ export function AuditView() {
     >
       <ErrorAlert message={error} />
       {entries && entries.length === 0 && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No changes recorded yet</p>
+        <EmptyState title="No changes recorded yet">
           <p>Every change Hostdeck makes (settings, servers, sites, reveals of secrets) is listed here.</p>
-        </div>
+        </EmptyState>
       )}
       {entries && entries.length > 0 && (
         <DataTable

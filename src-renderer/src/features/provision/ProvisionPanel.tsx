@@ -1,6 +1,7 @@
 import type { ModuleInfo, ModuleName } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { CheckboxField } from '../../components/CheckboxField';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useJobs } from '../jobs/store';
 
@@ -55,12 +56,11 @@ export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onF
       <fieldset className="module-picker">
         <legend>Server modules</legend>
         {catalog.map((m) => (
-          <label key={m.name} className="radio">
-            <input type="checkbox" checked={picked.has(m.name)} onChange={() => toggle(m.name)} />
+          <CheckboxField key={m.name} checked={picked.has(m.name)} onChange={() => toggle(m.name)}>
             <span>
               <strong>{m.title}</strong> — <span className="muted">{m.summary}</span>
             </span>
-          </label>
+          </CheckboxField>
         ))}
       </fieldset>
       <div className="row">

@@ -7,6 +7,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
 import { View } from '../../components/View';
 import { ProvisionPanel } from './ProvisionPanel';
+import { EmptyState } from '../../components/EmptyState';
 
 type Verb = 'install' | 'enable' | 'disable' | 'remove';
 
@@ -60,10 +61,9 @@ export function ProvisionView() {
       }
     >
       {servers.length === 0 && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No servers yet</p>
+        <EmptyState title="No servers yet">
           <p>Add a server first; server modules are installed on it over SSH.</p>
-        </div>
+        </EmptyState>
       )}
       <ErrorAlert message={error} />
       {chosen && <ProvisionPanel key={chosen} serverId={chosen} onFinished={refresh} />}

@@ -1,6 +1,6 @@
 import type { ServerInfo } from '@contract';
 import { useState } from 'react';
-import { api, errorText } from '../../api/client';
+import { api } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { TextField } from '../../components/TextField';
 import { View } from '../../components/View';
@@ -9,6 +9,7 @@ import { EditServerForm } from './EditServerForm';
 import { ago, bytes, duration } from '../../lib/format';
 import { statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
+import { useAttempt } from '../../lib/useAttempt';
 
 /** One server: its facts, its host key, and the actions that talk to it. */
 export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack(): void }) {
@@ -17,18 +18,9 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
   const [keyDialog, setKeyDialog] = useState<'trust' | 'replace' | null>(null);
   const [installing, setInstalling] = useState(false);
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, attempt: act } = useAttempt();
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [editing, setEditing] = useState(false);
-
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
 
   return (
     <View

@@ -10,6 +10,7 @@ import { ago, bytes } from '../../lib/format';
 import { osShort, statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
 import { ServerDetail } from './ServerDetail';
+import { EmptyState } from '../../components/EmptyState';
 
 /** The fleet: every server with its status and last-known facts, refreshed in parallel. */
 export function ServersView() {
@@ -57,13 +58,12 @@ export function ServersView() {
         />
       )}
       {loaded && servers.length === 0 && !adding && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No servers yet</p>
+        <EmptyState title="No servers yet">
           <p>
             Add a Debian or Ubuntu server you can reach over SSH. Hostdeck installs nothing on it until you
             ask.
           </p>
-        </div>
+        </EmptyState>
       )}
       {servers.length > 0 && (
         <DataTable

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { TextField } from '../../components/TextField';
 import { useVault } from '../vault/store';
+import { CheckboxField } from '../../components/CheckboxField';
 import { ErrorAlert } from '../../components/ErrorAlert';
 
 export function VaultSettings() {
@@ -53,20 +54,15 @@ export function VaultSettings() {
           Save
         </button>
       </div>
-      <label className="radio">
-        <input
-          type="checkbox"
-          checked={status.keychain.enabled}
-          disabled={!status.keychain.available}
-          onChange={(e) =>
-            void act(
-              () => api.call('vault.setKeychain', { enabled: e.target.checked }),
-              'Keychain setting saved.',
-            )
-          }
-        />
+      <CheckboxField
+        checked={status.keychain.enabled}
+        disabled={!status.keychain.available}
+        onChange={(enabled) =>
+          void act(() => api.call('vault.setKeychain', { enabled }), 'Keychain setting saved.')
+        }
+      >
         Unlock with the OS keychain
-      </label>
+      </CheckboxField>
       {!status.keychain.available && <p className="muted">Unavailable here: {status.keychain.reason}</p>}
       <form
         className="inline-form"

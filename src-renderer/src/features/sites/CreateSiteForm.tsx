@@ -1,12 +1,11 @@
 import type { SiteInfo, SiteType, TlsMode, WwwPolicy } from '@contract';
-import { useState } from 'react';
 import { FormActions } from '../../components/FormActions';
 import { SelectField } from '../../components/SelectField';
 import { useChosenServer } from '../../components/ServerSelect';
 import { TextAreaField } from '../../components/TextAreaField';
 import { TextField } from '../../components/TextField';
-import { slugFrom } from '../../lib/slugFrom';
 import { useForm } from '../../lib/useForm';
+import { useSlugFollowing } from '../../lib/useSlugFollowing';
 import { useServers } from '../../stores/servers';
 import { useTenants } from '../tenants/store';
 import { domainMessage, nonAsciiNote, splitNames } from './hostNames';
@@ -23,7 +22,6 @@ export function CreateSiteForm({
 }) {
   const tenants = useTenants((s) => s.tenants);
   const firstServer = useServers((s) => s.servers[0]?.id ?? '');
-  const [slugEdited, setSlugEdited] = useState(false);
   const form = useForm(
     'sites.create',
     {
@@ -60,6 +58,7 @@ export function CreateSiteForm({
     },
   );
   const v = form.values;
+  const slug = useSlugFollowing(form, 'domain');
   const { servers, chosen, choose } = useChosenServer(v.serverId, form.set('serverId'));
   const tenantId = v.tenantId || tenants[0]?.id || '';
 
@@ -91,22 +90,10 @@ export function CreateSiteForm({
           options={tenants.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` }))}
           disabled={tenants.length === 0}
         />
-        <TextField
-          label="Primary domain"
-          {...form.field('domain')}
-          onChange={(domain) =>
-            form.update((x) => ({ ...x, domain, slug: slugEdited ? x.slug : slugFrom(domain) }))
-          }
-          placeholder="shop.example.com"
-          autoFocus
-        />
+        <TextField label="Primary domain" {...slug.source} placeholder="shop.example.com" autoFocus />
         <TextField
           label="Slug"
-          {...form.field('slug')}
-          onChange={(slug) => {
-            form.set('slug')(slug);
-            setSlugEdited(true);
-          }}
+          {...slug.slug}
           hint="Names the site's directory, service and database on the server"
         />
       </div>

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { useForm } from '../../lib/useForm';
 import type { SiteActionProps } from './SiteActionProps';
+import { CheckboxField } from '../../components/CheckboxField';
 
 /** Deleting a site removes its files, database and service on the host: typed confirmation, backup on by default. */
 export function DeleteSiteDialog({ site, onStarted, onCancel }: SiteActionProps) {
@@ -49,14 +50,9 @@ export function DeleteSiteDialog({ site, onStarted, onCancel }: SiteActionProps)
             onChange={(e) => setTyped(e.target.value)}
           />
         </div>
-        <label className="radio">
-          <input
-            type="checkbox"
-            checked={form.values.backup}
-            onChange={(e) => form.set('backup')(e.target.checked)}
-          />
+        <CheckboxField checked={form.values.backup} onChange={form.set('backup')}>
           Keep a final backup on the server (/var/backups/hostdeck/{site.slug}/)
-        </label>
+        </CheckboxField>
         <ErrorAlert message={failure} />
         <div className="row">
           <button type="submit" className="danger" disabled={!matches || busy}>

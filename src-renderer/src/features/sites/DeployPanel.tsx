@@ -4,6 +4,7 @@ import { TextField } from '../../components/TextField';
 import { useForm } from '../../lib/useForm';
 import { DeployKey } from './DeployKey';
 import type { SiteActionProps } from './SiteActionProps';
+import { CheckboxField } from '../../components/CheckboxField';
 
 /** Deploy a release from git (switched atomically on the host), optionally with the site's deploy key. */
 export function DeployPanel({ site, onStarted, onCancel }: SiteActionProps) {
@@ -41,14 +42,9 @@ export function DeployPanel({ site, onStarted, onCancel }: SiteActionProps) {
           hint="Older releases are removed after a deploy; rollback can go back to any kept one"
         />
       </div>
-      <label className="radio">
-        <input
-          type="checkbox"
-          checked={form.values.useDeployKey}
-          onChange={(e) => form.set('useDeployKey')(e.target.checked)}
-        />
+      <CheckboxField checked={form.values.useDeployKey} onChange={form.set('useDeployKey')}>
         Use the site's deploy key (for a private repository)
-      </label>
+      </CheckboxField>
       <ErrorAlert message={form.errorOf('useDeployKey')} />
       <DeployKey siteId={site.id} onShown={() => form.set('useDeployKey')(true)} />
       <FormActions

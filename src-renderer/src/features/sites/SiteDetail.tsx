@@ -1,6 +1,6 @@
 import type { SiteInfo } from '@contract';
 import { useState } from 'react';
-import { api, errorText } from '../../api/client';
+import { api } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { JobProgress } from '../jobs/JobProgress';
 import { DeleteSiteDialog } from './DeleteSiteDialog';
@@ -12,6 +12,7 @@ import { SiteLiveCard } from './SiteLiveCard';
 import { SiteStatusBadge } from './SitesTable';
 import { isBusy } from './siteText';
 import { View } from '../../components/View';
+import { useAttempt } from '../../lib/useAttempt';
 
 type Panel = 'edit' | 'deploy' | 'rollback' | 'delete';
 
@@ -27,21 +28,13 @@ export function SiteDetail({
 }) {
   const [job, setJob] = useState(jobId);
   const [panel, setPanel] = useState<Panel | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, attempt: act } = useAttempt();
   const [refreshing, setRefreshing] = useState(false);
   const busy = isBusy(s.status);
 
   const started = (id: string) => {
     setJob(id);
     setPanel(null);
-  };
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(errorText(err));
-    }
   };
   const refresh = () =>
     act(async () => {

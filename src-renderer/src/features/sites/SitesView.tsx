@@ -6,6 +6,7 @@ import { CreateSiteForm } from './CreateSiteForm';
 import { SiteDetail } from './SiteDetail';
 import { SitesTable } from './SitesTable';
 import { View } from '../../components/View';
+import { EmptyState } from '../../components/EmptyState';
 
 /** Every site on every server, live from `sites.changed` / `sites.removed`; a site opens its page. */
 export function SitesView() {
@@ -49,13 +50,12 @@ export function SitesView() {
         />
       )}
       {loaded && sites.length === 0 && !creating && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No sites yet</p>
+        <EmptyState title="No sites yet">
           <p>
             First add a tenant (Tenants), then add a server and provision it with Caddy, MariaDB and
             FrankenPHP (Servers, then Provisioning). Then create a site here.
           </p>
-        </div>
+        </EmptyState>
       )}
       {sites.length > 0 && (
         <SitesTable

@@ -7,6 +7,7 @@ import { ago } from '../../lib/format';
 import { AddTenantForm } from './AddTenantForm';
 import { View } from '../../components/View';
 import { DataTable } from '../../components/DataTable';
+import { EmptyState } from '../../components/EmptyState';
 
 /** The operator's customers; each becomes its own Linux user on a server with its first site there. */
 export function TenantsView() {
@@ -47,13 +48,12 @@ export function TenantsView() {
         />
       )}
       {loaded && tenants.length === 0 && !adding && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No tenants yet</p>
+        <EmptyState title="No tenants yet">
           <p>
             Add a tenant for each customer. Their sites run as the tenant&apos;s own Linux user, so one
             customer cannot read another&apos;s files.
           </p>
-        </div>
+        </EmptyState>
       )}
       {tenants.length > 0 && (
         <DataTable

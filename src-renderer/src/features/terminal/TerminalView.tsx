@@ -4,6 +4,7 @@ import { View } from '../../components/View';
 import { useServerSites } from '../sites/useServerSites';
 import { useTerminals } from './store';
 import { TerminalTab } from './TerminalTab';
+import { EmptyState } from '../../components/EmptyState';
 
 /**
  * SSH terminals: several tabs, each its own shell over the server's pooled connection. The tabs are
@@ -49,10 +50,9 @@ export function TerminalView() {
       }
     >
       {servers.length === 0 && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No servers yet</p>
+        <EmptyState title="No servers yet">
           <p>Add a server first; its terminal opens over the same SSH connection Hostdeck uses.</p>
-        </div>
+        </EmptyState>
       )}
       {tabs.length > 0 && (
         <div className="tabs" role="tablist" aria-label="Terminals">
