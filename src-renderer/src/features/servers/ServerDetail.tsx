@@ -2,13 +2,13 @@ import type { ServerInfo } from '@contract';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { TextField } from '../../components/TextField';
 import { View } from '../../components/View';
 import { useServers } from '../../stores/servers';
 import { EditServerForm } from './EditServerForm';
 import { ago, bytes, duration } from '../../lib/format';
 import { statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
+import { InstallKeyForm } from './InstallKeyForm';
 import { useAttempt } from '../../lib/useAttempt';
 
 /** One server: its facts, its host key, and the actions that talk to it. */
@@ -17,7 +17,6 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
   const refreshing = useServers((x) => x.refreshing);
   const [keyDialog, setKeyDialog] = useState<'trust' | 'replace' | null>(null);
   const [installing, setInstalling] = useState(false);
-  const [password, setPassword] = useState('');
   const { error, attempt: act } = useAttempt();
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [editing, setEditing] = useState(false);
@@ -124,35 +123,7 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
             </button>
           )}
         </div>
-        {installing && (
-          <form
-            className="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void act(async () => {
-                await api.call('servers.installKey', { id: s.id, password });
-                setPassword('');
-                setInstalling(false);
-              });
-            }}
-          >
-            <TextField
-              type="password"
-              label={`Password of ${s.username} (used once, never stored)`}
-              value={password}
-              onChange={setPassword}
-              autoFocus
-            />
-            <div className="row">
-              <button type="submit" className="primary" disabled={!password}>
-                Install key and switch to it
-              </button>
-              <button type="button" onClick={() => setInstalling(false)}>
-                Cancel
-              </button>
-            </div>
-          </form>
-        )}
+        {installing && <InstallKeyForm server={s} onDone={() => setInstalling(false)} />}
       </div>
       {keyDialog && (
         <HostKeyDialog
