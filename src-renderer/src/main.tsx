@@ -1,8 +1,9 @@
+// The base styles first: each feature's own styles (imported with its section) come after them.
+import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { installStyleAdoption } from './app/styleAdoption';
-import './styles.css';
 
 installStyleAdoption();
 

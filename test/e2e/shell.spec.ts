@@ -4,7 +4,7 @@ const sections = [
   'Servers',
   'Sites',
   'Tenants',
-  'Modules',
+  'Provisioning',
   'Backups',
   'Logs',
   'Terminal',

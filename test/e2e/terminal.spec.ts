@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { startSshd } from '../ssh/harness/sshd';
 import type { Sshd } from '../ssh/harness/sshd';
 import { addTrustedServer } from '../support/trusted-server';
-import { bridgeCall, expect, test } from './fixtures';
+import { bridgeCall, expect, MASTER_PASSWORD, test } from './fixtures';
 
 /**
  * A tap in the page records every chunk each terminal receives: the tail of its text, and a running
@@ -40,6 +40,13 @@ const tap = (page: Page, index: number) =>
     const id = document.querySelectorAll('[data-testid=terminal]')[i]?.getAttribute('data-session');
     return id ? (taps[id] ?? null) : null;
   }, index);
+
+/** The tap of one session, found by its id (its terminal may be off the page). */
+const tapOf = (page: Page, sessionId: string) =>
+  page.evaluate(
+    (id) => (window as unknown as { taps: Record<string, { tail: string }> }).taps[id]?.tail ?? '',
+    sessionId,
+  );
 
 test.describe('the SSH terminal', () => {
   let sshd: Sshd;
@@ -139,5 +146,66 @@ test.describe('the SSH terminal', () => {
     expect(await buffer()).toMatch(/2999999\n3000000\nFLOOD-DONE\n\$/);
     expect(['webgl', 'dom']).toContain(await term.getAttribute('data-renderer'));
     await page.screenshot({ path: 'test-results/terminal-flood.png' });
+  });
+
+  test('a terminal belongs to the window: another section shown meanwhile, its shell, output and input carry on', async ({
+    page,
+    bridge,
+  }) => {
+    const closed: string[] = [];
+    bridge.hostdeck.events.listen((name, payload) => {
+      if (name === 'terminal.closed') closed.push((payload as { sessionId: string }).sessionId);
+    });
+    await installTap(page);
+    await page.reload();
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    await nav.getByRole('button', { name: 'Terminal' }).click();
+    await page.getByRole('button', { name: 'New terminal' }).click();
+    const term = page.getByTestId('terminal').first();
+    await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toMatch(/\$ $/);
+    const session = (await term.getAttribute('data-session'))!;
+    await term.click();
+    await page.keyboard.type('HD_MARK=kept-$((6*7)); echo before-$((6*7))\n');
+    await expect.poll(() => tapOf(page, session)).toContain('before-42\r\n');
+
+    // Output that arrives while another section is shown still reaches the terminal.
+    await page.keyboard.type('sleep 1; echo while-away-$((6*7))\n');
+    await nav.getByRole('button', { name: 'Servers' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeVisible();
+    await expect(page.getByTestId('terminal')).toHaveCount(0);
+    await expect.poll(() => tapOf(page, session)).toContain('while-away-42\r\n');
+    expect(closed).toEqual([]);
+
+    await nav.getByRole('button', { name: 'Terminal' }).click();
+    await expect(page.getByRole('tab')).toHaveCount(1);
+    await expect(term).toHaveAttribute('data-session', session);
+    const buffer = () => term.evaluate((el) => (el as HTMLElement & { readBuffer(): string }).readBuffer());
+    expect(await buffer()).toContain('before-42');
+    expect(await buffer()).toContain('while-away-42');
+    // The same shell: what it was told before is still set, and it takes input.
+    await term.click();
+    await page.keyboard.type('echo "after $HD_MARK"\n');
+    await expect.poll(() => tapOf(page, session)).toContain('after kept-42\r\n');
+    await expect.poll(buffer).toContain('after kept-42');
+    await page.screenshot({ path: 'test-results/terminal-after-switch.png' });
+
+    // Closing the tab still ends its shell.
+    await page.getByRole('button', { name: 'Close term-host' }).click();
+    await expect(page.getByTestId('terminal')).toHaveCount(0);
+    await expect.poll(() => closed).toEqual([session]);
+
+    // Locking the vault ends the window's terminals: none is left after unlocking.
+    await page.getByRole('button', { name: 'New terminal' }).click();
+    await expect.poll(async () => (await tap(page, 0))?.tail ?? '').toMatch(/\$ $/);
+    const second = (await page.getByTestId('terminal').first().getAttribute('data-session'))!;
+    await bridgeCall(bridge)('vault.lock', {});
+    await expect(page.getByRole('heading', { name: 'Unlock the vault' })).toBeVisible();
+    await expect.poll(() => closed).toEqual([session, second]);
+    await page.getByLabel('Master password').fill(MASTER_PASSWORD);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await nav.getByRole('button', { name: 'Terminal' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Terminal' })).toBeVisible();
+    await expect(page.getByRole('tab')).toHaveCount(0);
+    await expect(page.getByTestId('terminal')).toHaveCount(0);
   });
 });

@@ -1,10 +1,12 @@
 import { useEffect, useLayoutEffect, useState } from 'react';
 import { hasBridge } from '../api/client';
 import { JobsPanel } from '../features/jobs/JobsPanel';
+import { endLogs } from '../features/logs/store';
+import { followTerminals } from '../features/terminal/store';
 import { VaultGate } from '../features/vault/VaultGate';
 import { reportActivity } from '../features/vault/reportActivity';
-import { followJobs } from '../stores/jobs';
-import { useSettings } from '../stores/settings';
+import { followJobs } from '../features/jobs/store';
+import { useSettings } from '../features/settings/store';
 import { sections } from './sections';
 import { useTheme } from './useTheme';
 
@@ -22,13 +24,18 @@ function Shell() {
   const theme = useSettings((s) => s.settings?.theme ?? 'system');
   useTheme(theme);
 
+  // What lives as long as the window's session (the vault open), whichever section is shown:
+  // released here, when the vault locks and the shell goes.
   useEffect(() => {
     void useSettings.getState().load();
     const stopJobs = followJobs();
     const stopActivity = reportActivity();
+    const stopTerminals = followTerminals();
     return () => {
       stopJobs();
       stopActivity();
+      stopTerminals();
+      endLogs();
     };
   }, []);
 

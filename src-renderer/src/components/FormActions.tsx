@@ -1,12 +1,4 @@
-/** A form's failure, announced; nothing while there is none. */
-export function ErrorAlert({ message }: { message: string | null | undefined }) {
-  if (!message) return null;
-  return (
-    <p className="error" role="alert">
-      {message}
-    </p>
-  );
-}
+import { ErrorAlert } from './ErrorAlert';
 
 /**
  * A form's footer: its failure, the submit button (saying `busyLabel` while main answers) and

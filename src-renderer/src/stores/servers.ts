@@ -1,3 +1,7 @@
+/**
+ * Shared, not a feature's: the server picker (components/ServerSelect) and five sections (servers,
+ * sites, provisioning, logs, terminal) read the inventory of servers from here.
+ */
 import type { ServerInfo } from '@contract';
 import { create } from 'zustand';
 import { api, errorText } from '../api/client';

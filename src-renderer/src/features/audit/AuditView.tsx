@@ -1,6 +1,10 @@
 import type { AuditEntry } from '@contract';
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { View } from '../../components/View';
+import { DataTable } from '../../components/DataTable';
+import { EmptyState } from '../../components/EmptyState';
 
 export function AuditView() {
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
@@ -18,48 +22,37 @@ export function AuditView() {
   useEffect(refresh, [refresh]);
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Audit</h1>
+    <View
+      title="Audit"
+      actions={
         <button type="button" onClick={refresh}>
           Refresh
         </button>
-      </header>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      }
+    >
+      <ErrorAlert message={error} />
       {entries && entries.length === 0 && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No changes recorded yet</p>
+        <EmptyState title="No changes recorded yet">
           <p>Every change Hostdeck makes (settings, servers, sites, reveals of secrets) is listed here.</p>
-        </div>
+        </EmptyState>
       )}
       {entries && entries.length > 0 && (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id}>
-                <td>{new Date(e.at).toLocaleString()}</td>
-                <td>{e.actor}</td>
-                <td>{e.action}</td>
-                <td>{e.target ?? '—'}</td>
-                <td className="mono">{JSON.stringify(e.detail)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={entries}
+          rowKey={(e) => e.id}
+          columns={[
+            { header: 'When', cell: (e) => new Date(e.at).toLocaleString() },
+            { header: 'Who', cell: (e) => e.actor },
+            { header: 'Action', cell: (e) => e.action },
+            { header: 'Target', cell: (e) => e.target ?? '—' },
+            {
+              header: 'Detail',
+              cell: (e) => JSON.stringify(e.detail),
+              cellProps: () => ({ className: 'mono' }),
+            },
+          ]}
+        />
       )}
-    </section>
+    </View>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { api, errorText } from '../../api/client';
-import { useJobs } from '../../stores/jobs';
+import { useJobs } from './store';
 import { JobMeter, stateLabel, StepList } from './JobsPanel';
 
 /**

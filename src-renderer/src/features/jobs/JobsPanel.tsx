@@ -1,5 +1,7 @@
 import type { JobState, JobStep, JobSummary } from '@contract';
-import { useJobs } from '../../stores/jobs';
+import './jobs.css';
+import { useJobs } from './store';
+import { ErrorAlert } from '../../components/ErrorAlert';
 
 export const stateLabel: Record<JobState, string> = {
   queued: 'Queued',
@@ -17,11 +19,7 @@ export function JobsPanel() {
   return (
     <aside className="jobs-panel" aria-labelledby="jobs-title">
       <h2 id="jobs-title">Jobs</h2>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {list.length === 0 && (
         <p className="muted">No jobs yet. Long work (provisioning, deploys, backups) shows up here.</p>
       )}

@@ -1,13 +1,13 @@
-import type { JobLogLine, LogEntry } from '@contract';
-import { useEffect, useMemo, useState } from 'react';
-import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
-import { api, errorText } from '../../api/client';
-import { appendBounded, matches } from './ring';
-import type { Buffered, LogFilter } from './ring';
+import type { LogEntry } from '@contract';
+import { useMemo } from 'react';
+import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
+import { View } from '../../components/View';
+import { matches } from './ring';
+import type { LogFilter } from './ring';
+import { useLogs } from './store';
 import { VirtualList } from './VirtualList';
 import { useServerSites } from '../sites/useServerSites';
 
-const CAPACITY = 100_000;
 const JOBS = 'Hostdeck jobs (this laptop)';
 const SOURCES: Record<string, string[]> = {
   'Caddy (access and errors)': ['caddy.service'],
@@ -17,10 +17,15 @@ const SOURCES: Record<string, string[]> = {
   [JOBS]: [],
 };
 
-/** Live logs from a server's journal: follow or pause, filter, export; bounded to 100,000 entries. */
+/**
+ * Live logs from a server's journal: follow or pause, filter, export; bounded to 100,000 entries. The
+ * stream is the window's (the logs store): leaving this view keeps it streaming.
+ */
 export function LogsView() {
-  const { servers, chosen, choose } = useChosenServer();
-  const [source, setSource] = useState(Object.keys(SOURCES)[0]!);
+  const logs = useLogs();
+  const { servers, chosen, choose } = useChosenServer(logs.serverId, (serverId) => logs.choose({ serverId }));
+  const source = logs.source || Object.keys(SOURCES)[0]!;
+  const { customUnit, history, streamId, follow, filter, buffer, note } = logs;
   const sites = useServerSites(chosen);
   // Per site: its PHP process's journal (PHP errors and output), and Caddy's requests for its names.
   const siteSources = useMemo(
@@ -33,86 +38,13 @@ export function LogsView() {
       ) as Record<string, { units: string[]; text: string }>,
     [sites],
   );
-  const [customUnit, setCustomUnit] = useState('');
-  const [history, setHistory] = useState(1000);
-  const [jobsFollowing, setJobsFollowing] = useState(false);
-  const [streamId, setStreamId] = useState<string | null>(null);
-  const [follow, setFollow] = useState(true);
-  const [filter, setFilter] = useState<LogFilter>({ text: '', level: 'all', status: 'all' });
-  const [buffer, setBuffer] = useState<Buffered>({ items: [], dropped: 0 });
-  const [note, setNote] = useState<string | null>(null);
 
-  useEffect(() => {
-    if (!streamId) return;
-    const offData = api.on('logs.entries', (b) => {
-      if (b.streamId !== streamId) return;
-      setBuffer((prev) => appendBounded(prev, b.entries, CAPACITY));
-    });
-    const offEnd = api.on('logs.ended', (e) => {
-      if (e.streamId === streamId) {
-        setNote(e.message);
-        setStreamId(null);
-      }
-    });
-    return () => {
-      offData();
-      offEnd();
-      void api.call('logs.stop', { streamId }).catch(() => undefined);
-    };
-  }, [streamId]);
-
-  const start = async () => {
-    setBuffer({ items: [], dropped: 0 });
-    setNote(null);
-    setFollow(true);
-    if (source === JOBS && !customUnit) {
-      setStreamId(null);
-      setJobsFollowing(true);
-      return;
-    }
-    setJobsFollowing(false);
-    try {
-      const site = siteSources[source];
-      const units = customUnit ? [customUnit] : (site?.units ?? SOURCES[source]!);
-      if (site?.text) setFilter((f) => ({ ...f, text: site.text }));
-      setStreamId((await api.call('logs.follow', { serverId: chosen, units, backlog: history })).streamId);
-    } catch (err) {
-      setNote(errorText(err));
-    }
+  const start = () => {
+    if (source === JOBS && !customUnit) return logs.followJobLogs();
+    const site = siteSources[source];
+    const units = customUnit ? [customUnit] : (site?.units ?? SOURCES[source]!);
+    void logs.followUnits(chosen, units, history, site?.text);
   };
-
-  // Hostdeck's own job logs: the stored lines of recent jobs, then new lines live.
-  useEffect(() => {
-    if (!jobsFollowing) return;
-    let cancelled = false;
-    const titles = new Map<string, string>();
-    const toEntry = (l: JobLogLine): LogEntry => ({
-      time: Date.parse(l.at),
-      unit: titles.get(l.jobId) ?? 'job',
-      level: l.stream === 'err' ? 'error' : 'info',
-      message: l.text,
-    });
-    const off = api.on('jobs.log', (lines) =>
-      setBuffer((prev) => appendBounded(prev, lines.map(toEntry), CAPACITY)),
-    );
-    const offJobs = api.on('jobs.updated', ({ job }) => titles.set(job.id, job.title));
-    void (async () => {
-      const jobs = await api.call('jobs.list', { limit: 20 });
-      for (const j of jobs) titles.set(j.id, j.title);
-      const logs = await Promise.all(jobs.map((j) => api.call('jobs.log', { id: j.id, limit: 10_000 })));
-      const entries = logs
-        .flat()
-        .map(toEntry)
-        .sort((a, b) => a.time - b.time);
-      if (!cancelled)
-        setBuffer((prev) => appendBounded({ items: [], dropped: 0 }, [...entries, ...prev.items], CAPACITY));
-    })().catch((err: unknown) => setNote(errorText(err)));
-    return () => {
-      cancelled = true;
-      off();
-      offJobs();
-    };
-  }, [jobsFollowing]);
 
   const visible = useMemo(() => buffer.items.filter((e) => matches(e, filter)), [buffer, filter]);
 
@@ -128,12 +60,17 @@ export function LogsView() {
   };
 
   return (
-    <section className="view logs-view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Logs</h1>
-        <div className="row">
+    <View
+      title="Logs"
+      className="logs-view"
+      actions={
+        <>
           <ServerSelect servers={servers} value={chosen} onChange={choose} />
-          <select aria-label="Source" value={source} onChange={(e) => setSource(e.target.value)}>
+          <select
+            aria-label="Source"
+            value={source}
+            onChange={(e) => logs.choose({ source: e.target.value })}
+          >
             {[...Object.keys(SOURCES), ...Object.keys(siteSources)].map((k) => (
               <option key={k}>{k}</option>
             ))}
@@ -142,9 +79,13 @@ export function LogsView() {
             aria-label="Or a systemd unit"
             placeholder="or a unit, e.g. cron.service"
             value={customUnit}
-            onChange={(e) => setCustomUnit(e.target.value)}
+            onChange={(e) => logs.choose({ customUnit: e.target.value })}
           />
-          <select aria-label="History" value={history} onChange={(e) => setHistory(Number(e.target.value))}>
+          <select
+            aria-label="History"
+            value={history}
+            onChange={(e) => logs.choose({ history: Number(e.target.value) })}
+          >
             {[1000, 10_000, 100_000].map((n) => (
               <option key={n} value={n}>
                 last {n.toLocaleString('en')} lines
@@ -155,23 +96,24 @@ export function LogsView() {
             type="button"
             className="primary"
             disabled={!chosen && !(source === JOBS && !customUnit)}
-            onClick={() => void start()}
+            onClick={start}
           >
             {streamId ? 'Restart' : 'Follow'}
           </button>
-        </div>
-      </header>
+        </>
+      }
+    >
       <div className="row log-filters">
         <input
           aria-label="Filter text"
           placeholder="Filter…"
           value={filter.text}
-          onChange={(e) => setFilter((f) => ({ ...f, text: e.target.value }))}
+          onChange={(e) => logs.setFilter({ text: e.target.value })}
         />
         <select
           aria-label="Level"
           value={filter.level}
-          onChange={(e) => setFilter((f) => ({ ...f, level: e.target.value as LogFilter['level'] }))}
+          onChange={(e) => logs.setFilter({ level: e.target.value as LogFilter['level'] })}
         >
           <option value="all">All levels</option>
           <option value="warning">Warnings and worse</option>
@@ -180,7 +122,7 @@ export function LogsView() {
         <select
           aria-label="Time range"
           value={filter.sinceMinutes ?? 0}
-          onChange={(e) => setFilter((f) => ({ ...f, sinceMinutes: Number(e.target.value) }))}
+          onChange={(e) => logs.setFilter({ sinceMinutes: Number(e.target.value) })}
         >
           <option value={0}>Any time</option>
           <option value={15}>Last 15 minutes</option>
@@ -190,7 +132,7 @@ export function LogsView() {
         <select
           aria-label="Status"
           value={filter.status}
-          onChange={(e) => setFilter((f) => ({ ...f, status: e.target.value as LogFilter['status'] }))}
+          onChange={(e) => logs.setFilter({ status: e.target.value as LogFilter['status'] })}
         >
           <option value="all">Any status</option>
           {(['2xx', '3xx', '4xx', '5xx'] as const).map((s) => (
@@ -199,7 +141,7 @@ export function LogsView() {
             </option>
           ))}
         </select>
-        <button type="button" onClick={() => setFollow((f) => !f)} aria-pressed={follow}>
+        <button type="button" onClick={() => logs.choose({ follow: !follow })} aria-pressed={follow}>
           {follow ? 'Pause' : 'Follow'}
         </button>
         <button type="button" onClick={exportLines} disabled={visible.length === 0}>
@@ -215,7 +157,13 @@ export function LogsView() {
           {note}
         </p>
       )}
-      <VirtualList entries={visible} follow={follow} onUserScroll={(atBottom) => setFollow(atBottom)} />
-    </section>
+      <VirtualList
+        entries={visible}
+        follow={follow}
+        onUserScroll={(atBottom) => {
+          if (atBottom !== follow) logs.choose({ follow: atBottom });
+        }}
+      />
+    </View>
   );
 }

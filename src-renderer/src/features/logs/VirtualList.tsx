@@ -50,7 +50,9 @@ export function VirtualList({
         {rows.map((e, i) => (
           <div key={first + i} className={`log-row level-${e.level}`} style={{ top: (first + i) * ROW }}>
             <span className="log-time">{new Date(e.time).toISOString().slice(11, 23)}</span>
-            <span className="log-unit">{e.unit}</span>
+            <span className="log-unit" title={e.unit}>
+              {e.unit}
+            </span>
             {e.http ? (
               <span className={`log-status s${Math.floor(e.http.status / 100)}xx`}>{e.http.status}</span>
             ) : (

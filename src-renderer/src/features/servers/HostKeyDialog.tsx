@@ -1,6 +1,7 @@
 import type { HostKeyProbeResult, ServerInfo } from '@contract';
 import { useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
 
 interface Props {
   server: ServerInfo;
@@ -62,11 +63,7 @@ export function HostKeyDialog({ server, mode, onDone }: Props) {
           </p>
         </>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <div className="row">
         <button type="button" className="primary" disabled={!probe || busy} onClick={() => void confirm()}>
           {mode === 'trust' ? 'It matches: trust it' : 'Replace the key'}

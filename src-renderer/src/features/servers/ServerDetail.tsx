@@ -1,11 +1,15 @@
 import type { ServerInfo } from '@contract';
 import { useState } from 'react';
-import { api, errorText } from '../../api/client';
-import { TextField } from '../../components/TextField';
+import { api } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { View } from '../../components/View';
 import { useServers } from '../../stores/servers';
 import { EditServerForm } from './EditServerForm';
-import { ago, bytes, duration, statusLabel } from './format';
+import { ago, bytes, duration } from '../../lib/format';
+import { statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
+import { InstallKeyForm } from './InstallKeyForm';
+import { useAttempt } from '../../lib/useAttempt';
 
 /** One server: its facts, its host key, and the actions that talk to it. */
 export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack(): void }) {
@@ -13,33 +17,21 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
   const refreshing = useServers((x) => x.refreshing);
   const [keyDialog, setKeyDialog] = useState<'trust' | 'replace' | null>(null);
   const [installing, setInstalling] = useState(false);
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, attempt: act } = useAttempt();
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [editing, setEditing] = useState(false);
 
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
-
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <div>
-          <button type="button" className="link" onClick={onBack}>
-            ← All servers
-          </button>
-          <h1 id="view-title">{s.name}</h1>
-          <p className="muted mono">
-            {s.username}@{s.host}:{s.port} · {s.auth.kind === 'agent' ? 'ssh-agent' : s.auth.kind}
-          </p>
-        </div>
-        <div className="row">
+    <View
+      title={s.name}
+      back={{ label: '← All servers', onClick: onBack }}
+      subtitle={
+        <>
+          {s.username}@{s.host}:{s.port} · {s.auth.kind === 'agent' ? 'ssh-agent' : s.auth.kind}
+        </>
+      }
+      actions={
+        <>
           <span className={`badge status-${s.status}`}>{statusLabel[s.status]}</span>
           <button type="button" onClick={() => setEditing(true)} disabled={editing}>
             Edit…
@@ -47,18 +39,11 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
           <button type="button" disabled={refreshing} onClick={() => void refresh([s.id])}>
             {refreshing ? 'Checking…' : 'Check now'}
           </button>
-        </div>
-      </header>
-      {s.lastError && (
-        <p className="error" role="alert">
-          {s.lastError}
-        </p>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+        </>
+      }
+    >
+      <ErrorAlert message={s.lastError} />
+      <ErrorAlert message={error} />
 
       {editing && <EditServerForm server={s} onDone={() => setEditing(false)} />}
       {(s.tags.length > 0 || s.notes) && !editing && (
@@ -138,35 +123,7 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
             </button>
           )}
         </div>
-        {installing && (
-          <form
-            className="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void act(async () => {
-                await api.call('servers.installKey', { id: s.id, password });
-                setPassword('');
-                setInstalling(false);
-              });
-            }}
-          >
-            <TextField
-              type="password"
-              label={`Password of ${s.username} (used once, never stored)`}
-              value={password}
-              onChange={setPassword}
-              autoFocus
-            />
-            <div className="row">
-              <button type="submit" className="primary" disabled={!password}>
-                Install key and switch to it
-              </button>
-              <button type="button" onClick={() => setInstalling(false)}>
-                Cancel
-              </button>
-            </div>
-          </form>
-        )}
+        {installing && <InstallKeyForm server={s} onDone={() => setInstalling(false)} />}
       </div>
       {keyDialog && (
         <HostKeyDialog
@@ -202,6 +159,6 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
           Remove from Hostdeck…
         </button>
       )}
-    </section>
+    </View>
   );
 }

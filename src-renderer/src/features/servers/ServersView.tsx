@@ -1,10 +1,16 @@
-import type { ServerInfo } from '@contract';
+import type { ServerFacts, ServerInfo } from '@contract';
 import { useEffect, useState } from 'react';
+import { DataTable } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { View } from '../../components/View';
 import { followServers, useServers } from '../../stores/servers';
 import { AddServerForm } from './AddServerForm';
-import { ago, bytes, osShort, statusLabel } from './format';
+import { ago, bytes } from '../../lib/format';
+import { osShort, statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
 import { ServerDetail } from './ServerDetail';
+import { EmptyState } from '../../components/EmptyState';
 
 /** The fleet: every server with its status and last-known facts, refreshed in parallel. */
 export function ServersView() {
@@ -18,23 +24,20 @@ export function ServersView() {
   if (current) return <ServerDetail server={current} onBack={() => setSelected(null)} />;
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Servers</h1>
-        <div className="row">
+    <View
+      title="Servers"
+      actions={
+        <>
           <button type="button" disabled={refreshing || servers.length === 0} onClick={() => void refresh()}>
             {refreshing ? 'Refreshing…' : 'Refresh all'}
           </button>
           <button type="button" className="primary" onClick={() => setAdding(true)} disabled={adding}>
             Add server
           </button>
-        </div>
-      </header>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+        </>
+      }
+    >
+      <ErrorAlert message={error} />
       {adding && (
         <AddServerForm
           onCancel={() => setAdding(false)}
@@ -55,71 +58,88 @@ export function ServersView() {
         />
       )}
       {loaded && servers.length === 0 && !adding && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No servers yet</p>
+        <EmptyState title="No servers yet">
           <p>
             Add a Debian or Ubuntu server you can reach over SSH. Hostdeck installs nothing on it until you
             ask.
           </p>
-        </div>
+        </EmptyState>
       )}
       {servers.length > 0 && (
-        <div className="table-wrap">
-          <table className="table fleet" aria-label="Fleet">
-            <thead>
-              <tr>
-                <th scope="col">Server</th>
-                <th scope="col">Status</th>
-                <th scope="col">System</th>
-                <th scope="col">Load</th>
-                <th scope="col">Memory</th>
-                <th scope="col">Disk</th>
-                <th scope="col">As of</th>
-              </tr>
-            </thead>
-            <tbody>
-              {servers.map((s) => (
-                <tr key={s.id} data-server={s.name} data-status={s.status}>
-                  <td>
-                    <button type="button" className="link" onClick={() => setSelected(s.id)}>
-                      {s.name}
-                    </button>
-                    <div className="muted mono address">
-                      {s.username}@{s.host}:{s.port}
-                    </div>
-                  </td>
-                  <td>
-                    <span className={`badge status-${s.status}`} title={s.lastError ?? undefined}>
-                      {statusLabel[s.status]}
-                    </span>
-                    {s.status === 'host-key-unknown' && (
-                      <button type="button" className="link" onClick={() => setConfirming(s)}>
-                        Confirm
-                      </button>
-                    )}
-                  </td>
-                  <td title={s.facts?.os.name}>
-                    {s.facts ? `${osShort(s.facts.os)} · ${s.facts.arch}` : '—'}
-                  </td>
-                  <td>{s.facts ? s.facts.load.map((l) => l.toFixed(2)).join(' ') : '—'}</td>
-                  <Usage
-                    used={s.facts ? s.facts.memory.totalBytes - s.facts.memory.availableBytes : null}
-                    total={s.facts?.memory.totalBytes}
-                  />
-                  <Usage used={s.facts?.disk.usedBytes ?? null} total={s.facts?.disk.totalBytes} />
-                  <td title={s.factsAt ?? undefined}>{ago(s.factsAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Fleet"
+          className="fleet"
+          rows={servers}
+          rowKey={(s) => s.id}
+          rowData={(s) => ({ 'data-server': s.name, 'data-status': s.status })}
+          columns={fleetColumns(setSelected, setConfirming)}
+        />
       )}
-    </section>
+    </View>
   );
 }
 
+/** The fleet table: the name opens the server; an unknown host key can be confirmed from its row. */
+function fleetColumns(open: (id: string) => void, confirm: (s: ServerInfo) => void): Column<ServerInfo>[] {
+  return [
+    {
+      header: 'Server',
+      cell: (s) => (
+        <>
+          <button type="button" className="link" onClick={() => open(s.id)}>
+            {s.name}
+          </button>
+          <div className="muted mono address">
+            {s.username}@{s.host}:{s.port}
+          </div>
+        </>
+      ),
+    },
+    {
+      header: 'Status',
+      cell: (s) => (
+        <>
+          <span className={`badge status-${s.status}`} title={s.lastError ?? undefined}>
+            {statusLabel[s.status]}
+          </span>
+          {s.status === 'host-key-unknown' && (
+            <button type="button" className="link" onClick={() => confirm(s)}>
+              Confirm
+            </button>
+          )}
+        </>
+      ),
+    },
+    {
+      header: 'System',
+      cell: (s) => (s.facts ? `${osShort(s.facts.os)} · ${s.facts.arch}` : '—'),
+      cellProps: (s) => ({ title: s.facts?.os.name }),
+    },
+    { header: 'Load', cell: (s) => (s.facts ? s.facts.load.map((l) => l.toFixed(2)).join(' ') : '—') },
+    usage('Memory', (f) => ({
+      used: f.memory.totalBytes - f.memory.availableBytes,
+      total: f.memory.totalBytes,
+    })),
+    usage('Disk', (f) => ({ used: f.disk.usedBytes, total: f.disk.totalBytes })),
+    { header: 'As of', cell: (s) => ago(s.factsAt), cellProps: (s) => ({ title: s.factsAt ?? undefined }) },
+  ];
+}
+
 /** Percentage in the cell, exact figures in the tooltip. */
-function Usage({ used, total }: { used: number | null; total: number | undefined }) {
-  if (used === null || !total) return <td>—</td>;
-  return <td title={`${bytes(used)} of ${bytes(total)}`}>{Math.round((used / total) * 100)}%</td>;
+function usage(
+  header: string,
+  of: (facts: ServerFacts) => { used: number; total: number },
+): Column<ServerInfo> {
+  const figures = (s: ServerInfo) => (s.facts && of(s.facts).total ? of(s.facts) : null);
+  return {
+    header,
+    cell: (s) => {
+      const u = figures(s);
+      return u ? `${Math.round((u.used / u.total) * 100)}%` : '—';
+    },
+    cellProps: (s) => {
+      const u = figures(s);
+      return { title: u ? `${bytes(u.used)} of ${bytes(u.total)}` : undefined };
+    },
+  };
 }

@@ -1,6 +1,8 @@
 import type { RevealedSecret, SecretInfo } from '@contract';
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
+import { DataTable } from '../../components/DataTable';
+import { ErrorAlert } from '../../components/ErrorAlert';
 
 const kindLabel: Record<SecretInfo['kind'], string> = {
   'ssh-key': 'SSH key',
@@ -42,51 +44,58 @@ export function SecretsCard() {
       <h2>Secrets</h2>
       {secrets.length === 0 && <p className="muted">The vault holds no secrets yet.</p>}
       {secrets.length > 0 && (
-        <table className="table" aria-label="Secrets">
-          <tbody>
-            {secrets.map((s) => (
-              <tr key={s.id}>
-                <td>{s.label}</td>
-                <td>{kindLabel[s.kind]}</td>
-                <td className="mono">{s.fingerprint ?? ''}</td>
-                <td className="row">
-                  {pending?.id === s.id ? (
-                    <>
-                      <span>
-                        {pending.action === 'reveal'
-                          ? 'Show it? This is recorded in the audit trail.'
-                          : 'Delete it for good?'}
-                      </span>
-                      <button
-                        type="button"
-                        className={pending.action === 'remove' ? 'danger' : 'primary'}
-                        onClick={() => void confirm()}
-                      >
-                        {pending.action === 'reveal' ? 'Show' : 'Delete'}
-                      </button>
-                      <button type="button" onClick={() => setPending(null)}>
-                        Cancel
-                      </button>
-                    </>
-                  ) : (
-                    <>
-                      <button type="button" onClick={() => setPending({ id: s.id, action: 'reveal' })}>
-                        Reveal…
-                      </button>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => setPending({ id: s.id, action: 'remove' })}
-                      >
-                        Delete…
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label="Secrets"
+          head={false}
+          rows={secrets}
+          rowKey={(s) => s.id}
+          columns={[
+            { header: 'Label', cell: (s) => s.label },
+            { header: 'Kind', cell: (s) => kindLabel[s.kind] },
+            {
+              header: 'Fingerprint',
+              cell: (s) => s.fingerprint ?? '',
+              cellProps: () => ({ className: 'mono' }),
+            },
+            {
+              header: 'Actions',
+              cellProps: () => ({ className: 'row' }),
+              cell: (s) =>
+                pending?.id === s.id ? (
+                  <>
+                    <span>
+                      {pending.action === 'reveal'
+                        ? 'Show it? This is recorded in the audit trail.'
+                        : 'Delete it for good?'}
+                    </span>
+                    <button
+                      type="button"
+                      className={pending.action === 'remove' ? 'danger' : 'primary'}
+                      onClick={() => void confirm()}
+                    >
+                      {pending.action === 'reveal' ? 'Show' : 'Delete'}
+                    </button>
+                    <button type="button" onClick={() => setPending(null)}>
+                      Cancel
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    <button type="button" onClick={() => setPending({ id: s.id, action: 'reveal' })}>
+                      Reveal…
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => setPending({ id: s.id, action: 'remove' })}
+                    >
+                      Delete…
+                    </button>
+                  </>
+                ),
+            },
+          ]}
+        />
       )}
       {revealed && (
         <div className="revealed" role="region" aria-label="Revealed secret">
@@ -101,11 +110,7 @@ export function SecretsCard() {
           </button>
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
 }

@@ -2,10 +2,12 @@ import { themes } from '@contract';
 import type { Theme } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
-import { useSettings } from '../../stores/settings';
+import { useSettings } from './store';
 import { SecretsCard } from './SecretsCard';
 import { VaultSettings } from './VaultSettings';
 import { VaultTransfer } from './VaultTransfer';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { View } from '../../components/View';
 
 const themeLabels: Record<Theme, string> = { system: 'Follow the system', light: 'Light', dark: 'Dark' };
 
@@ -19,15 +21,8 @@ export function SettingsView() {
   };
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Settings</h1>
-      </header>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+    <View title="Settings">
+      <ErrorAlert message={error} />
 
       <fieldset className="card">
         <legend>Appearance</legend>
@@ -71,12 +66,8 @@ export function SettingsView() {
           Check this install
         </button>
         <p className="muted">Runs as a job: watch its steps in the Jobs panel.</p>
-        {checkError && (
-          <p className="error" role="alert">
-            {checkError}
-          </p>
-        )}
+        <ErrorAlert message={checkError} />
       </div>
-    </section>
+    </View>
   );
 }

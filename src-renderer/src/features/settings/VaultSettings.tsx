@@ -1,15 +1,15 @@
-import { masterPassword } from '@contract';
 import type { VaultStatus } from '@contract';
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
-import { TextField } from '../../components/TextField';
-import { useVault } from '../../stores/vault';
+import { useVault } from '../vault/store';
+import { CheckboxField } from '../../components/CheckboxField';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { ChangePasswordForm } from './ChangePasswordForm';
 
 export function VaultSettings() {
   const status = useVault((s) => s.status);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const [pw, setPw] = useState({ current: '', next: '' });
   const [minutes, setMinutes] = useState(String(status?.autoLockMinutes ?? 15));
   if (!status) return null;
 
@@ -23,7 +23,6 @@ export function VaultSettings() {
       setError(errorText(err));
     }
   };
-  const nextCheck = pw.next ? masterPassword.safeParse(pw.next) : null;
 
   return (
     <div className="card">
@@ -52,56 +51,19 @@ export function VaultSettings() {
           Save
         </button>
       </div>
-      <label className="radio">
-        <input
-          type="checkbox"
-          checked={status.keychain.enabled}
-          disabled={!status.keychain.available}
-          onChange={(e) =>
-            void act(
-              () => api.call('vault.setKeychain', { enabled: e.target.checked }),
-              'Keychain setting saved.',
-            )
-          }
-        />
-        Unlock with the OS keychain
-      </label>
-      {!status.keychain.available && <p className="muted">Unavailable here: {status.keychain.reason}</p>}
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(() => api.call('vault.changePassword', pw), 'Master password changed.').then(() =>
-            setPw({ current: '', next: '' }),
-          );
-        }}
+      <CheckboxField
+        checked={status.keychain.enabled}
+        disabled={!status.keychain.available}
+        onChange={(enabled) =>
+          void act(() => api.call('vault.setKeychain', { enabled }), 'Keychain setting saved.')
+        }
       >
-        <h3>Change master password</h3>
-        <TextField
-          type="password"
-          label="Current password"
-          value={pw.current}
-          onChange={(v) => setPw((x) => ({ ...x, current: v }))}
-          autoComplete="current-password"
-        />
-        <TextField
-          type="password"
-          label="New password"
-          value={pw.next}
-          onChange={(v) => setPw((x) => ({ ...x, next: v }))}
-          autoComplete="new-password"
-          error={nextCheck && !nextCheck.success ? nextCheck.error.issues[0]?.message : null}
-        />
-        <button type="submit" disabled={!pw.current || !nextCheck?.success}>
-          Change password
-        </button>
-      </form>
+        Unlock with the OS keychain
+      </CheckboxField>
+      {!status.keychain.available && <p className="muted">Unavailable here: {status.keychain.reason}</p>}
+      <ChangePasswordForm onChanged={() => setDone('Master password changed.')} />
       {done && <p role="status">{done}</p>}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, errorText } from '../../api/client';
 import { TextField } from '../../components/TextField';
+import { ErrorAlert } from '../../components/ErrorAlert';
 
 /** Move the vault to another laptop: an encrypted export file, and its import. */
 export function VaultTransfer() {
@@ -68,11 +69,7 @@ export function VaultTransfer() {
         {mode === 'export' ? 'Export' : 'Import'}
       </button>
       {result && <p role="status">{result}</p>}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }

@@ -1,14 +1,18 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { api } from '../../api/client';
-import { ErrorAlert } from '../../components/FormActions';
-import { useJobAction } from './useJobAction';
-import type { SiteActionProps } from './useJobAction';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { useForm } from '../../lib/useForm';
+import type { SiteActionProps } from './SiteActionProps';
+import { CheckboxField } from '../../components/CheckboxField';
 
 /** Deleting a site removes its files, database and service on the host: typed confirmation, backup on by default. */
 export function DeleteSiteDialog({ site, onStarted, onCancel }: SiteActionProps) {
   const [typed, setTyped] = useState('');
-  const [backup, setBackup] = useState(true);
-  const { busy, failure, run } = useJobAction(onStarted);
+  const form = useForm(
+    'sites.delete',
+    { siteId: site.id, backup: true, forgetOnly: false },
+    { onDone: ({ jobId }) => onStarted(jobId) },
+  );
+  const { busy, failure } = form;
   const dialog = useRef<HTMLDialogElement>(null);
   const id = useId();
   const matches = typed.trim() === site.domain;
@@ -17,13 +21,9 @@ export function DeleteSiteDialog({ site, onStarted, onCancel }: SiteActionProps)
     dialog.current?.showModal();
   }, []);
 
-  const start = (forgetOnly: boolean) => {
-    if (!matches) return;
-    void run(() => api.call('sites.delete', { siteId: site.id, backup, forgetOnly }));
-  };
-  const confirm = (e: React.FormEvent) => {
-    e.preventDefault();
-    start(false);
+  const confirm = (e: React.FormEvent<HTMLFormElement>) => {
+    if (matches) void form.submit(e);
+    else e.preventDefault();
   };
   // A site whose server is gone or never got it can still be removed from Hostdeck.
   const canForget = site.status === 'failed' || site.status === 'unknown';
@@ -50,17 +50,20 @@ export function DeleteSiteDialog({ site, onStarted, onCancel }: SiteActionProps)
             onChange={(e) => setTyped(e.target.value)}
           />
         </div>
-        <label className="radio">
-          <input type="checkbox" checked={backup} onChange={(e) => setBackup(e.target.checked)} />
+        <CheckboxField checked={form.values.backup} onChange={form.set('backup')}>
           Keep a final backup on the server (/var/backups/hostdeck/{site.slug}/)
-        </label>
+        </CheckboxField>
         <ErrorAlert message={failure} />
         <div className="row">
           <button type="submit" className="danger" disabled={!matches || busy}>
             {busy ? 'Starting…' : 'Delete site'}
           </button>
           {canForget && (
-            <button type="button" disabled={!matches || busy} onClick={() => start(true)}>
+            <button
+              type="button"
+              disabled={!matches || busy}
+              onClick={() => void form.submit(undefined, { forgetOnly: true })}
+            >
               Forget in Hostdeck only (the host is not touched)
             </button>
           )}

@@ -1,7 +1,7 @@
 import type { DeployKeyInfo } from '@contract';
 import { useRef, useState } from 'react';
 import { api, errorText } from '../../api/client';
-import { ErrorAlert } from '../../components/FormActions';
+import { ErrorAlert } from '../../components/ErrorAlert';
 
 /** The site's deploy key (made in the vault on first use): only its public half is ever shown. */
 export function DeployKey({ siteId, onShown }: { siteId: string; onShown(): void }) {

@@ -1,18 +1,11 @@
-import { siteUpdate } from '@contract';
-import type { InputOf, TlsMode, WwwPolicy } from '@contract';
-import { useState } from 'react';
-import { api } from '../../api/client';
+import type { WwwPolicy } from '@contract';
 import { FormActions } from '../../components/FormActions';
 import { TextAreaField } from '../../components/TextAreaField';
-import { domainMessage, issuesByField, nonAsciiNote, splitNames } from './fieldIssues';
+import { useForm } from '../../lib/useForm';
+import { domainMessage, nonAsciiNote, splitNames } from './hostNames';
 import { PhpFields } from './PhpFields';
-import type { PhpDraft } from './PhpFields';
 import { TlsField, WwwField } from './SiteOptionFields';
-import { useJobAction } from './useJobAction';
-import type { SiteActionProps } from './useJobAction';
-
-/** The fields an API error can be shown under; any other error is the form's. */
-const FIELDS = ['aliases', 'php.memoryLimit', 'php.uploadMax', 'php.extraIni'];
+import type { SiteActionProps } from './SiteActionProps';
 
 /** The same cross-checks siteCreate makes (siteUpdate cannot: it does not carry the domain). */
 function aliasClash(domain: string, www: WwwPolicy, aliases: string[]): string | undefined {
@@ -24,58 +17,42 @@ function aliasClash(domain: string, www: WwwPolicy, aliases: string[]): string |
 
 /** Change aliases, TLS, www and PHP settings: saved, then applied on the host as a job. */
 export function EditSiteForm({ site, onStarted, onCancel }: SiteActionProps) {
-  const [aliasText, setAliasText] = useState(site.aliases.join('\n'));
-  const [tls, setTls] = useState<TlsMode>(site.tls);
-  const [www, setWww] = useState<WwwPolicy>(site.www);
-  const [php, setPhp] = useState<PhpDraft>(site.php);
-  const { busy, failure, apiErrors, setApiErrors, run } = useJobAction(onStarted, FIELDS);
-
-  const aliases = splitNames(aliasText);
-  const input: InputOf<'sites.update'> = { siteId: site.id, aliases, tls, www, php };
-  const parsed = issuesByField(siteUpdate.safeParse(input), { aliases });
-  const clash = aliasClash(site.domain, www, aliases);
-  const local = clash && !parsed.aliases ? { ...parsed, aliases: clash } : parsed;
-  const lookAlike = aliases.find((a) => nonAsciiNote(a));
-  const errorOf = (field: string) => {
-    const message = apiErrors[field] ?? local[field];
-    return field === 'aliases' && lookAlike ? domainMessage(message, lookAlike) : message;
-  };
-
-  const save = (e: React.FormEvent) => {
-    e.preventDefault();
-    if (Object.keys(local).length > 0) return;
-    void run(() => api.call('sites.update', input));
-  };
+  const form = useForm(
+    'sites.update',
+    { aliases: site.aliases.join('\n'), tls: site.tls, www: site.www, php: site.php },
+    {
+      toInput: (v) => ({ ...v, siteId: site.id, aliases: splitNames(v.aliases) }),
+      validateOn: 'change',
+      refine: (issues, v, input) => {
+        const aliases = input.aliases ?? [];
+        const clash = aliasClash(site.domain, v.www, aliases);
+        const message = issues.aliases ?? clash;
+        const lookAlike = aliases.find((a) => nonAsciiNote(a));
+        return message === undefined
+          ? issues
+          : { ...issues, aliases: lookAlike ? domainMessage(message, lookAlike)! : message };
+      },
+      onDone: ({ jobId }) => onStarted(jobId),
+    },
+  );
 
   return (
-    <form className="card form" onSubmit={save} noValidate aria-labelledby="edit-site-title">
+    <form className="card form" onSubmit={form.submit} noValidate aria-labelledby="edit-site-title">
       <h2 id="edit-site-title">Edit {site.domain}</h2>
       <TextAreaField
         label="Aliases"
-        value={aliasText}
-        onChange={(t) => {
-          setAliasText(t);
-          setApiErrors({});
-        }}
-        error={errorOf('aliases')}
+        {...form.field('aliases')}
         hint="Other host names of this site, separated by commas or one a line"
         rows={3}
       />
       <div className="grid-2">
-        <TlsField value={tls} onChange={setTls} />
-        <WwwField value={www} onChange={setWww} />
+        <TlsField value={form.values.tls} onChange={form.set('tls')} />
+        <WwwField value={form.values.www} onChange={form.set('www')} />
       </div>
-      <PhpFields
-        value={php}
-        onChange={(next) => {
-          setPhp(next);
-          setApiErrors({});
-        }}
-        errorOf={errorOf}
-      />
+      <PhpFields value={form.values.php} onChange={form.set('php')} errorOf={form.errorOf} />
       <FormActions
-        failure={failure}
-        busy={busy}
+        failure={form.failure}
+        busy={form.busy}
         label="Save and apply"
         busyLabel="Saving…"
         onCancel={onCancel}

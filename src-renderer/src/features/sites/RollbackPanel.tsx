@@ -1,17 +1,21 @@
-import { useState } from 'react';
-import { api } from '../../api/client';
 import { FormActions } from '../../components/FormActions';
 import { SelectField } from '../../components/SelectField';
-import { ago } from '../servers/format';
-import { useJobAction } from './useJobAction';
-import type { SiteActionProps } from './useJobAction';
+import { ago } from '../../lib/format';
+import { useForm } from '../../lib/useForm';
+import type { SiteActionProps } from './SiteActionProps';
 
 const PREVIOUS = '';
 
 /** Switch back to a kept release: the one before the current, or one picked from the last refresh. */
 export function RollbackPanel({ site, onStarted, onCancel }: SiteActionProps) {
-  const [release, setRelease] = useState(PREVIOUS);
-  const { busy, failure, run } = useJobAction(onStarted);
+  const form = useForm(
+    'sites.rollback',
+    { release: PREVIOUS },
+    {
+      toInput: ({ release }) => (release === PREVIOUS ? { siteId: site.id } : { siteId: site.id, release }),
+      onDone: ({ jobId }) => onStarted(jobId),
+    },
+  );
   const live = site.live;
   const options = [
     { value: PREVIOUS, label: 'The previous release' },
@@ -20,21 +24,15 @@ export function RollbackPanel({ site, onStarted, onCancel }: SiteActionProps) {
       label: r === live?.release ? `${r} (current)` : r,
     })),
   ];
-
-  const rollback = (e: React.FormEvent) => {
-    e.preventDefault();
-    const input = release === PREVIOUS ? { siteId: site.id } : { siteId: site.id, release };
-    void run(() => api.call('sites.rollback', input));
-  };
+  const release = form.values.release;
 
   return (
-    <form className="card form" onSubmit={rollback} aria-labelledby="rollback-title">
+    <form className="card form" onSubmit={form.submit} aria-labelledby="rollback-title">
       <h2 id="rollback-title">Roll back</h2>
       <SelectField
         label="Release"
-        value={release}
+        {...form.field('release')}
         options={options}
-        onChange={setRelease}
         hint={
           live
             ? `Releases as of ${ago(live.checkedAt)}; Refresh to read them again.`
@@ -42,8 +40,8 @@ export function RollbackPanel({ site, onStarted, onCancel }: SiteActionProps) {
         }
       />
       <FormActions
-        failure={failure}
-        busy={busy}
+        failure={form.failure}
+        busy={form.busy}
         label="Roll back"
         busyLabel="Starting…"
         disabled={release !== PREVIOUS && release === live?.release}

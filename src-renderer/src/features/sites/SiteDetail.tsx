@@ -1,7 +1,7 @@
 import type { SiteInfo } from '@contract';
 import { useState } from 'react';
-import { api, errorText } from '../../api/client';
-import { ErrorAlert } from '../../components/FormActions';
+import { api } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { JobProgress } from '../jobs/JobProgress';
 import { DeleteSiteDialog } from './DeleteSiteDialog';
 import { DeployPanel } from './DeployPanel';
@@ -11,6 +11,8 @@ import { PhpFacts, SiteFacts } from './SiteFacts';
 import { SiteLiveCard } from './SiteLiveCard';
 import { SiteStatusBadge } from './SitesTable';
 import { isBusy } from './siteText';
+import { View } from '../../components/View';
+import { useAttempt } from '../../lib/useAttempt';
 
 type Panel = 'edit' | 'deploy' | 'rollback' | 'delete';
 
@@ -26,21 +28,13 @@ export function SiteDetail({
 }) {
   const [job, setJob] = useState(jobId);
   const [panel, setPanel] = useState<Panel | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, attempt: act } = useAttempt();
   const [refreshing, setRefreshing] = useState(false);
   const busy = isBusy(s.status);
 
   const started = (id: string) => {
     setJob(id);
     setPanel(null);
-  };
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(errorText(err));
-    }
   };
   const refresh = () =>
     act(async () => {
@@ -54,17 +48,12 @@ export function SiteDetail({
   const toggle = (p: Panel) => setPanel((x) => (x === p ? null : p));
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <div>
-          <button type="button" className="link" onClick={onBack}>
-            ← All sites
-          </button>
-          <h1 id="view-title">{s.domain}</h1>
-          <p className="muted mono">{s.url}</p>
-        </div>
-        <SiteStatusBadge status={s.status} />
-      </header>
+    <View
+      title={s.domain}
+      back={{ label: '← All sites', onClick: onBack }}
+      subtitle={s.url}
+      actions={<SiteStatusBadge status={s.status} />}
+    >
       <div className="row site-actions" role="toolbar" aria-label="Site actions">
         <button type="button" disabled={refreshing || s.status === 'deleting'} onClick={() => void refresh()}>
           {refreshing ? 'Reading…' : 'Refresh'}
@@ -144,6 +133,6 @@ export function SiteDetail({
           <PhpFacts php={s.php} />
         </div>
       </div>
-    </section>
+    </View>
   );
 }

@@ -1,5 +1,5 @@
 import type { PhpSettings, SiteInfo } from '@contract';
-import { ago } from '../servers/format';
+import { ago } from '../../lib/format';
 import { siteStatusLabel, siteTypeLabel, tlsLabel, wwwLabel } from './siteText';
 
 /** What Hostdeck asked for: the site's record (the laptop's intent). */

@@ -1,5 +1,5 @@
 import type { SiteLive } from '@contract';
-import { ago } from '../servers/format';
+import { ago } from '../../lib/format';
 
 /** What the host said at the last refresh (the server is the truth for what runs there). */
 export function SiteLiveCard({ live }: { live: SiteLive | null }) {

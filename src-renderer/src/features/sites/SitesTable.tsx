@@ -1,45 +1,41 @@
 import type { SiteInfo } from '@contract';
 import { siteStatusLabel, siteTypeLabel } from './siteText';
+import { DataTable } from '../../components/DataTable';
 
 /** One row a site, across all servers; the domain opens the site's page (it is not a web link). */
 export function SitesTable({ sites, onOpen }: { sites: SiteInfo[]; onOpen(siteId: string): void }) {
   const sorted = [...sites].sort((a, b) => a.domain.localeCompare(b.domain));
   return (
-    <div className="table-wrap">
-      <table className="table sites-table" aria-label="Sites">
-        <thead>
-          <tr>
-            <th scope="col">Domain</th>
-            <th scope="col">Server</th>
-            <th scope="col">Tenant</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Port</th>
-            <th scope="col">Last error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((s) => (
-            <tr key={s.id} data-site={s.domain} data-status={s.status}>
-              <td>
-                <button type="button" className="link" onClick={() => onOpen(s.id)}>
-                  {s.domain}
-                </button>
-                {s.aliases.length > 0 && <div className="muted mono names">+ {s.aliases.join(', ')}</div>}
-              </td>
-              <td>{s.serverName}</td>
-              <td title={s.tenantSlug}>{s.tenantName}</td>
-              <td>{siteTypeLabel[s.type]}</td>
-              <td>
-                <SiteStatusBadge status={s.status} />
-              </td>
-              <td className="mono">{s.port}</td>
-              <td className={s.lastError ? 'error last-error' : 'muted'}>{s.lastError ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label="Sites"
+      className="sites-table"
+      rows={sorted}
+      rowKey={(s) => s.id}
+      rowData={(s) => ({ 'data-site': s.domain, 'data-status': s.status })}
+      columns={[
+        {
+          header: 'Domain',
+          cell: (s) => (
+            <>
+              <button type="button" className="link" onClick={() => onOpen(s.id)}>
+                {s.domain}
+              </button>
+              {s.aliases.length > 0 && <div className="muted mono names">+ {s.aliases.join(', ')}</div>}
+            </>
+          ),
+        },
+        { header: 'Server', cell: (s) => s.serverName },
+        { header: 'Tenant', cell: (s) => s.tenantName, cellProps: (s) => ({ title: s.tenantSlug }) },
+        { header: 'Type', cell: (s) => siteTypeLabel[s.type] },
+        { header: 'Status', cell: (s) => <SiteStatusBadge status={s.status} /> },
+        { header: 'Port', cell: (s) => s.port, cellProps: () => ({ className: 'mono' }) },
+        {
+          header: 'Last error',
+          cell: (s) => s.lastError ?? '—',
+          cellProps: (s) => ({ className: s.lastError ? 'error last-error' : 'muted' }),
+        },
+      ]}
+    />
   );
 }
 

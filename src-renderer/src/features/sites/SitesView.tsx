@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
-import { ErrorAlert } from '../../components/FormActions';
-import { followSites, useSites } from '../../stores/sites';
-import { followTenants } from '../../stores/tenants';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { followSites, useSites } from './store';
+import { followTenants } from '../tenants/store';
 import { CreateSiteForm } from './CreateSiteForm';
 import { SiteDetail } from './SiteDetail';
 import { SitesTable } from './SitesTable';
+import { View } from '../../components/View';
+import { EmptyState } from '../../components/EmptyState';
 
 /** Every site on every server, live from `sites.changed` / `sites.removed`; a site opens its page. */
 export function SitesView() {
@@ -22,13 +24,14 @@ export function SitesView() {
     return <SiteDetail key={current.id} site={current} jobId={open.jobId} onBack={() => setOpen(null)} />;
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Sites</h1>
+    <View
+      title="Sites"
+      actions={
         <button type="button" className="primary" onClick={() => setCreating(true)} disabled={creating}>
           Create site
         </button>
-      </header>
+      }
+    >
       <ErrorAlert message={error} />
       {gone && (
         <p role="status" className="muted">
@@ -47,13 +50,12 @@ export function SitesView() {
         />
       )}
       {loaded && sites.length === 0 && !creating && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No sites yet</p>
+        <EmptyState title="No sites yet">
           <p>
             First add a tenant (Tenants), then add a server and provision it with Caddy, MariaDB and
-            FrankenPHP (Servers, then Modules). Then create a site here.
+            FrankenPHP (Servers, then Provisioning). Then create a site here.
           </p>
-        </div>
+        </EmptyState>
       )}
       {sites.length > 0 && (
         <SitesTable
@@ -63,6 +65,6 @@ export function SitesView() {
           }}
         />
       )}
-    </section>
+    </View>
   );
 }

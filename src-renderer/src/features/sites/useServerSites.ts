@@ -1,6 +1,6 @@
 import type { SiteInfo } from '@contract';
 import { useEffect, useMemo } from 'react';
-import { followSites, useSites } from '../../stores/sites';
+import { followSites, useSites } from './store';
 
 /** The sites on one server, kept current from sites.changed / sites.removed. */
 export function useServerSites(serverId: string): SiteInfo[] {

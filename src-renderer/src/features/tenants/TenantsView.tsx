@@ -1,10 +1,13 @@
 import type { TenantInfo } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
-import { ErrorAlert } from '../../components/FormActions';
-import { followTenants, useTenants } from '../../stores/tenants';
-import { ago } from '../servers/format';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { followTenants, useTenants } from './store';
+import { ago } from '../../lib/format';
 import { AddTenantForm } from './AddTenantForm';
+import { View } from '../../components/View';
+import { DataTable } from '../../components/DataTable';
+import { EmptyState } from '../../components/EmptyState';
 
 /** The operator's customers; each becomes its own Linux user on a server with its first site there. */
 export function TenantsView() {
@@ -26,13 +29,14 @@ export function TenantsView() {
   };
 
   return (
-    <section className="view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Tenants</h1>
+    <View
+      title="Tenants"
+      actions={
         <button type="button" className="primary" onClick={() => setAdding(true)} disabled={adding}>
           Add tenant
         </button>
-      </header>
+      }
+    >
       <ErrorAlert message={error ?? failure} />
       {adding && (
         <AddTenantForm
@@ -44,49 +48,40 @@ export function TenantsView() {
         />
       )}
       {loaded && tenants.length === 0 && !adding && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No tenants yet</p>
+        <EmptyState title="No tenants yet">
           <p>
             Add a tenant for each customer. Their sites run as the tenant&apos;s own Linux user, so one
             customer cannot read another&apos;s files.
           </p>
-        </div>
+        </EmptyState>
       )}
       {tenants.length > 0 && (
-        <div className="table-wrap">
-          <table className="table" aria-label="Tenants">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Slug</th>
-                <th scope="col">Sites</th>
-                <th scope="col">Added</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tenants.map((t) => (
-                <tr key={t.id} data-tenant={t.slug}>
-                  <td>{t.name}</td>
-                  <td className="mono">{t.slug}</td>
-                  <td>{t.siteCount}</td>
-                  <td title={t.createdAt}>{ago(t.createdAt)}</td>
-                  <td>
-                    <RemoveTenant
-                      tenant={t}
-                      confirming={confirming === t.id}
-                      onAsk={() => setConfirming(t.id)}
-                      onCancel={() => setConfirming(null)}
-                      onConfirm={() => void remove(t)}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Tenants"
+          rows={tenants}
+          rowKey={(t) => t.id}
+          rowData={(t) => ({ 'data-tenant': t.slug })}
+          columns={[
+            { header: 'Name', cell: (t) => t.name },
+            { header: 'Slug', cell: (t) => t.slug, cellProps: () => ({ className: 'mono' }) },
+            { header: 'Sites', cell: (t) => t.siteCount },
+            { header: 'Added', cell: (t) => ago(t.createdAt), cellProps: (t) => ({ title: t.createdAt }) },
+            {
+              header: 'Actions',
+              cell: (t) => (
+                <RemoveTenant
+                  tenant={t}
+                  confirming={confirming === t.id}
+                  onAsk={() => setConfirming(t.id)}
+                  onCancel={() => setConfirming(null)}
+                  onConfirm={() => void remove(t)}
+                />
+              ),
+            },
+          ]}
+        />
       )}
-    </section>
+    </View>
   );
 }
 

@@ -1,22 +1,18 @@
 import { useState } from 'react';
-import { ServerSelect, useChosenServer } from '../servers/ServerSelect';
+import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
+import { View } from '../../components/View';
 import { useServerSites } from '../sites/useServerSites';
+import { useTerminals } from './store';
 import { TerminalTab } from './TerminalTab';
+import { EmptyState } from '../../components/EmptyState';
 
-interface Tab {
-  key: number;
-  serverId: string;
-  siteId?: string | undefined;
-  title: string;
-}
-
-let nextKey = 1;
-
-/** SSH terminals: several tabs, each its own shell over the server's pooled connection. */
+/**
+ * SSH terminals: several tabs, each its own shell over the server's pooled connection. The tabs are
+ * the window's (the terminal store): leaving this view keeps them running.
+ */
 export function TerminalView() {
   const { servers, chosen, choose } = useChosenServer();
-  const [tabs, setTabs] = useState<Tab[]>([]);
-  const [active, setActive] = useState<number | null>(null);
+  const { tabs, active, activate, close } = useTerminals();
   const sites = useServerSites(chosen);
   const [siteId, setSiteId] = useState('');
 
@@ -24,25 +20,20 @@ export function TerminalView() {
     const server = servers.find((s) => s.id === chosen);
     if (!server) return;
     const site = sites.find((s) => s.id === siteId);
-    const tab = {
-      key: nextKey++,
-      serverId: server.id,
-      siteId: site?.id,
-      title: site ? `${site.domain} (${site.tenantSlug})` : server.name,
-    };
-    setTabs((t) => [...t, tab]);
-    setActive(tab.key);
-  };
-  const close = (key: number) => {
-    setTabs((t) => t.filter((x) => x.key !== key));
-    setActive((a) => (a === key ? (tabs.find((x) => x.key !== key)?.key ?? null) : a));
+    useTerminals
+      .getState()
+      .open(
+        { serverId: server.id, siteId: site?.id },
+        site ? `${site.domain} (${site.tenantSlug})` : server.name,
+      );
   };
 
   return (
-    <section className="view terminal-view" aria-labelledby="view-title">
-      <header className="view-header">
-        <h1 id="view-title">Terminal</h1>
-        <div className="row">
+    <View
+      title="Terminal"
+      className="terminal-view"
+      actions={
+        <>
           <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <select aria-label="Open as" value={siteId} onChange={(e) => setSiteId(e.target.value)}>
             <option value="">as {servers.find((s) => s.id === chosen)?.username ?? 'the server user'}</option>
@@ -55,13 +46,13 @@ export function TerminalView() {
           <button type="button" className="primary" onClick={open} disabled={!chosen}>
             New terminal
           </button>
-        </div>
-      </header>
+        </>
+      }
+    >
       {servers.length === 0 && (
-        <div className="empty-state" role="status">
-          <p className="empty-title">No servers yet</p>
+        <EmptyState title="No servers yet">
           <p>Add a server first; its terminal opens over the same SSH connection Hostdeck uses.</p>
-        </div>
+        </EmptyState>
       )}
       {tabs.length > 0 && (
         <div className="tabs" role="tablist" aria-label="Terminals">
@@ -71,7 +62,7 @@ export function TerminalView() {
                 type="button"
                 role="tab"
                 aria-selected={t.key === active}
-                onClick={() => setActive(t.key)}
+                onClick={() => activate(t.key)}
               >
                 {t.title}
               </button>
@@ -89,17 +80,9 @@ export function TerminalView() {
       )}
       <div className="terminal-stack">
         {tabs.map((t) => (
-          <TerminalTab
-            key={t.key}
-            serverId={t.serverId}
-            siteId={t.siteId}
-            active={t.key === active}
-            onTitle={(title) =>
-              setTabs((all) => all.map((x) => (x.key === t.key ? { ...x, title: title || x.title } : x)))
-            }
-          />
+          <TerminalTab key={t.key} tab={t} active={t.key === active} />
         ))}
       </div>
-    </section>
+    </View>
   );
 }

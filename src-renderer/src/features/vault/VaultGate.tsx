@@ -1,10 +1,11 @@
-import { masterPassword } from '@contract';
 import type { VaultStatus } from '@contract';
 import type { ReactNode } from 'react';
-import { useEffect, useState } from 'react';
-import { api, errorText, HostdeckError } from '../../api/client';
-import { followVault, useVault } from '../../stores/vault';
+import { useEffect } from 'react';
+import { ErrorAlert } from '../../components/ErrorAlert';
 import { TextField } from '../../components/TextField';
+import './vault.css';
+import { useForm } from '../../lib/useForm';
+import { followVault, useVault } from './store';
 
 /** Nothing behind the gate renders until the vault exists and is unlocked. */
 export function VaultGate({ children }: { children: ReactNode }) {
@@ -13,17 +14,7 @@ export function VaultGate({ children }: { children: ReactNode }) {
   useEffect(followVault, []);
 
   if (!status) {
-    return (
-      <Centered>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : (
-          <p className="muted">Opening…</p>
-        )}
-      </Centered>
-    );
+    return <Centered>{error ? <ErrorAlert message={error} /> : <p className="muted">Opening…</p>}</Centered>;
   }
   if (status.state === 'uninitialised')
     return (
@@ -52,31 +43,19 @@ function Centered({ children }: { children: ReactNode }) {
 }
 
 function SetupForm() {
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-  const check = masterPassword.safeParse(password);
-  const passwordError = touched && !check.success ? (check.error.issues[0]?.message ?? null) : null;
-  const confirmError = touched && confirm !== password ? 'the two passwords differ' : null;
-
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    setTouched(true);
-    if (!check.success || confirm !== password) return;
-    setBusy(true);
-    try {
-      useVault.getState().set(await api.call('vault.setup', { password }));
-    } catch (err) {
-      setFailure(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const form = useForm(
+    'vault.setup',
+    { password: '', confirm: '' },
+    {
+      toInput: ({ password }) => ({ password }),
+      refine: (issues, v) =>
+        v.confirm === v.password ? issues : { ...issues, confirm: 'the two passwords differ' },
+      onDone: (status) => useVault.getState().set(status),
+    },
+  );
 
   return (
-    <form onSubmit={submit} aria-labelledby="setup-title" noValidate>
+    <form onSubmit={form.submit} aria-labelledby="setup-title" noValidate>
       <h2 id="setup-title">Create your vault</h2>
       <p className="muted">
         Every SSH key, password and token Hostdeck uses is encrypted with this master password, on this laptop
@@ -85,87 +64,43 @@ function SetupForm() {
       <TextField
         type="password"
         label="Master password"
-        value={password}
-        onChange={setPassword}
-        error={passwordError}
+        {...form.field('password')}
         autoFocus
         autoComplete="new-password"
         hint="At least 12 characters; a passphrase of several words is best."
       />
-      <TextField
-        type="password"
-        label="Repeat it"
-        value={confirm}
-        onChange={setConfirm}
-        error={confirmError}
-        autoComplete="new-password"
-      />
-      {failure && (
-        <p className="error" role="alert">
-          {failure}
-        </p>
-      )}
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Creating…' : 'Create vault'}
+      <TextField type="password" label="Repeat it" {...form.field('confirm')} autoComplete="new-password" />
+      <ErrorAlert message={form.failure} />
+      <button type="submit" className="primary" disabled={form.busy}>
+        {form.busy ? 'Creating…' : 'Create vault'}
       </button>
     </form>
   );
 }
 
 function UnlockForm({ keychain }: { keychain: boolean }) {
-  const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [fieldError, setFieldError] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-
-  const run = async (action: () => Promise<VaultStatus>) => {
-    setBusy(true);
-    setFieldError(null);
-    setFailure(null);
-    try {
-      useVault.getState().set(await action());
-    } catch (err) {
-      if (err instanceof HostdeckError && err.field === 'password') setFieldError(err.message);
-      else setFailure(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const opened = { onDone: (status: VaultStatus) => useVault.getState().set(status) };
+  const form = useForm('vault.unlock', { password: '' }, opened);
+  const withKeychain = useForm('vault.unlockWithKeychain', {}, opened);
+  const busy = form.busy || withKeychain.busy;
 
   return (
-    <form
-      aria-labelledby="unlock-title"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (password) void run(() => api.call('vault.unlock', { password }));
-      }}
-    >
+    <form aria-labelledby="unlock-title" noValidate onSubmit={form.submit}>
       <h2 id="unlock-title">Unlock the vault</h2>
       <TextField
         type="password"
         label="Master password"
-        value={password}
-        onChange={setPassword}
-        error={fieldError}
+        {...form.field('password')}
         autoFocus
         autoComplete="current-password"
       />
-      {failure && (
-        <p className="error" role="alert">
-          {failure}
-        </p>
-      )}
+      <ErrorAlert message={form.failure ?? withKeychain.failure} />
       <div className="row">
-        <button type="submit" className="primary" disabled={busy || !password}>
+        <button type="submit" className="primary" disabled={busy || !form.values.password}>
           {busy ? 'Unlocking…' : 'Unlock'}
         </button>
         {keychain && (
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => void run(() => api.call('vault.unlockWithKeychain', {}))}
-          >
+          <button type="button" disabled={busy} onClick={() => void withKeychain.submit()}>
             Unlock with the OS keychain
           </button>
         )}

@@ -1,4 +1,4 @@
-/** Display formats for server facts. */
+/** Display formats for sizes, durations and "as of" times, shared by every view. */
 export function bytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = n;
@@ -25,21 +25,4 @@ export function ago(iso: string | null, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return new Date(iso).toLocaleString();
-}
-
-export const statusLabel: Record<string, string> = {
-  unknown: 'Not checked',
-  online: 'Online',
-  unreachable: 'Unreachable',
-  timeout: 'Timed out',
-  'auth-failed': 'Auth failed',
-  'host-key-unknown': 'Confirm host key',
-  'host-key-mismatch': 'Host key changed',
-  error: 'Error',
-};
-
-/** "Debian 12", "Ubuntu 24.04": short enough for a table cell (the full name is in the tooltip). */
-export function osShort(os: { id: string; name: string; version: string }): string {
-  if (!os.id || os.id === 'unknown') return os.name;
-  return `${os.id.charAt(0).toUpperCase()}${os.id.slice(1)} ${os.version}`.trim();
 }

@@ -1,9 +1,11 @@
 import type { ModuleInfo, ModuleName } from '@contract';
 import { useEffect, useState } from 'react';
 import { api, errorText } from '../../api/client';
-import { useJobs } from '../../stores/jobs';
+import { CheckboxField } from '../../components/CheckboxField';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { useJobs } from '../jobs/store';
 
-/** Pick modules, see what a dry run would change, then provision: each step a job in the Jobs panel. */
+/** Pick server modules, see what a dry run would change, then provision: each step a job in the Jobs panel. */
 export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onFinished(): void }) {
   const [catalog, setCatalog] = useState<ModuleInfo[]>([]);
   const [picked, setPicked] = useState<Set<ModuleName>>(new Set());
@@ -52,14 +54,13 @@ export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onF
     <div className="card" aria-labelledby="provision-title">
       <h2 id="provision-title">Provision</h2>
       <fieldset className="module-picker">
-        <legend>Modules</legend>
+        <legend>Server modules</legend>
         {catalog.map((m) => (
-          <label key={m.name} className="radio">
-            <input type="checkbox" checked={picked.has(m.name)} onChange={() => toggle(m.name)} />
+          <CheckboxField key={m.name} checked={picked.has(m.name)} onChange={() => toggle(m.name)}>
             <span>
               <strong>{m.title}</strong> — <span className="muted">{m.summary}</span>
             </span>
-          </label>
+          </CheckboxField>
         ))}
       </fieldset>
       <div className="row">
@@ -93,11 +94,7 @@ export function ProvisionPanel({ serverId, onFinished }: { serverId: string; onF
             : `Provisioning ${run.state}: ${run.error ?? ''} Running it again is safe.`}
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import type { JobStep, JobSummary, JobUpdate } from '@contract';
 import { create } from 'zustand';
-import { api, errorText } from '../api/client';
+import { api, errorText } from '../../api/client';
 
 interface JobsState {
   jobs: Record<string, JobSummary>;

@@ -1,6 +1,6 @@
 import type { TenantInfo } from '@contract';
 import { create } from 'zustand';
-import { api, errorText } from '../api/client';
+import { api, errorText } from '../../api/client';
 
 interface TenantsState {
   tenants: TenantInfo[];

@@ -1,6 +1,6 @@
 import type { SiteInfo } from '@contract';
 import { create } from 'zustand';
-import { api, errorText } from '../api/client';
+import { api, errorText } from '../../api/client';
 
 interface SitesState {
   sites: SiteInfo[];

@@ -1,15 +1,20 @@
 import type { ServerInfo } from '@contract';
 import { useEffect, useState } from 'react';
-import { followServers, useServers } from '../../stores/servers';
+import { followServers, useServers } from '../stores/servers';
 
-/** The servers, kept current, and the one picked (the first until the operator picks another). */
-export function useChosenServer() {
+/**
+ * The servers, kept current, and the one picked (the first until the operator picks another). The
+ * pick is the caller's when it passes `picked` and `pick` (a form's value, a window-owned store).
+ */
+export function useChosenServer(picked?: string, pick?: (id: string) => void) {
   const servers = useServers((s) => s.servers);
-  const [picked, setPicked] = useState('');
+  const [own, setOwn] = useState('');
   useEffect(followServers, []);
-  return { servers, chosen: picked || servers[0]?.id || '', choose: setPicked };
+  const current = pick ? (picked ?? '') : own;
+  return { servers, chosen: current || servers[0]?.id || '', choose: pick ?? setOwn };
 }
 
+/** Picks one server by name; off while there are none. */
 export function ServerSelect(props: { servers: ServerInfo[]; value: string; onChange(id: string): void }) {
   return (
     <select

@@ -1,6 +1,6 @@
 import type { AppInfo, Settings, Theme } from '@contract';
 import { create } from 'zustand';
-import { api, errorText } from '../api/client';
+import { api, errorText } from '../../api/client';
 
 interface SettingsState {
   settings: Settings | null;

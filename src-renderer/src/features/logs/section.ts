@@ -1,0 +1,5 @@
+import type { Section } from '../../app/section';
+import './logs.css';
+import { LogsView } from './LogsView';
+
+export const logsSection: Section = { id: 'logs', label: 'Logs', icon: '☰', View: LogsView };

@@ -1,0 +1,19 @@
+import { useState } from 'react';
+import { errorText } from '../api/client';
+
+/**
+ * Runs a view's one-off actions (refresh, remove, suspend…): the last one's failure as text for an
+ * ErrorAlert, cleared when the next starts.
+ */
+export function useAttempt() {
+  const [error, setError] = useState<string | null>(null);
+  const attempt = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return { error, attempt };
+}
