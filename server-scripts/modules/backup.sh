@@ -197,6 +197,18 @@ backup_run() {
   hd_status run "$run"
 }
 
+# A client option file (0600, in the run's private scratch dir) for the site's database user, with
+# the password from root's shared/.env; the password is masked in every line this run prints.
+backup_site_client() {
+  local env="$BACKUP_DIR/shared/.env" pw
+  [[ -z $(hd_root_path_problem "$env") && -f $env && ! -L $env ]] ||
+    hd_fail "database $BACKUP_DB" "$env is not root's (an older site layout): run the site's update first"
+  pw=$(sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$env" | head -n 1)
+  [[ -n $pw ]] || hd_fail "database $BACKUP_DB" "no database password in $env"
+  HD_REDACT+=("$pw")
+  (umask 077 && printf '[client]\nuser=%s\npassword=%s\n' "$BACKUP_DB" "$pw" >"$HD_TMP/site.cnf")
+}
+
 # Database restore: a safety run of the current state first, then the snapshot's dump replayed.
 backup_restore() {
   backup_require_repo
@@ -209,9 +221,13 @@ backup_restore() {
   found=${found%\"}
   hd_ok "snapshot ${found:0:8}" "database snapshot of $slug"
   backup_run
+  # The dump is replayed as the site's own database user, never as root: whatever the tenant put
+  # in its database can do no more on the way back than the tenant could already.
+  backup_site_client
   local -a st=()
   {
-    backup_restic dump "$found" "/$slug.sql" 2>"$HD_TMP/rdump.err" | mariadb 2>"$HD_TMP/load.err"
+    backup_restic dump "$found" "/$slug.sql" 2>"$HD_TMP/rdump.err" |
+      mariadb --defaults-extra-file="$HD_TMP/site.cnf" 2>"$HD_TMP/load.err"
     st=("${PIPESTATUS[@]}")
   } || true
   if [[ ${st[0]-1} != 0 || ${st[1]-1} != 0 ]]; then

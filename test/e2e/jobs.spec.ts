@@ -40,3 +40,19 @@ test('a job started from the UI shows live progress and its steps through to com
   expect(seen.at(-1)).toBe(100);
   await page.screenshot({ path: 'test-results/job-succeeded.png' });
 });
+
+test('an ended job runs again from the jobs panel, as a new job with the same command', async ({ page }) => {
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Check this install' }).click();
+  const jobs = page.locator('.job').filter({ hasText: 'Check this install' });
+  await expect(jobs.first()).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+  await expect(jobs).toHaveCount(1);
+
+  await page.getByRole('button', { name: 'Run again: Check this install' }).click();
+  await expect(jobs).toHaveCount(2);
+  await expect(jobs.first()).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+  await expect(jobs.first().getByRole('list', { name: 'Steps' }).getByRole('listitem')).toHaveCount(5);
+  await page.screenshot({ path: 'test-results/job-run-again.png' });
+  // A running job offers Cancel, never Run again.
+  await expect(page.getByRole('button', { name: /^Run again/ })).toHaveCount(2);
+});

@@ -1,9 +1,4 @@
 import type { Section } from '../../app/section';
-import { notBuilt } from '../../components/NotBuilt';
+import { BackupsView } from './BackupsView';
 
-export const backupsSection: Section = {
-  id: 'backups',
-  label: 'Backups',
-  icon: '⛁',
-  View: notBuilt('Backups', 'Encrypted site backups with verified restores.'),
-};
+export const backupsSection: Section = { id: 'backups', label: 'Backups', icon: '⛁', View: BackupsView };

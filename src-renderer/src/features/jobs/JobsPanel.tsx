@@ -13,7 +13,7 @@ export const stateLabel: Record<JobState, string> = {
 };
 
 export function JobsPanel() {
-  const { jobs, order, steps, expanded, error, toggle, cancel } = useJobs();
+  const { jobs, order, steps, expanded, error, toggle, cancel, rerun } = useJobs();
   const list = order.map((id) => jobs[id]).filter((j): j is JobSummary => j !== undefined);
 
   return (
@@ -37,10 +37,21 @@ export function JobsPanel() {
             </button>
             <JobMeter job={job} withError />
             {expanded === job.id && <StepList steps={steps[job.id] ?? []} />}
-            {(job.state === 'running' || job.state === 'queued') && (
+            {job.state === 'running' || job.state === 'queued' ? (
               <button type="button" className="link" onClick={() => void cancel(job.id)}>
                 Cancel
               </button>
+            ) : (
+              job.rerunnable && (
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Run again: ${job.title}`}
+                  onClick={() => void rerun(job.id)}
+                >
+                  Run again
+                </button>
+              )
             )}
           </li>
         ))}

@@ -12,6 +12,8 @@ interface JobsState {
   apply(update: JobUpdate): void;
   toggle(id: string): Promise<void>;
   cancel(id: string): Promise<void>;
+  /** Runs an ended job's command again; the new job arrives through jobs.updated. */
+  rerun(id: string): Promise<void>;
 }
 
 export const useJobs = create<JobsState>((set, get) => ({
@@ -58,6 +60,14 @@ export const useJobs = create<JobsState>((set, get) => ({
   async cancel(id) {
     try {
       await api.call('jobs.cancel', { id });
+    } catch (err) {
+      set({ error: errorText(err) });
+    }
+  },
+  async rerun(id) {
+    try {
+      const { jobId } = await api.call('jobs.rerun', { id });
+      set({ expanded: jobId, error: null });
     } catch (err) {
       set({ error: errorText(err) });
     }

@@ -1,0 +1,175 @@
+import type { BackupRun, SiteBackups, SiteInfo } from '@contract';
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../../api/client';
+import { DataTable } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { SelectField } from '../../components/SelectField';
+import { View } from '../../components/View';
+import { ago } from '../../lib/format';
+import { useAttempt } from '../../lib/useAttempt';
+import { useJobs } from '../jobs/store';
+import { followSites, useSites } from '../sites/store';
+import './backups.css';
+
+/** Each site's backup runs on its server (restic), a run now, and a database restore. */
+export function BackupsView() {
+  const { sites, loaded } = useSites();
+  const [siteId, setSiteId] = useState<string>('');
+  useEffect(followSites, []);
+  const site = sites.find((s) => s.id === siteId) ?? sites[0];
+
+  return (
+    <View title="Backups" subtitle="Encrypted, deduplicated snapshots (restic) kept on each server">
+      {loaded && sites.length === 0 && (
+        <EmptyState title="No sites to back up yet">
+          <p>Create a site first (Sites); its backups are listed here.</p>
+        </EmptyState>
+      )}
+      {site && (
+        <>
+          <div className="card backups-pick">
+            <SelectField
+              label="Site"
+              value={site.id}
+              onChange={(v) => setSiteId(v)}
+              options={sites.map((s) => ({ value: s.id, label: `${s.domain} (${s.serverName})` }))}
+            />
+          </div>
+          <SiteBackupsCard key={site.id} site={site} />
+        </>
+      )}
+    </View>
+  );
+}
+
+const short = (id: string | null) => (id ? id.slice(0, 8) : '—');
+
+function SiteBackupsCard({ site }: { site: SiteInfo }) {
+  const [backups, setBackups] = useState<SiteBackups | null>(null);
+  const [confirm, setConfirm] = useState<BackupRun | null>(null);
+  const { error, attempt } = useAttempt();
+  const load = useCallback(
+    () => attempt(async () => setBackups(await api.call('backups.list', { siteId: site.id }))),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- attempt is a fresh closure each render
+    [site.id],
+  );
+  useEffect(() => void load(), [load]);
+
+  // A backup job of this site's server that ends: read the runs again.
+  const ended = useJobs((s) =>
+    Object.values(s.jobs)
+      .filter((j) => j.kind.startsWith('backup.') && j.target === site.serverId && j.endedAt)
+      .map((j) => j.id)
+      .join(','),
+  );
+  useEffect(() => {
+    if (ended) void load();
+  }, [ended, load]);
+
+  const start = (command: 'backups.run' | 'backups.setup') =>
+    attempt(() =>
+      command === 'backups.run'
+        ? api.call('backups.run', { siteId: site.id })
+        : api.call('backups.setup', { serverId: site.serverId }),
+    );
+
+  const columns: Column<BackupRun>[] = [
+    { header: 'Taken', cell: (r) => <span title={r.at}>{ago(r.at)}</span> },
+    { header: 'Database', cell: (r) => <span className="mono">{short(r.database)}</span> },
+    { header: 'Files', cell: (r) => <span className="mono">{short(r.files)}</span> },
+    {
+      header: 'Restore',
+      cell: (r) =>
+        r.database ? (
+          <button type="button" className="link" onClick={() => setConfirm(r)}>
+            Restore database…
+          </button>
+        ) : null,
+    },
+  ];
+
+  return (
+    <section className="card" aria-labelledby="site-backups-title">
+      <div className="backups-head">
+        <h2 id="site-backups-title">Backups of {site.domain}</h2>
+        <div className="row">
+          <button type="button" onClick={() => void load()}>
+            Refresh
+          </button>
+          {backups?.ready && (
+            <button type="button" className="primary" onClick={() => void start('backups.run')}>
+              Back up now
+            </button>
+          )}
+        </div>
+      </div>
+      <ErrorAlert message={error} />
+      {backups?.lastFailure && (
+        <p className="error" role="alert">
+          The last backup failed: {backups.lastFailure}
+        </p>
+      )}
+      {backups && !backups.ready && (
+        <EmptyState title={`Backups are not set up on ${site.serverName}`}>
+          <p>
+            Setting up installs restic and makes the server's encrypted repository; its password is kept in
+            the vault (and, root-only, on the server, so scheduled runs work while this laptop is closed).
+          </p>
+          <button type="button" className="primary" onClick={() => void start('backups.setup')}>
+            Set up backups on {site.serverName}
+          </button>
+        </EmptyState>
+      )}
+      {backups?.ready && backups.runs.length === 0 && (
+        <EmptyState title="No backups yet">
+          <p>Back up now to take the first one.</p>
+        </EmptyState>
+      )}
+      {backups && backups.runs.length > 0 && (
+        <>
+          <p className="muted">
+            Newest good backup {ago(backups.runs[0]!.at)} · {backups.runs.length} kept
+          </p>
+          <DataTable
+            label="Backup runs"
+            rows={backups.runs}
+            columns={columns}
+            rowKey={(r) => r.run}
+            rowData={(r) => ({ 'data-run': r.run })}
+          />
+        </>
+      )}
+      {confirm && (
+        <div className="card confirm" role="dialog" aria-labelledby="restore-title">
+          <h3 id="restore-title">Restore the database of {site.domain}?</h3>
+          <p>
+            Its database goes back to the backup taken {ago(confirm.at)}. A backup of the database as it is
+            now is taken first, so this can be undone from the list.
+          </p>
+          <div className="row">
+            <button
+              type="button"
+              className="danger"
+              onClick={() =>
+                void attempt(async () => {
+                  await api.call('backups.restoreDatabase', {
+                    siteId: site.id,
+                    snapshotId: confirm.database!,
+                  });
+                  setConfirm(null);
+                })
+              }
+            >
+              Restore database
+            </button>
+            <button type="button" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

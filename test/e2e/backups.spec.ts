@@ -1,0 +1,78 @@
+// Backups from the UI on a real Debian 12 host (sites layer; restic from Debian's packages): set a
+// server up, back a site up, then put its database back to that backup.
+import { spawnSync } from 'node:child_process';
+import type { Page } from '@playwright/test';
+import type { Host } from '../vps/harness/host.js';
+import { sitesLayer } from '../vps/sites/sites-layer.js';
+import { addTestHost } from '../support/trusted-server';
+import { bridgeCall, expect, test } from './fixtures';
+import { bootHosts } from './vps-hosts';
+
+let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
+let host: Host;
+
+test.beforeAll(async () => {
+  test.setTimeout(900_000);
+  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
+  booted = await bootHosts(1, async () => [await sitesLayer()]);
+  host = booted.hosts[0]!;
+});
+test.afterAll(async () => {
+  await booted?.stop();
+});
+
+const nav = (page: Page, name: string) =>
+  page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
+const sql = async (q: string) => {
+  const r = await host.exec(`mariadb -N -B hd_shop -e ${JSON.stringify(q)}`);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout.trim();
+};
+
+test('set up backups, back a site up and restore its database from the Backups section', async ({
+  page,
+  bridge,
+}) => {
+  test.setTimeout(420_000);
+  const call = bridgeCall(bridge);
+  const { serverId } = await addTestHost(call, host, 'vps-1');
+  const tenant = (await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' })) as { id: string };
+  const { jobId } = (await call('sites.create', {
+    serverId,
+    tenantId: tenant.id,
+    slug: 'shop',
+    domain: 'shop.acme.test',
+    tls: 'off',
+  })) as { jobId: string };
+  await page.reload();
+  const created = page.locator(`.job[data-job-id="${jobId}"]`);
+  await expect(created).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+  await sql('CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, "first")');
+
+  await nav(page, 'Backups');
+  const card = page.getByRole('region', { name: 'Backups of shop.acme.test' });
+  await expect(card.getByText('Backups are not set up on vps-1')).toBeVisible({ timeout: 30_000 });
+  await page.screenshot({ path: 'test-results/backups-not-set-up.png' });
+  await card.getByRole('button', { name: 'Set up backups on vps-1' }).click();
+  const setup = page.locator('.job').filter({ hasText: 'Set up backups on vps-1' });
+  await expect(setup).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+
+  await card.getByRole('button', { name: 'Back up now' }).click();
+  const run = page.locator('.job').filter({ hasText: 'Back up shop.acme.test' });
+  await expect(run).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  const runs = card.getByRole('table', { name: 'Backup runs' }).getByRole('row');
+  await expect(runs).toHaveCount(2); // header + one run
+  await page.screenshot({ path: 'test-results/backups-one-run.png' });
+
+  await sql('UPDATE notes SET body = "changed" WHERE id = 1');
+  await runs.nth(1).getByRole('button', { name: 'Restore database…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Restore the database of shop.acme.test?' });
+  await page.screenshot({ path: 'test-results/backups-restore-confirm.png' });
+  await dialog.getByRole('button', { name: 'Restore database' }).click();
+  const restore = page.locator('.job').filter({ hasText: 'Restore the database of shop.acme.test' });
+  await expect(restore).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  expect(await sql('SELECT body FROM notes WHERE id = 1')).toBe('first');
+  // The safety backup taken first is listed too.
+  await expect(runs).toHaveCount(3);
+  await page.screenshot({ path: 'test-results/backups-restored.png' });
+});
