@@ -1,30 +1,13 @@
 // Backups from the UI on a real Debian 12 host (sites layer; restic from Debian's packages): set a
 // server up, back a site up, then put its database back to that backup.
-import { spawnSync } from 'node:child_process';
-import type { Page } from '@playwright/test';
-import type { Host } from '../vps/harness/host.js';
-import { sitesLayer } from '../vps/sites/sites-layer.js';
 import { addTestHost } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
-import { bootHosts } from './vps-hosts';
+import { openSection, sitesHostForFile } from './vps-hosts';
 
-let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
-let host: Host;
+const host = sitesHostForFile(test);
 
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
-  booted = await bootHosts(1, async () => [await sitesLayer()]);
-  host = booted.hosts[0]!;
-});
-test.afterAll(async () => {
-  await booted?.stop();
-});
-
-const nav = (page: Page, name: string) =>
-  page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
 const sql = async (q: string) => {
-  const r = await host.exec(`mariadb -N -B hd_shop -e ${JSON.stringify(q)}`);
+  const r = await host().exec(`mariadb -N -B hd_shop -e ${JSON.stringify(q)}`);
   if (r.code !== 0) throw new Error(r.stderr);
   return r.stdout.trim();
 };
@@ -35,7 +18,7 @@ test('set up backups, back a site up and restore its database from the Backups s
 }) => {
   test.setTimeout(420_000);
   const call = bridgeCall(bridge);
-  const { serverId } = await addTestHost(call, host, 'vps-1');
+  const { serverId } = await addTestHost(call, host(), 'vps-1');
   const tenant = (await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' })) as { id: string };
   const { jobId } = (await call('sites.create', {
     serverId,
@@ -49,7 +32,7 @@ test('set up backups, back a site up and restore its database from the Backups s
   await expect(created).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
   await sql('CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, "first")');
 
-  await nav(page, 'Backups');
+  await openSection(page, 'Backups');
   const card = page.getByRole('region', { name: 'Backups of shop.acme.test' });
   await expect(card.getByText('Backups are not set up on vps-1')).toBeVisible({ timeout: 30_000 });
   await page.screenshot({ path: 'test-results/backups-not-set-up.png' });

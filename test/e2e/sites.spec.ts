@@ -1,29 +1,11 @@
 // A site created from the UI on a real Debian 12 host (vps tier harness, booted here from the
 // sites layer: caddy, mariadb, firewall and the labelled FrankenPHP stand-in installed by the
 // scripts), then opened in the browser through the host's Caddy.
-import { spawnSync } from 'node:child_process';
-import type { Page } from '@playwright/test';
-import type { Host } from '../vps/harness/host.js';
-import { sitesLayer } from '../vps/sites/sites-layer.js';
 import { addTestHost } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
-import { bootHosts } from './vps-hosts';
+import { openSection, sitesHostForFile } from './vps-hosts';
 
-let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
-let host: Host;
-
-test.beforeAll(async () => {
-  test.setTimeout(900_000);
-  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
-  booted = await bootHosts(1, async () => [await sitesLayer()]);
-  host = booted.hosts[0]!;
-});
-test.afterAll(async () => {
-  await booted?.stop();
-});
-
-const nav = (page: Page, name: string) =>
-  page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
+const host = sitesHostForFile(test);
 
 test('create a site from the UI, then open its URL through the test host', async ({
   page,
@@ -32,10 +14,10 @@ test('create a site from the UI, then open its URL through the test host', async
 }) => {
   test.setTimeout(300_000);
   const call = bridgeCall(bridge);
-  await addTestHost(call, host, 'vps-1');
+  await addTestHost(call, host(), 'vps-1');
   await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' });
   await page.reload();
-  await nav(page, 'Sites');
+  await openSection(page, 'Sites');
   await page.getByRole('button', { name: 'Create site' }).click();
   const form = page.getByRole('form', { name: 'Create a site' });
   await form.getByLabel('Primary domain').fill('shop.acme.test');
@@ -54,7 +36,7 @@ test('create a site from the UI, then open its URL through the test host', async
   // Host header (this machine has no DNS for the test domain).
   await context.route('http://shop.acme.test/**', async (route) => {
     const url = new URL(route.request().url());
-    const response = await page.request.get(`http://${host.address}${url.pathname}${url.search}`, {
+    const response = await page.request.get(`http://${host().address}${url.pathname}${url.search}`, {
       headers: { Host: url.host },
     });
     await route.fulfill({ response });

@@ -1,6 +1,9 @@
 // The vps harness for Playwright: the harness's index module registers vitest hooks, so this
 // builds hosts from its plain parts instead (same run id, same base rootfs, same teardown).
+import { spawnSync } from 'node:child_process';
+import type { Page } from '@playwright/test';
 import { Host } from '../vps/harness/host.js';
+import { sitesLayer } from '../vps/sites/sites-layer.js';
 import { currentBase } from '../vps/harness/rootfs.js';
 import { currentRunId } from '../vps/harness/run.js';
 import setupVps from '../vps/global-setup';
@@ -30,3 +33,32 @@ export async function bootHosts(
     },
   };
 }
+
+/**
+ * One host booted from the sites layer for the whole spec file (registers its beforeAll/afterAll);
+ * `host()` is that host inside the tests.
+ */
+export function sitesHostForFile(test: {
+  beforeAll(fn: () => Promise<void>): void;
+  afterAll(fn: () => Promise<void>): void;
+  setTimeout(ms: number): void;
+}): () => Host {
+  let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
+  test.beforeAll(async () => {
+    test.setTimeout(900_000);
+    // A host of an earlier run may have had this address: forget its MAC.
+    spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
+    booted = await bootHosts(1, async () => [await sitesLayer()]);
+  });
+  test.afterAll(async () => {
+    await booted?.stop();
+  });
+  return () => {
+    if (!booted) throw new Error('the sites host is not booted (beforeAll failed)');
+    return booted.hosts[0]!;
+  };
+}
+
+/** Opens a section of the window by its navigation button. */
+export const openSection = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
