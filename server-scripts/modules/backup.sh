@@ -10,6 +10,7 @@
 # mariadb-dump's completion line, and a run that fails anywhere forgets what it had written: there
 # is never an empty or partial "successful" snapshot. Each run's result is recorded on the host.
 # shellcheck disable=SC2034 # backup_VERBS and HD_STATE_NAME are read by hostdeck.sh and lib/state.sh
+# shellcheck disable=SC2030,SC2031 # `all` backs each site up in a subshell on purpose: what it sets stays there
 set -Eeuo pipefail
 
 readonly BACKUP_REPO=/var/backups/hostdeck/restic
@@ -18,11 +19,27 @@ readonly BACKUP_PASS=$BACKUP_ETC/restic.pass
 readonly BACKUP_CACHE=/var/cache/hostdeck/restic
 readonly BACKUP_RE_SLUG='^[a-z]([a-z0-9-]{0,27}[a-z0-9])?$'
 readonly BACKUP_RE_SNAPSHOT='^[0-9a-f]{8,64}$'
+readonly BACKUP_RE_KEEP='^[0-9]{1,3}$'
+# systemd calendar expressions: the shorthands, or "*-*-* 03:00:00"-style (checked again by systemd-analyze).
+readonly BACKUP_RE_SCHEDULE='^(hourly|daily|weekly|monthly|[*0-9,/-]{1,20} [*0-9,/:-]{1,20}|[A-Z][a-z]{2}(,[A-Z][a-z]{2}){0,6} [*0-9,/:-]{1,20})$'
+readonly BACKUP_SERVICE=/etc/systemd/system/hostdeck-backup.service
+readonly BACKUP_TIMER=/etc/systemd/system/hostdeck-backup.timer
 
-backup_VERBS="run restore"
+backup_VERBS="run all prune restore"
 
 backup_options_install() {
   hd_flag password-stdin "read the repository password from the first line of stdin"
+  hd_option schedule "$BACKUP_RE_SCHEDULE" daily "a systemd calendar expression (daily, or '*-*-* 03:00:00')"
+}
+backup_options_prune() {
+  hd_option keep-last "$BACKUP_RE_KEEP" 3 "how many of the newest runs to keep (1-999)"
+  hd_option keep-daily "$BACKUP_RE_KEEP" 7 "days to keep one run of (0-999)"
+  hd_option keep-weekly "$BACKUP_RE_KEEP" 4 "weeks to keep one run of (0-999)"
+  hd_option keep-monthly "$BACKUP_RE_KEEP" 6 "months to keep one run of (0-999)"
+}
+backup_validate_prune() {
+  # The newest good run is never pruned: at least one is always kept.
+  ((10#${HD_OPT[keep-last]} >= 1)) || hd_usage_fail "keep-last" "--keep-last must be at least 1: the newest backup is never pruned"
 }
 backup_options_status() { hd_option site "^($BACKUP_RE_SLUG)?\$" '' "a site slug (lower case, 2-29 characters)"; }
 backup_options_run() { hd_option site "$BACKUP_RE_SLUG" '' "a site slug (lower case, 2-29 characters)"; }
@@ -67,7 +84,48 @@ backup_install() {
     ensure_file "$BACKUP_PASS" 0600 root root "$HD_SECRET"
   fi
   backup_ensure_repo
+  backup_ensure_timer
   hd_state_set wanted enabled
+}
+
+# A timer on the host runs every site's backup, then the retention, while the laptop is closed:
+# Persistent= catches a run missed while the host was off, a randomized delay spreads the fleet, a
+# timeout ends a run that hangs. The prune runs only when every backup succeeded (never rotate after
+# a failure). Scheduled runs use the scripts of the last `backup install`.
+backup_ensure_timer() {
+  local schedule=${HD_OPT[schedule]}
+  [[ $HD_CHECK == 1 ]] || systemd-analyze calendar "$schedule" >/dev/null 2>&1 ||
+    hd_fail "backup schedule" "systemd does not understand the schedule '$schedule'" 2
+  ensure_file "$BACKUP_SERVICE" 0644 root root "# $HD_MANAGED_MARK (backup module).
+[Unit]
+Description=Hostdeck: back up every site, then apply the retention
+After=network-online.target mariadb.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup all
+ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup prune
+TimeoutStartSec=6h
+Nice=10
+IOSchedulingClass=idle
+"
+  local service_changed=$HD_FILE_CHANGED
+  ensure_file "$BACKUP_TIMER" 0644 root root "# $HD_MANAGED_MARK (backup module).
+[Unit]
+Description=Hostdeck: scheduled backups ($schedule)
+
+[Timer]
+OnCalendar=$schedule
+Persistent=true
+RandomizedDelaySec=30min
+AccuracySec=1min
+
+[Install]
+WantedBy=timers.target
+"
+  if ((service_changed == 1 || HD_FILE_CHANGED == 1)); then hd_daemon_reload "the backup timer changed"; fi
+  ensure_service hostdeck-backup.timer enabled active
+  hd_state_set schedule "$schedule"
 }
 
 backup_ensure_repo() {
@@ -99,6 +157,7 @@ backup_remove() {
 
 backup_status() {
   local v
+  HD_STATE_NAME=backup
   v=$(hd_pkg_version restic)
   hd_status installed "$([[ -n $v ]] && echo yes || echo no)"
   hd_status version "$v"
@@ -110,6 +169,9 @@ backup_status() {
     hd_status active no
   fi
   hd_status drift none
+  hd_status schedule "$(hd_state_get schedule)"
+  hd_status next-run "$(systemctl show -P NextElapseUSecRealtime hostdeck-backup.timer 2>/dev/null || true)"
+  hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
   [[ -n ${HD_OPT[site]} ]] || return 0
   HD_STATE_NAME=backup
   hd_status last-run "$(hd_state_get "last-run:${HD_OPT[site]}")"
@@ -195,6 +257,62 @@ backup_run() {
   hd_state_set "last-run:$slug" "$run $db_snap $files_snap"
   hd_state_set "last-failure:$slug" ''
   hd_status run "$run"
+}
+
+# `all`: every site this host has, each in its own subshell so one failure does not stop the others; the
+# run fails (and the timer's prune does not run) if any site failed.
+backup_all() {
+  backup_require_repo
+  local f slug
+  local -a sites=() failed=()
+  for f in "$HD_STATE_DIR"/site-*.state; do
+    [[ -f $f ]] || continue
+    slug=${f##*/site-}
+    slug=${slug%.state}
+    [[ $slug =~ $BACKUP_RE_SLUG ]] && sites+=("$slug")
+  done
+  if ((${#sites[@]} == 0)); then
+    hd_ok "sites" "none on this host"
+    return 0
+  fi
+  for slug in "${sites[@]}"; do
+    if ! (HD_OPT[site]=$slug && backup_run); then failed+=("$slug"); fi
+  done
+  ((${#failed[@]} == 0)) || hd_fail "backups" "${#failed[@]} of ${#sites[@]} site(s) failed: ${failed[*]}"
+  hd_ok "backups" "${#sites[@]} site(s) backed up"
+}
+
+# Retention, per site and part: restic forget with the keep rules (newest runs always kept), then
+# one prune of what no snapshot uses any more. Separate from backing up.
+backup_prune() {
+  backup_require_repo
+  local -a keep=(--keep-last "${HD_OPT[keep-last]}" --keep-daily "${HD_OPT[keep-daily]}"
+    --keep-weekly "${HD_OPT[keep-weekly]}" --keep-monthly "${HD_OPT[keep-monthly]}")
+  local f slug before after removed=0
+  for f in "$HD_STATE_DIR"/site-*.state; do
+    [[ -f $f ]] || continue
+    slug=${f##*/site-}
+    slug=${slug%.state}
+    [[ $slug =~ $BACKUP_RE_SLUG ]] || continue
+    before=$(backup_restic snapshots --tag "hd-site=$slug" --json 2>/dev/null | grep -o '"short_id"' | wc -l)
+    if [[ $HD_CHECK != 1 ]]; then
+      hd_run backup_restic forget --tag "hd-site=$slug" --group-by host,paths "${keep[@]}" ||
+        hd_fail "retention $slug" "restic forget failed: $HD_LAST_OUTPUT"
+    fi
+    after=$(backup_restic snapshots --tag "hd-site=$slug" --json 2>/dev/null | grep -o '"short_id"' | wc -l)
+    if ((after < before)); then
+      removed=$((removed + before - after))
+      hd_changed "retention $slug" "$((before - after)) snapshot(s) forgotten, $after kept"
+    else
+      hd_ok "retention $slug" "$after snapshot(s) kept"
+    fi
+  done
+  if ((removed == 0)); then
+    hd_ok "repository space" "nothing to free"
+    return 0
+  fi
+  [[ $HD_CHECK == 1 ]] || hd_run backup_restic prune || hd_fail "repository space" "restic prune failed: $HD_LAST_OUTPUT"
+  hd_changed "repository space" "packs no snapshot uses any more removed"
 }
 
 # A client option file (0600, in the run's private scratch dir) for the site's database user, with

@@ -96,7 +96,7 @@ export function createBackups(d: BackupsDeps): Capability<SliceNames<typeof back
         const server = d.servers.get(input.serverId);
         // Made (or found) before the job starts: a locked vault refuses here, with nothing started.
         const password = repoPassword(server.id);
-        ctx.audit({ target: server.id, detail: { server: server.name } });
+        ctx.audit({ target: server.id, detail: { server: server.name, schedule: input.schedule } });
         const job = d.jobs.start(
           {
             kind: 'backup.setup',
@@ -107,7 +107,7 @@ export function createBackups(d: BackupsDeps): Capability<SliceNames<typeof back
           async (job) => {
             await d.runner.upload(job, server.id);
             await d.runner.run(job, server.id, 'backup', 'install', {
-              args: ['--password-stdin'],
+              args: ['--password-stdin', '--schedule', input.schedule],
               stdin: `${password}\n`,
               stepPrefix: '',
             });
@@ -137,6 +137,8 @@ export function createBackups(d: BackupsDeps): Capability<SliceNames<typeof back
           siteId: site.id,
           runs: runsOf(snapshots),
           lastFailure: status['last-failure'] || null,
+          schedule: status['schedule'] || null,
+          nextRun: status['next-run'] || null,
           ready,
         };
       },

@@ -40,6 +40,7 @@ test('set up backups, back a site up and restore its database from the Backups s
   const setup = page.locator('.job').filter({ hasText: 'Set up backups on vps-1' });
   await expect(setup).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
 
+  await expect(card.getByTestId('backup-schedule')).toContainText('Runs on the host by itself (daily');
   await card.getByRole('button', { name: 'Back up now' }).click();
   const run = page.locator('.job').filter({ hasText: 'Back up shop.acme.test' });
   await expect(run).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });

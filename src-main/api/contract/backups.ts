@@ -21,9 +21,20 @@ export interface SiteBackups {
   lastFailure: string | null;
   /** Whether the host has a repository yet (backups.setup). */
   ready: boolean;
+  /** The host's backup timer: its systemd calendar expression and next run, as systemd says. */
+  schedule: string | null;
+  nextRun: string | null;
 }
 
-export const backupsSetup = z.object({ serverId }).strict();
+/** systemd calendar expressions Hostdeck writes (the host checks them again with systemd-analyze). */
+export const backupSchedule = z
+  .string()
+  .regex(
+    /^(hourly|daily|weekly|monthly|[*0-9,/-]{1,20} [*0-9,/:-]{1,20}|[A-Z][a-z]{2}(,[A-Z][a-z]{2}){0,6} [*0-9,/:-]{1,20})$/,
+    "a systemd calendar expression: daily, weekly, or like '*-*-* 03:00:00'",
+  );
+
+export const backupsSetup = z.object({ serverId, schedule: backupSchedule.default('daily') }).strict();
 export const backupsRestore = z
   .object({
     siteId: siteRef.shape.siteId,

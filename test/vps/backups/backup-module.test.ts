@@ -102,4 +102,60 @@ describe('backup module', () => {
       },
       { layers: [layer] },
     ));
+  it('schedules every site on the host with a persistent timer, and keeps exactly what the retention says', () =>
+    withFreshHosts(
+      1,
+      async ([h]) => {
+        const host = h!;
+        await uploadScripts(host);
+        await ok(createSite(host, A));
+        await ok(
+          backup(host, 'install', ['--password-stdin', '--schedule', '*-*-* 03:00:00'], `${REPO_PASSWORD}\n`),
+        );
+        const timer = await sh(
+          host,
+          'systemctl show -P TimersCalendar -P Persistent -P RandomizedDelayUSec hostdeck-backup.timer; systemctl is-enabled hostdeck-backup.timer',
+        );
+        expect(timer).toMatch(/OnCalendar=\*-\*-\* 03:00:00/);
+        expect(timer.split('\n')).toEqual(expect.arrayContaining(['yes', '30min', 'enabled']));
+        expect(await sh(host, 'systemctl show -P TimeoutStartUSec hostdeck-backup.service')).toBe('6h');
+        const bad = await backup(host, 'install', ['--schedule', 'every tuesday']);
+        expect(bad.code).toBe(2);
+
+        // What the timer starts: every site, then the retention (default: the 3 newest runs and more).
+        const started = await host.exec('systemctl start hostdeck-backup.service', { timeoutMs: 300_000 });
+        if (started.code !== 0) {
+          throw new Error(
+            `the scheduled run failed:\n${await sh(host, 'journalctl -u hostdeck-backup.service -n 60 --no-pager')}`,
+          );
+        }
+        expect(await snapshots(host)).toHaveLength(2);
+        expect(await sh(host, 'systemctl show -P Result hostdeck-backup.service')).toBe('success');
+
+        for (let i = 0; i < 3; i++) await ok(backup(host, 'run', ['--site', A.site]));
+        expect(await snapshots(host)).toHaveLength(8);
+        const kept = await ok(
+          backup(host, 'prune', [
+            '--keep-last',
+            '2',
+            '--keep-daily',
+            '0',
+            '--keep-weekly',
+            '0',
+            '--keep-monthly',
+            '0',
+          ]),
+        );
+        expect(stepsIn(kept, 'changed').join('\n')).toMatch(
+          /retention shop: 4 snapshot\(s\) forgotten, 4 kept/,
+        );
+        const left = await snapshots(host);
+        const runs = new Set(left.map((s) => s.tags.find((t) => t.startsWith('hd-run='))));
+        expect(runs.size).toBe(2);
+        expect(left.filter((s) => s.tags.includes('hd-part=db'))).toHaveLength(2);
+        // keep-last 0 would drop the newest backup: refused before anything runs.
+        expect((await backup(host, 'prune', ['--keep-last', '0'])).code).toBe(2);
+      },
+      { layers: [layer] },
+    ));
 });

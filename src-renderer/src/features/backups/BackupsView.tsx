@@ -122,6 +122,12 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
           </button>
         </EmptyState>
       )}
+      {backups?.ready && backups.schedule && (
+        <p className="muted" data-testid="backup-schedule">
+          Runs on the host by itself ({backups.schedule}, with up to 30 min of random delay)
+          {backups.nextRun ? ` · next ${backups.nextRun}` : ''}
+        </p>
+      )}
       {backups?.ready && backups.runs.length === 0 && (
         <EmptyState title="No backups yet">
           <p>Back up now to take the first one.</p>
