@@ -30,6 +30,7 @@ backup_VERBS="run all prune restore"
 backup_options_install() {
   hd_flag password-stdin "read the repository password from the first line of stdin"
   hd_option schedule "$BACKUP_RE_SCHEDULE" daily "a systemd calendar expression (daily, or '*-*-* 03:00:00')"
+  hd_flag no-schedule "make the repository only: leave the timer as it is (none yet: none made)"
 }
 backup_options_prune() {
   hd_option keep-last "$BACKUP_RE_KEEP" 3 "how many of the newest runs to keep (1-999)"
@@ -42,9 +43,12 @@ backup_validate_prune() {
   ((10#${HD_OPT[keep-last]} >= 1)) || hd_usage_fail "keep-last" "--keep-last must be at least 1: the newest backup is never pruned"
 }
 backup_options_status() { hd_option site "^($BACKUP_RE_SLUG)?\$" '' "a site slug (lower case, 2-29 characters)"; }
-backup_options_run() { hd_option site "$BACKUP_RE_SLUG" '' "a site slug (lower case, 2-29 characters)"; }
+backup_options_run() {
+  hd_option site "$BACKUP_RE_SLUG" '' "a site slug (lower case, 2-29 characters)"
+  hd_flag final "the last backup before the site is deleted (tagged hd-final=yes; never pruned)"
+}
 backup_options_restore() {
-  backup_options_run
+  hd_option site "$BACKUP_RE_SLUG" '' "a site slug (lower case, 2-29 characters)"
   hd_option snapshot "$BACKUP_RE_SNAPSHOT" '' "a snapshot id (8-64 hex digits)"
 }
 
@@ -84,7 +88,11 @@ backup_install() {
     ensure_file "$BACKUP_PASS" 0600 root root "$HD_SECRET"
   fi
   backup_ensure_repo
-  backup_ensure_timer
+  if [[ ${HD_OPT[no-schedule]} == 1 ]]; then
+    hd_ok "backup timer" "left as it is (--no-schedule)"
+  else
+    backup_ensure_timer
+  fi
   hd_state_set wanted enabled
 }
 
@@ -220,36 +228,45 @@ backup_run() {
   local slug=${HD_OPT[site]} run tags db_snap='' files_snap='' bytes
   run=$(date -u +%Y%m%dT%H%M%SZ)-$$ # unique even for two runs in one second
   tags="hd-site=$slug,hd-run=$run"
+  [[ ${HD_OPT[final]-0} == 1 ]] && tags+=",hd-final=yes"
   local -a st=()
+  local files_rc=0 files_pid tail_pid
 
-  # 1. The database, streamed: both ends of the pipe must succeed, and the dump must be whole.
+  # The files (not tmp/) in the background while the database streams: both only read, and
+  # restic's locks for backups are shared. restic's exit 3 means some files could not be read.
+  backup_restic backup --one-file-system --exclude "$BACKUP_DIR/tmp" --tag "$tags,hd-part=files" --json \
+    "$BACKUP_DIR" >"$HD_TMP/files.json" 2>"$HD_TMP/files.err" &
+  files_pid=$!
+
+  # The database, streamed: every stage of the pipe must succeed, and the dump must be whole (its
+  # last line, kept by tee on the way through, is mariadb-dump's completion line).
   {
     mariadb-dump --single-transaction --quick --routines --triggers --events --skip-dump-date \
       --databases "$BACKUP_DB" 2>"$HD_TMP/dump.err" |
+      tee >(tail -n 1 >"$HD_TMP/dump.tail") |
       backup_restic backup --stdin --stdin-filename "$slug.sql" --tag "$tags,hd-part=db" --json \
         >"$HD_TMP/db.json" 2>"$HD_TMP/db.err"
     st=("${PIPESTATUS[@]}")
+    tail_pid=$!
   } || true
+  # $! is the process substitution's tail (bash >= 4.4): let it write the last line down.
+  if [[ $tail_pid != "$files_pid" ]]; then wait "$tail_pid" 2>/dev/null || true; fi
+  wait "$files_pid" || files_rc=$?
   db_snap=$(backup_snapshot_of "$HD_TMP/db.json")
+  files_snap=$(backup_snapshot_of "$HD_TMP/files.json")
   if [[ ${st[0]-1} != 0 ]]; then
-    backup_abort "database $BACKUP_DB" "mariadb-dump failed (exit ${st[0]-?}): $(tail -n 1 "$HD_TMP/dump.err")" "$db_snap"
+    backup_abort "database $BACKUP_DB" "mariadb-dump failed (exit ${st[0]-?}): $(tail -n 1 "$HD_TMP/dump.err")" "$db_snap" "$files_snap"
   fi
-  if [[ ${st[1]-1} != 0 || -z $db_snap ]]; then
-    backup_abort "database $BACKUP_DB" "restic could not store the dump (exit ${st[1]-?}): $(tail -n 1 "$HD_TMP/db.err")" "$db_snap"
+  if [[ ${st[1]-1} != 0 || ${st[2]-1} != 0 || -z $db_snap ]]; then
+    backup_abort "database $BACKUP_DB" "restic could not store the dump (exit ${st[2]-?}): $(tail -n 1 "$HD_TMP/db.err")" "$db_snap" "$files_snap"
   fi
-  if ! backup_restic dump "$db_snap" "/$slug.sql" 2>/dev/null | tail -n 1 | grep -q '^-- Dump completed'; then
-    backup_abort "database $BACKUP_DB" "the stored dump does not end with mariadb-dump's completion line" "$db_snap"
+  if ! grep -q '^-- Dump completed' "$HD_TMP/dump.tail" 2>/dev/null; then
+    backup_abort "database $BACKUP_DB" "the dump does not end with mariadb-dump's completion line" "$db_snap" "$files_snap"
   fi
   bytes=$(sed -n 's/.*"total_bytes_processed":\([0-9]*\).*/\1/p' "$HD_TMP/db.json" | tail -n 1)
   hd_changed "database $BACKUP_DB" "snapshot ${db_snap:0:8}, ${bytes:-?} bytes dumped"
-
-  # 2. The files (not tmp/). restic's exit 3 means some files could not be read: not a backup.
-  local rc=0
-  backup_restic backup --one-file-system --exclude "$BACKUP_DIR/tmp" --tag "$tags,hd-part=files" --json \
-    "$BACKUP_DIR" >"$HD_TMP/files.json" 2>"$HD_TMP/files.err" || rc=$?
-  files_snap=$(backup_snapshot_of "$HD_TMP/files.json")
-  if [[ $rc != 0 || -z $files_snap ]]; then
-    backup_abort "files $BACKUP_DIR" "restic backup exited $rc: $(grep -v '^{' "$HD_TMP/files.err" | tail -n 1)" "$db_snap" "$files_snap"
+  if [[ $files_rc != 0 || -z $files_snap ]]; then
+    backup_abort "files $BACKUP_DIR" "restic backup exited $files_rc: $(grep -v '^{' "$HD_TMP/files.err" | tail -n 1)" "$db_snap" "$files_snap"
   fi
   bytes=$(sed -n 's/.*"total_bytes_processed":\([0-9]*\).*/\1/p' "$HD_TMP/files.json" | tail -n 1)
   hd_changed "files $BACKUP_DIR" "snapshot ${files_snap:0:8}, ${bytes:-?} bytes read"
@@ -296,7 +313,7 @@ backup_prune() {
     [[ $slug =~ $BACKUP_RE_SLUG ]] || continue
     before=$(backup_restic snapshots --tag "hd-site=$slug" --json 2>/dev/null | grep -o '"short_id"' | wc -l)
     if [[ $HD_CHECK != 1 ]]; then
-      hd_run backup_restic forget --tag "hd-site=$slug" --group-by host,paths "${keep[@]}" ||
+      hd_run backup_restic forget --tag "hd-site=$slug" --group-by host,paths --keep-tag hd-final=yes "${keep[@]}" ||
         hd_fail "retention $slug" "restic forget failed: $HD_LAST_OUTPUT"
     fi
     after=$(backup_restic snapshots --tag "hd-site=$slug" --json 2>/dev/null | grep -o '"short_id"' | wc -l)

@@ -48,7 +48,15 @@ export function runsOf(snapshots: ResticSnapshot[]): BackupRun[] {
   return [...runs.values()].sort((a, b) => (a.run < b.run ? 1 : -1));
 }
 
-export function createBackups(d: BackupsDeps): Capability<SliceNames<typeof backupsCommands>, null> {
+export interface Backups extends Capability<SliceNames<typeof backupsCommands>, null> {
+  /**
+   * Inside a site's delete job: an encrypted final snapshot (tagged hd-final, never pruned), making
+   * the server's repository first if it has none (without turning on its schedule).
+   */
+  finalBackup(job: JobContext, site: { serverId: string; slug: string }): Promise<void>;
+}
+
+export function createBackups(d: BackupsDeps): Backups {
   d.references.declare('secret', (secretId) =>
     d.owned.ownersOf('server', secretId).flatMap(({ ownerId, purpose }) => {
       const server = d.servers.list().find((s) => s.id === ownerId);
@@ -91,6 +99,20 @@ export function createBackups(d: BackupsDeps): Capability<SliceNames<typeof back
 
   return {
     service: null,
+    async finalBackup(job, site) {
+      const { status } = await d.runner.status(site.serverId, 'backup');
+      if (status['enabled'] !== 'yes') {
+        await d.runner.run(job, site.serverId, 'backup', 'install', {
+          args: ['--password-stdin', '--no-schedule'],
+          stdin: `${repoPassword(site.serverId)}\n`,
+          stepPrefix: 'final backup: ',
+        });
+      }
+      await d.runner.run(job, site.serverId, 'backup', 'run', {
+        args: ['--site', site.slug, '--final'],
+        stepPrefix: 'final backup: ',
+      });
+    },
     handlers: {
       'backups.setup': (input, ctx) => {
         const server = d.servers.get(input.serverId);

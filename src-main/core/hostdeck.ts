@@ -151,6 +151,8 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     jobs: jobs.service,
     servers: servers.service,
     vault: vault.service,
+    // Backups use sites; a site's delete uses their final backup (bound once both exist).
+    finalBackup: (job, site) => backups.finalBackup(job, site),
   });
   const backups = createBackups({
     ...base,

@@ -9,6 +9,7 @@ import type { ServerService } from '../servers';
 import type { VaultService } from '../vault';
 import { SiteRepository } from './repository';
 import { SiteService } from './service';
+import type { SiteDeps } from './service';
 
 export type { SiteService } from './service';
 
@@ -18,6 +19,7 @@ export interface SitesDeps extends CapabilityBase {
   runner: ScriptRunner;
   jobs: JobStarter;
   vault: Pick<VaultService, 'add' | 'generateSshKey' | 'info' | 'redact' | 'remove' | 'use'>;
+  finalBackup: SiteDeps['finalBackup'];
 }
 
 export function createSites(d: SitesDeps): Capability<SliceNames<typeof sitesCommands>, SiteService> {
@@ -29,6 +31,7 @@ export function createSites(d: SitesDeps): Capability<SliceNames<typeof sitesCom
     vault: d.vault,
     events: d.events,
     references: d.references,
+    finalBackup: d.finalBackup,
   });
   d.references.declare('secret', (secretId) =>
     sites

@@ -23,6 +23,11 @@ export interface SiteDeps {
   vault: Pick<VaultService, 'add' | 'generateSshKey' | 'info' | 'redact' | 'remove' | 'use'>;
   events: EventBus;
   references: References;
+  /**
+   * The encrypted final backup of a site about to be deleted (the backups capability's, bound by the
+   * root): it runs on the site's server inside the delete job, before anything is removed.
+   */
+  finalBackup(ctx: JobContext, site: { serverId: string; slug: string; domain: string }): Promise<void>;
   now?: () => Date;
 }
 
@@ -297,8 +302,10 @@ export class SiteService {
         ctx.log(`Forgetting ${site.domain} in Hostdeck only: nothing on its server was touched.`, 'info');
       } else {
         await this.d.runner.upload(ctx, site.serverId);
+        // An encrypted snapshot in the server's restic repository, never a plaintext archive.
+        if (backup) await this.d.finalBackup(ctx, site);
         await this.d.runner.run(ctx, site.serverId, 'site', 'remove', {
-          args: ['--site', site.slug, ...(backup ? ['--backup'] : [])],
+          args: ['--site', site.slug],
           stepPrefix: '',
         });
       }

@@ -315,7 +315,7 @@ export const sitesCommands = {
   }),
   'sites.delete': command<{ jobId: string }>()(
     siteDelete,
-    'Delete a site from its server (optionally after a final backup), as a job.',
+    'Delete a site from its server (by default after a final encrypted backup in its restic repository), as a job.',
     { audit: 'site.delete' },
   ),
   'sites.refresh': command<SiteInfo>()(siteRef, "Read the site's real state back from its host (drift)."),

@@ -41,6 +41,15 @@ describe('backups from the app', () => {
       await done(app, app.call('jobs.rerun', { id: ran.id }));
       // The first run, the restore's safety run, and the run again.
       expect((await app.call('backups.list', { siteId: site.id })).runs).toHaveLength(3);
+      // Deleting the site keeps an encrypted final snapshot, never a plaintext archive.
+      await done(app, app.call('sites.delete', { siteId: site.id, backup: true }));
+      const finals = await sh(
+        host,
+        'restic --repo /var/backups/hostdeck/restic --password-file /etc/hostdeck/backup/restic.pass snapshots --tag hd-site=shop,hd-final=yes --json',
+      );
+      expect((JSON.parse(finals) as unknown[]).length).toBe(2);
+      expect(await sh(host, 'find /var/backups/hostdeck -name "*.tar*" | wc -l')).toBe('0');
+      expect((await host.exec('grep -r -l -a "CREATE TABLE" /var/backups/hostdeck')).code).toBe(1);
       const actions = (await app.call('audit.list', {})).map((a) => a.action);
       expect(actions).toEqual(
         expect.arrayContaining(['backup.setup', 'backup.run', 'backup.restoreDatabase', 'jobs.rerun']),

@@ -51,7 +51,7 @@ export function DeleteSiteDialog({ site, onStarted, onCancel }: SiteActionProps)
           />
         </div>
         <CheckboxField checked={form.values.backup} onChange={form.set('backup')}>
-          Keep a final backup on the server (/var/backups/hostdeck/{site.slug}/)
+          Keep a final backup (encrypted, in the server's restic repository: files and database)
         </CheckboxField>
         <ErrorAlert message={failure} />
         <div className="row">
