@@ -133,6 +133,7 @@ WantedBy=timers.target
 "
   if ((service_changed == 1 || HD_FILE_CHANGED == 1)); then hd_daemon_reload "the backup timer changed"; fi
   ensure_service hostdeck-backup.timer enabled active
+  [[ $(hd_state_get schedule) == "$schedule" ]] || hd_state_set schedule-since "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   hd_state_set schedule "$schedule"
 }
 
@@ -178,6 +179,7 @@ backup_status() {
   fi
   hd_status drift none
   hd_status schedule "$(hd_state_get schedule)"
+  hd_status schedule-since "$(hd_state_get schedule-since)"
   hd_status next-run "$(systemctl show -P NextElapseUSecRealtime hostdeck-backup.timer 2>/dev/null || true)"
   hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
   [[ -n ${HD_OPT[site]} ]] || return 0
@@ -222,9 +224,35 @@ backup_abort() { # STEP REASON SNAPSHOT...
   hd_fail "$step" "$reason; nothing of this run was kept"
 }
 
+# A run killed part-way (the host lost power, restic was killed) leaves a lock and maybe one part of
+# its run. The host lock is ours, so no other run of this host is alive: restic unlock removes
+# only locks whose process is gone, and a run with one part is an unfinished one, forgotten.
+backup_tidy() { # SLUG
+  local before after
+  before=$(backup_restic list locks --no-lock 2>/dev/null | wc -l)
+  hd_run backup_restic unlock || hd_fail "repository locks" "restic unlock failed: $HD_LAST_OUTPUT"
+  after=$(backup_restic list locks --no-lock 2>/dev/null | wc -l)
+  if ((after < before)); then
+    hd_changed "repository locks" "removed $((before - after)) stale lock(s) of a run that is gone"
+  else
+    hd_ok "repository locks" "$([[ $after == 0 ]] && echo none || echo "$after held by running processes")"
+  fi
+  local -a unfinished=()
+  mapfile -t unfinished < <(backup_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | sed 's/},{/}\n{/g' |
+    sed -n 's/.*"hd-run=\([^"]*\)".*"id":"\([0-9a-f]*\)".*/\1 \2/p' |
+    awk '{ n[$1]++; id[$1] = id[$1] " " $2 } END { for (r in n) if (n[r] < 2) print id[r] }' | tr ' ' '\n' | grep . || true)
+  if ((${#unfinished[@]} == 0)); then
+    hd_ok "unfinished runs" "none"
+    return 0
+  fi
+  hd_run backup_restic forget "${unfinished[@]}" || hd_fail "unfinished runs" "restic forget failed: $HD_LAST_OUTPUT"
+  hd_changed "unfinished runs" "forgot ${#unfinished[@]} snapshot(s) of a run that never finished"
+}
+
 backup_run() {
   backup_require_repo
   backup_site
+  backup_tidy "${HD_OPT[site]}"
   local slug=${HD_OPT[site]} run tags db_snap='' files_snap='' bytes
   run=$(date -u +%Y%m%dT%H%M%SZ)-$$ # unique even for two runs in one second
   tags="hd-site=$slug,hd-run=$run"

@@ -56,6 +56,38 @@ export interface Backups extends Capability<SliceNames<typeof backupsCommands>, 
   finalBackup(job: JobContext, site: { serverId: string; slug: string }): Promise<void>;
 }
 
+const HOUR = 3_600_000;
+/** How long a schedule may go without a new backup before it is overdue: its period and a grace. */
+const allowedGap: Record<string, number> = {
+  hourly: 1.5 * HOUR,
+  daily: 30 * HOUR,
+  weekly: 8 * 24 * HOUR,
+  monthly: 32 * 24 * HOUR,
+};
+
+/** The sentence for a site whose backups need a look, or null (see SiteBackups.overdue). */
+export function overdue(
+  runs: BackupRun[],
+  schedule: string | null,
+  since: string | null,
+  now = Date.now(),
+): string | null {
+  if (!schedule) return null; // no schedule on the host: nothing is expected by itself
+  const gap = allowedGap[schedule] ?? allowedGap['daily']!;
+  const newest = runs[0];
+  if (!newest) {
+    const waited = since ? now - Date.parse(since) : 0;
+    return waited > gap
+      ? `No backup yet, although the host's schedule (${schedule}) has been on since ${since}.`
+      : null;
+  }
+  const age = now - Date.parse(newest.at);
+  if (age <= gap) return null;
+  const hours = Math.floor(age / HOUR);
+  const ageText = hours >= 48 ? `${Math.floor(hours / 24)} days` : `${hours} hours`;
+  return `The newest backup is ${ageText} old; the host's schedule (${schedule}) should have made one since. Check the server's backup timer.`;
+}
+
 export function createBackups(d: BackupsDeps): Backups {
   d.references.declare('secret', (secretId) =>
     d.owned.ownersOf('server', secretId).flatMap(({ ownerId, purpose }) => {
@@ -155,11 +187,14 @@ export function createBackups(d: BackupsDeps): Backups {
         } catch {
           throw new AppError('SSH_ERROR', 'The host answered with a snapshot list Hostdeck cannot read.');
         }
+        const runs = runsOf(snapshots);
+        const schedule = status['schedule'] || null;
         return {
           siteId: site.id,
-          runs: runsOf(snapshots),
+          runs,
+          overdue: ready ? overdue(runs, schedule, status['schedule-since'] || null) : null,
           lastFailure: status['last-failure'] || null,
-          schedule: status['schedule'] || null,
+          schedule,
           nextRun: status['next-run'] || null,
           ready,
         };

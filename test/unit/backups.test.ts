@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../src-main/api/contract';
-import { runsOf } from '../../src-main/backups';
+import { overdue, runsOf } from '../../src-main/backups';
 
 const snap = (id: string, time: string, tags: string[]) => ({ id, time, tags });
 
@@ -35,5 +35,31 @@ describe('backups: runs from restic snapshots', () => {
     for (const snapshotId of ['latest', 'abc', "abcdef12'; rm -rf /", 'ABCDEF12']) {
       expect(input.safeParse({ siteId, snapshotId }).success, snapshotId).toBe(false);
     }
+  });
+});
+
+describe('backups: never silent', () => {
+  const now = Date.parse('2026-12-10T12:00:00Z');
+  const run = (at: string) => ({ run: at, at, database: 'a'.repeat(64), files: 'b'.repeat(64) });
+
+  it('says nothing while the newest backup is within its schedule and a grace period', () => {
+    expect(overdue([run('2026-12-09T18:00:00Z')], 'daily', null, now)).toBeNull();
+    expect(overdue([run('2026-12-04T12:00:00Z')], 'weekly', null, now)).toBeNull();
+    // A schedule turned on an hour ago has not had its chance yet.
+    expect(overdue([], 'daily', '2026-12-10T11:00:00Z', now)).toBeNull();
+    // No schedule on the host: nothing is expected to happen by itself.
+    expect(overdue([], null, null, now)).toBeNull();
+  });
+
+  it('names a schedule that made nothing, or a newest backup older than it should be', () => {
+    expect(overdue([], 'daily', '2026-12-08T12:00:00Z', now)).toBe(
+      "No backup yet, although the host's schedule (daily) has been on since 2026-12-08T12:00:00Z.",
+    );
+    expect(overdue([run('2026-12-07T12:00:00Z'), run('2026-12-06T12:00:00Z')], 'daily', null, now)).toBe(
+      "The newest backup is 3 days old; the host's schedule (daily) should have made one since. Check the server's backup timer.",
+    );
+    expect(overdue([run('2026-12-10T09:30:00Z')], 'hourly', null, now)).toMatch(/2 hours old/);
+    // A calendar expression counts as daily.
+    expect(overdue([run('2026-12-08T03:00:00Z')], '*-*-* 03:00:00', null, now)).toMatch(/2 days old/);
   });
 });

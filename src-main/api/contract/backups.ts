@@ -24,6 +24,11 @@ export interface SiteBackups {
   /** The host's backup timer: its systemd calendar expression and next run, as systemd says. */
   schedule: string | null;
   nextRun: string | null;
+  /**
+   * Why the operator should look, in one sentence: no backup yet, or the newest good one is older
+   * than its schedule plus a grace period. Null while all is well (a failure is `lastFailure`).
+   */
+  overdue: string | null;
 }
 
 /** systemd calendar expressions Hostdeck writes (the host checks them again with systemd-analyze). */

@@ -158,4 +158,51 @@ describe('backup module', () => {
       },
       { layers: [layer] },
     ));
+  it('a run killed part-way leaves a lock and half a run; the next run removes both and succeeds', () =>
+    withFreshHosts(
+      1,
+      async ([h]) => {
+        const host = h!;
+        await uploadScripts(host);
+        await ok(createSite(host, A));
+        await ok(backup(host, 'install', ['--password-stdin', '--no-schedule'], `${REPO_PASSWORD}\n`));
+        expect(await sh(host, 'systemctl is-enabled hostdeck-backup.timer 2>&1 || true')).not.toBe('enabled');
+        // Enough data that the files part is still running when it is killed.
+        await sh(
+          host,
+          'head -c 600M /dev/urandom > /srv/tenants/acme/shop/releases/initial/public/big.bin',
+          120_000,
+        );
+        await sh(
+          host,
+          `nohup ${'/opt/hostdeck/scripts/test/hostdeck.sh'} backup run --site shop >/dev/null 2>&1 &`,
+        );
+        const locks =
+          'restic --repo /var/backups/hostdeck/restic --password-file /etc/hostdeck/backup/restic.pass list locks --no-lock | wc -l';
+        for (let i = 0; i < 200 && (await sh(host, locks)) === '0'; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 500));
+        // Killed as a power cut would: restic first, then the script ([h] keeps pkill off its own shell).
+        await host.exec(
+          'pkill -9 -x restic; pkill -9 -f "[h]ostdeck.sh backup run"; pkill -9 -x mariadb-dump; true',
+        );
+        expect((await host.exec('pgrep -x restic')).code).toBe(1);
+        expect(Number(await sh(host, locks))).toBeGreaterThan(0);
+
+        const next = await ok(backup(host, 'run', ['--site', A.site]));
+        expect(
+          stepsIn(next, 'changed').join('\n'),
+          [...stepsIn(next, 'ok'), next.stderr.slice(0, 3000)].join('\n'),
+        ).toMatch(/repository locks: removed \d+ stale lock/);
+        expect(await sh(host, locks)).toBe('0');
+        // Only the finished run is kept: both of its parts, nothing of the killed one.
+        const left = await snapshots(host);
+        expect(left).toHaveLength(2);
+        expect(new Set(left.map((s) => s.tags.find((t) => t.startsWith('hd-run='))))).toHaveProperty(
+          'size',
+          1,
+        );
+      },
+      { layers: [layer] },
+    ));
 });

@@ -106,6 +106,11 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
         </div>
       </div>
       <ErrorAlert message={error} />
+      {backups?.overdue && (
+        <p className="error" role="alert" data-testid="backup-overdue">
+          {backups.overdue}
+        </p>
+      )}
       {backups?.lastFailure && (
         <p className="error" role="alert">
           The last backup failed: {backups.lastFailure}
