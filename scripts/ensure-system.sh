@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test tiers use (sshd, Chromium, debootstrap + systemd-nspawn,
-# nftables, the Secret Service for keytar, shellcheck). Needs root (or sudo). Does nothing when all are present.
+# nftables, the Secret Service for keytar, shellcheck, restic). Needs root (or sudo). Does nothing when all are present.
 set -Eeuo pipefail
 packages=(
   ca-certificates git openssh-client openssh-server   # ssh tier: a real sshd on loopback
@@ -8,6 +8,7 @@ packages=(
   debootstrap systemd-container iproute2 nftables     # vps tier: Debian 12 hosts in nspawn + netns
   util-linux procps psmisc
   shellcheck                                          # npm run lint:sh
+  restic                                              # vps tier: restoring the laptop's repository copy
   libsecret-1-dev gnome-keyring dbus-x11 libsecret-tools  # keytar and a headless Secret Service
 )
 missing=()

@@ -1,6 +1,7 @@
 // The backups capability: each server's restic repository (its password made here, kept in the
 // vault, owned by the server by id) and each site's runs, listed and restored through the backup
 // module of the server scripts.
+import { join } from 'node:path';
 import type { backupsCommands, BackupRun, SiteBackups } from '@contract';
 import { AppError } from '../base/app-error';
 import type { CallContext } from '../base/call';
@@ -11,6 +12,7 @@ import type { ScriptRunner } from '../remote/runner';
 import type { ServerService } from '../servers';
 import type { SiteService } from '../sites';
 import { randomPassword } from '../vault';
+import { pullRepository } from './pull';
 import type { VaultService } from '../vault';
 
 /** The purpose under which a server owns its backup repository's password. */
@@ -23,6 +25,8 @@ export interface BackupsDeps extends CapabilityBase {
   sites: Pick<SiteService, 'get'>;
   vault: Pick<VaultService, 'list' | 'use' | 'add'>;
   owned: OwnedSecrets;
+  /** Where the laptop keeps its copies of the servers' repositories (one folder per server). */
+  copiesDir: string;
 }
 
 interface ResticSnapshot {
@@ -175,6 +179,26 @@ export function createBackups(d: BackupsDeps): Backups {
         return siteJob(ctx, input.siteId, 'backup.run', 'Back up', (job, s) =>
           d.runner.run(job, s.serverId, 'backup', 'run', { args: ['--site', s.slug], stepPrefix: '' }),
         );
+      },
+      'backups.pull': (input, ctx) => {
+        const server = d.servers.get(input.serverId);
+        ctx.audit({ target: server.id, detail: { server: server.name } });
+        const job = d.jobs.start(
+          {
+            kind: 'backup.pull',
+            title: `Copy ${server.name}'s backups to this laptop`,
+            target: server.id,
+            origin: ctx.origin,
+          },
+          async (job) => {
+            await job.step('Repository copy on this laptop', async () => {
+              const r = await pullRepository(d.runner, job, server.id, join(d.copiesDir, server.id));
+              const detail = `${r.files} new file(s), ${r.bytes} bytes; ${r.kept} already here`;
+              return { state: r.files > 0 ? 'changed' : 'ok', detail };
+            });
+          },
+        );
+        return { jobId: job.id };
       },
       'backups.list': async (input): Promise<SiteBackups> => {
         const site = d.sites.get(input.siteId);

@@ -152,8 +152,13 @@ export class ScriptRunner {
     return `${this.sudo(serverId)}sh -c ${shellQuote(script)} hostdeck ${commandLine(args)}`;
   }
 
-  rootExec(serverId: string, script: string, args: string[] = []): Promise<ExecResult> {
-    return this.d.exec(serverId, this.rootCommand(serverId, script, args), { timeoutMs: 60_000 });
+  rootExec(
+    serverId: string,
+    script: string,
+    args: string[] = [],
+    opts: ExecOptions = {},
+  ): Promise<ExecResult> {
+    return this.d.exec(serverId, this.rootCommand(serverId, script, args), { timeoutMs: 60_000, ...opts });
   }
 
   /** A command as the login user: fixed words and values, each quoted. */

@@ -48,6 +48,10 @@ test('set up backups, back a site up and restore its database from the Backups s
   await expect(runs).toHaveCount(2); // header + one run
   await page.screenshot({ path: 'test-results/backups-one-run.png' });
 
+  await card.getByRole('button', { name: 'Copy to this laptop' }).click();
+  const pull = page.locator('.job').filter({ hasText: "Copy vps-1's backups to this laptop" });
+  await expect(pull).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+
   await sql('UPDATE notes SET body = "changed" WHERE id = 1');
   await runs.nth(1).getByRole('button', { name: 'Restore database…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Restore the database of shop.acme.test?' });

@@ -59,6 +59,11 @@ export const backupsCommands = {
     'Back a site up now (database streamed, files), as a job; a failed stage keeps nothing.',
     { audit: 'backup.run' },
   ),
+  'backups.pull': command<{ jobId: string }>()(
+    backupsSetup.pick({ serverId: true }).strict(),
+    "Copy the server's repository to this laptop (only files it lacks, each checked against its hash), as a job.",
+    { audit: 'backup.pull' },
+  ),
   'backups.list': command<SiteBackups>()(siteRef, "A site's backup runs, newest first, read from its host.", {
     passive: true,
   }),

@@ -1,5 +1,8 @@
 // Backups from the app on a real host: the same router calls the UI makes, restic's repository
 // password made in the vault and owned by the server, runs and restores as jobs.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopAll } from '../harness/index.js';
 import { sh } from '../provision/hostdeck-scripts.js';
@@ -34,6 +37,37 @@ describe('backups from the app', () => {
       expect(first!.database).toMatch(/^[0-9a-f]{64}$/);
       expect(first!.files).toMatch(/^[0-9a-f]{64}$/);
 
+      // A copy on this laptop: only what it lacks is fetched, it restores with restic here, and the
+      // host cannot take it away.
+      const pulled = await done(app, app.call('backups.pull', { serverId }));
+      const pullStep = (await app.call('jobs.get', { id: pulled.id })).steps.find((s) =>
+        s.name.startsWith('Repository copy'),
+      );
+      expect(pullStep).toMatchObject({
+        state: 'changed',
+        detail: expect.stringMatching(/^\d+ new file\(s\)/),
+      });
+      const again = await done(app, app.call('backups.pull', { serverId }));
+      expect((await app.call('jobs.get', { id: again.id })).steps.at(-1)).toMatchObject({
+        state: 'ok',
+        detail: expect.stringMatching(/^0 new file\(s\), 0 bytes; \d+ already here$/),
+      });
+      const copy = join(app.dataDir, 'backups', serverId);
+      const pw = join(app.dataDir, 'restic-test.pass');
+      writeFileSync(pw, app.hd.vault.use(secret!.id, 'password').password, { mode: 0o600 });
+      const localRestic = (...args: string[]) =>
+        execFileSync('restic', ['--repo', copy, '--password-file', pw, '--no-cache', ...args], {
+          encoding: 'utf8',
+        });
+      const localIds = (JSON.parse(localRestic('snapshots', '--json')) as { id: string }[])
+        .map((x) => x.id)
+        .sort();
+      expect(localIds).toEqual([first!.database!, first!.files!].sort());
+      const dump = localRestic('dump', first!.database!, '/shop.sql');
+      expect(dump).toContain('first');
+      expect(dump.trimEnd().split('\n').at(-1)).toMatch(/^-- Dump completed/);
+      localRestic('check', '--read-data');
+
       await sql('UPDATE notes SET body = "second" WHERE id = 1');
       await done(app, app.call('backups.restoreDatabase', { siteId: site.id, snapshotId: first!.database! }));
       expect(await sql('SELECT body FROM notes WHERE id = 1')).toBe('first');
@@ -50,6 +84,13 @@ describe('backups from the app', () => {
       expect((JSON.parse(finals) as unknown[]).length).toBe(2);
       expect(await sh(host, 'find /var/backups/hostdeck -name "*.tar*" | wc -l')).toBe('0');
       expect((await host.exec('grep -r -l -a "CREATE TABLE" /var/backups/hostdeck')).code).toBe(1);
+      // A host that deletes its snapshots (compromised, or by mistake) takes nothing from the copy.
+      await done(app, app.call('backups.pull', { serverId }));
+      const copied = (JSON.parse(localRestic('snapshots', '--json')) as unknown[]).length;
+      expect(copied).toBe(8); // 3 runs and the final backup, 2 parts each
+      await sh(host, 'rm -f /var/backups/hostdeck/restic/snapshots/*');
+      await done(app, app.call('backups.pull', { serverId }));
+      expect(JSON.parse(localRestic('snapshots', '--json'))).toHaveLength(copied);
       const actions = (await app.call('audit.list', {})).map((a) => a.action);
       expect(actions).toEqual(
         expect.arrayContaining(['backup.setup', 'backup.run', 'backup.restoreDatabase', 'jobs.rerun']),

@@ -21,7 +21,11 @@ export function BackupsView() {
   const site = sites.find((s) => s.id === siteId) ?? sites[0];
 
   return (
-    <View title="Backups" subtitle="Encrypted, deduplicated snapshots (restic) kept on each server">
+    <View title="Backups">
+      <p className="muted">
+        Encrypted, deduplicated snapshots (restic) of each site's files and database, kept on its server and
+        copied to this laptop on request.
+      </p>
       {loaded && sites.length === 0 && (
         <EmptyState title="No sites to back up yet">
           <p>Create a site first (Sites); its backups are listed here.</p>
@@ -99,9 +103,18 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
             Refresh
           </button>
           {backups?.ready && (
-            <button type="button" className="primary" onClick={() => void start('backups.run')}>
-              Back up now
-            </button>
+            <>
+              <button
+                type="button"
+                onClick={() => void attempt(() => api.call('backups.pull', { serverId: site.serverId }))}
+                title="Copies the server's encrypted repository into this laptop's data directory (only what is new)"
+              >
+                Copy to this laptop
+              </button>
+              <button type="button" className="primary" onClick={() => void start('backups.run')}>
+                Back up now
+              </button>
+            </>
           )}
         </div>
       </div>
