@@ -228,10 +228,12 @@ backup_abort() { # STEP REASON SNAPSHOT...
 # its run. The host lock is ours, so no other run of this host is alive: restic unlock removes
 # only locks whose process is gone, and a run with one part is an unfinished one, forgotten.
 backup_tidy() { # SLUG
-  local before after
+  local before after=0
   before=$(backup_restic list locks --no-lock 2>/dev/null | wc -l)
-  hd_run backup_restic unlock || hd_fail "repository locks" "restic unlock failed: $HD_LAST_OUTPUT"
-  after=$(backup_restic list locks --no-lock 2>/dev/null | wc -l)
+  if ((before > 0)); then
+    hd_run backup_restic unlock || hd_fail "repository locks" "restic unlock failed: $HD_LAST_OUTPUT"
+    after=$(backup_restic list locks --no-lock 2>/dev/null | wc -l)
+  fi
   if ((after < before)); then
     hd_changed "repository locks" "removed $((before - after)) stale lock(s) of a run that is gone"
   else
