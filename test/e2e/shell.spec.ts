@@ -22,7 +22,7 @@ test('the shell renders every section with honest empty states', async ({ page }
   await nav.getByRole('button', { name: 'Tenants' }).click();
   await expect(page.getByText('No tenants yet')).toBeVisible();
   await nav.getByRole('button', { name: 'Backups' }).click();
-  await expect(page.getByText('Not built yet')).toBeVisible();
+  await expect(page.getByText('No sites to back up yet')).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Jobs' })).toBeVisible();
   await page.screenshot({ path: 'test-results/shell-light.png' });
 });
