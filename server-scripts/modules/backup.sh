@@ -225,19 +225,23 @@ backup_abort() { # STEP REASON SNAPSHOT...
 }
 
 # A run killed part-way (the host lost power, restic was killed) leaves a lock and maybe one part of
-# its run. The host lock is ours, so no other run of this host is alive: restic unlock removes
-# only locks whose process is gone, and a run with one part is an unfinished one, forgotten.
+# its run: the files part runs while the dump streams, so a run cut short always leaves a lock. The
+# host lock is ours, so no other run of this host is alive: restic unlock removes only locks whose
+# process is gone, and a run with one part is an unfinished one, forgotten. Without a lock file
+# (the common case) this costs no restic start at all.
 backup_tidy() { # SLUG
-  local before after=0
-  before=$(backup_restic list locks --no-lock 2>/dev/null | wc -l)
-  if ((before > 0)); then
-    hd_run backup_restic unlock || hd_fail "repository locks" "restic unlock failed: $HD_LAST_OUTPUT"
-    after=$(backup_restic list locks --no-lock 2>/dev/null | wc -l)
+  local before after
+  before=$(find "$BACKUP_REPO/locks" -type f 2>/dev/null | wc -l)
+  if ((before == 0)); then
+    hd_ok "repository locks" "none"
+    return 0
   fi
+  hd_run backup_restic unlock || hd_fail "repository locks" "restic unlock failed: $HD_LAST_OUTPUT"
+  after=$(find "$BACKUP_REPO/locks" -type f 2>/dev/null | wc -l)
   if ((after < before)); then
     hd_changed "repository locks" "removed $((before - after)) stale lock(s) of a run that is gone"
   else
-    hd_ok "repository locks" "$([[ $after == 0 ]] && echo none || echo "$after held by running processes")"
+    hd_ok "repository locks" "$after held by running processes"
   fi
   local -a unfinished=()
   mapfile -t unfinished < <(backup_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | sed 's/},{/}\n{/g' |
