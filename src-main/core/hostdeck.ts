@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { finalJobStates } from '@contract';
-import type { JobUpdate, VaultStatus } from '@contract';
+import type { VaultStatus } from '@contract';
 import type { Handlers, Router } from '../api/router';
 import { createRouter } from '../api/router';
 import { AuditRepository, createApp, SettingsRepository } from '../app';
@@ -111,7 +110,17 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
   const jobs = createJobs({
     ...base,
     db,
-    options: { redact: redactor.redact },
+    options: {
+      redact: redactor.redact,
+      // Every job's outcome is in the audit trail too, next to the command that started it.
+      onEnded: (job) =>
+        audit.record({
+          actor: 'hostdeck',
+          action: `job.${job.state}`,
+          target: job.id,
+          detail: { kind: job.kind, title: job.title, ...(job.error ? { error: job.error } : {}) },
+        }),
+    },
     dispatch: (command, input, caller) => router!.dispatch(command, input, caller),
   });
   const vault = createVault({
@@ -202,23 +211,6 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
       else for (const hook of lockHooks) hook();
     }),
   );
-  // Every job's outcome is in the audit trail too, next to the command that started it.
-  const ended = new Set<string>();
-  lifetime.add(
-    events.listen((name, payload) => {
-      if (name !== 'jobs.updated') return;
-      const { job } = payload as JobUpdate;
-      if (!finalJobStates.includes(job.state) || ended.has(job.id)) return;
-      ended.add(job.id);
-      audit.record({
-        actor: 'hostdeck',
-        action: `job.${job.state}`,
-        target: job.id,
-        detail: { kind: job.kind, title: job.title, ...(job.error ? { error: job.error } : {}) },
-      });
-    }),
-  );
-
   return {
     router,
     events,

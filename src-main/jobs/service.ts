@@ -43,6 +43,8 @@ export interface JobServiceOptions {
   redact?: (text: string) => string;
   now?: () => Date;
   logFlushMs?: number;
+  /** Called once when a job ends (succeeded, failed, cancelled or interrupted by a quit). */
+  onEnded?: (job: JobSummary) => void;
 }
 
 interface LiveJob {
@@ -71,6 +73,7 @@ export class JobService {
   private readonly redact: (text: string) => string;
   private readonly now: () => Date;
   private readonly logFlushMs: number;
+  private readonly onEnded: (job: JobSummary) => void;
 
   constructor(
     private readonly repo: JobRepository,
@@ -80,6 +83,7 @@ export class JobService {
     this.redact = opts.redact ?? ((t) => t);
     this.now = opts.now ?? (() => new Date());
     this.logFlushMs = opts.logFlushMs ?? 50;
+    this.onEnded = opts.onEnded ?? (() => undefined);
   }
 
   /** Call once at start-up, before any job starts. Returns the ids marked interrupted. */
@@ -315,6 +319,7 @@ export class JobService {
     this.repo.setState(job.summary.id, state, at, safeError);
     Object.assign(job.summary, { state, endedAt: at, error: safeError });
     this.emitUpdate(job);
+    this.onEnded({ ...job.summary });
     return { ...job.summary };
   }
 

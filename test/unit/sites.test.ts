@@ -265,6 +265,14 @@ describe('sites in the app (no host reachable)', () => {
     expect(again).toMatchObject({ kind: 'site.update', state: 'failed', rerunnable: true });
     expect((await app.call('sites.get', { siteId: site.id })).lastError).toBe(again.error);
     const audit = await app.call('audit.list', {} as never);
+    // Each job's outcome is recorded once, by the job service, next to the command.
+    expect(audit.filter((a) => a.target === jobId && a.action.startsWith('job.'))).toEqual([
+      expect.objectContaining({
+        actor: 'hostdeck',
+        action: 'job.failed',
+        detail: expect.objectContaining({ kind: 'site.create' }),
+      }),
+    ]);
     expect(audit.find((a) => a.action === 'jobs.rerun')).toMatchObject({
       actor: 'ui',
       target: againId,
