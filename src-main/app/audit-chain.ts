@@ -42,12 +42,13 @@ export interface SignedHead {
 
 /**
  * Walks the chain from the first entry: each must name its predecessor's hash and hash to what it
- * stores; then the signed head must be in the chain. `verifyMac` is null while the vault is locked.
+ * stores; then the signed head must be in the chain. `verifyMac` answers null while the vault is
+ * locked (the head's signature is then not checked).
  */
 export function verifyChain(
   rows: Iterable<ChainedRow>,
   head: SignedHead | null,
-  opts: { vaultExists: boolean; verifyMac: ((data: string, mac: string) => boolean) | null },
+  opts: { vaultExists: boolean; verifyMac: (data: string, mac: string) => boolean | null },
 ): AuditVerification {
   let prev = GENESIS;
   let count = 0;
@@ -77,7 +78,7 @@ export function verifyChain(
   if (head.mac === 'legacy') {
     return { ok: true, entries: count, signedThrough: null, problem: null, brokenAt: null };
   }
-  if (opts.verifyMac && !opts.verifyMac(headData(head.entryId, head.hash), head.mac)) {
+  if (opts.verifyMac(headData(head.entryId, head.hash), head.mac) === false) {
     return broken(count, null, 'the signed head of the trail was changed outside Hostdeck');
   }
   if (head.entryId > 0 && hashes.get(head.entryId) !== head.hash) {
