@@ -11,7 +11,7 @@ import type { JobContext, JobStarter } from '../jobs';
 import type { ScriptRunner } from '../remote/runner';
 import type { ServerService } from '../servers';
 import type { SiteService } from '../sites';
-import { randomPassword } from '../vault';
+import { ownedSecret, randomPassword } from '../vault';
 import { pullRepository } from './pull';
 import type { VaultService } from '../vault';
 
@@ -93,27 +93,20 @@ export function overdue(
 }
 
 export function createBackups(d: BackupsDeps): Backups {
-  d.references.declare('secret', (secretId) =>
-    d.owned.ownersOf('server', secretId).flatMap(({ ownerId, purpose }) => {
-      const server = d.servers.list().find((s) => s.id === ownerId);
-      return server && purpose === RESTIC_PASSWORD
-        ? [`server ${server.name} (its backup repository password)`]
-        : [];
-    }),
-  );
-
   /** The repository password of a server: made once, kept in the vault, owned by the server. */
-  const repoPassword = (serverId: string): string => {
-    const owned = d.owned.get('server', serverId, RESTIC_PASSWORD);
-    if (owned && d.vault.list().some((s) => s.id === owned)) return d.vault.use(owned, 'password').password;
-    const password = randomPassword(32);
-    const info = d.vault.add(`Backup repository of ${d.servers.get(serverId).name} (${serverId})`, {
-      kind: 'password',
-      password,
-    });
-    d.owned.set('server', serverId, RESTIC_PASSWORD, info.id);
-    return password;
-  };
+  const repoPassword = ownedSecret(d, {
+    ownerKind: 'server',
+    purpose: RESTIC_PASSWORD,
+    kind: 'password',
+    usedBy: (id) => {
+      const server = d.servers.list().find((s) => s.id === id);
+      return server ? `server ${server.name} (its backup repository password)` : null;
+    },
+    make: (id) => ({
+      label: `Backup repository of ${d.servers.get(id).name} (${id})`,
+      payload: { kind: 'password', password: randomPassword(32) },
+    }),
+  });
 
   const siteJob = (
     ctx: CallContext,
@@ -140,7 +133,7 @@ export function createBackups(d: BackupsDeps): Backups {
       if (status['enabled'] !== 'yes') {
         await d.runner.run(job, site.serverId, 'backup', 'install', {
           args: ['--password-stdin', '--no-schedule'],
-          stdin: `${repoPassword(site.serverId)}\n`,
+          stdin: `${repoPassword(site.serverId).password}\n`,
           stepPrefix: 'final backup: ',
         });
       }
@@ -153,7 +146,7 @@ export function createBackups(d: BackupsDeps): Backups {
       'backups.setup': (input, ctx) => {
         const server = d.servers.get(input.serverId);
         // Made (or found) before the job starts: a locked vault refuses here, with nothing started.
-        const password = repoPassword(server.id);
+        const password = repoPassword(server.id).password;
         ctx.audit({ target: server.id, detail: { server: server.name, schedule: input.schedule } });
         const job = d.jobs.start(
           {

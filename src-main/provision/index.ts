@@ -6,8 +6,9 @@ import type { OwnedSecrets } from '../infra/store/owned-secrets';
 import type { JobStarter } from '../jobs';
 import type { ScriptRunner } from '../remote/runner';
 import type { ServerService } from '../servers';
+import { ownedSecret, randomPassword } from '../vault';
 import type { VaultService } from '../vault';
-import { MARIADB_ADMIN, ProvisionService } from './service';
+import { ProvisionService } from './service';
 
 export type { ProvisionService } from './service';
 
@@ -23,15 +24,24 @@ export interface ProvisionDeps extends CapabilityBase {
 export function createProvision(
   d: ProvisionDeps,
 ): Capability<SliceNames<typeof provisionCommands>, ProvisionService> {
-  const provision = new ProvisionService(d);
-  d.references.declare('secret', (secretId) =>
-    d.owned.ownersOf('server', secretId).flatMap(({ ownerId, purpose }) => {
-      const server = d.servers.list().find((s) => s.id === ownerId);
-      return server && purpose === MARIADB_ADMIN
-        ? [`server ${server.name} (its MariaDB admin password)`]
-        : [];
+  // A server's MariaDB admin credential; one made by an older version is found by its label, which
+  // carries the server's id, and adopted.
+  const mariadbAdmin = ownedSecret(d, {
+    ownerKind: 'server',
+    purpose: 'mariadb-admin',
+    kind: 'db-credential',
+    usedBy: (id) => {
+      const server = d.servers.list().find((s) => s.id === id);
+      return server ? `server ${server.name} (its MariaDB admin password)` : null;
+    },
+    make: (id) => ({
+      label: `MariaDB hostdeck_admin on ${d.servers.get(id).name} (${id})`,
+      payload: { kind: 'db-credential', username: 'hostdeck_admin', password: randomPassword() },
     }),
-  );
+    legacy: (secret, id) =>
+      secret.label.startsWith('MariaDB hostdeck_admin on ') && secret.label.endsWith(` (${id})`),
+  });
+  const provision = new ProvisionService({ ...d, mariadbAdmin });
   return {
     service: provision,
     handlers: {

@@ -4,22 +4,19 @@ import { join } from 'node:path';
 import type { ModuleName, ModuleStatus } from '@contract';
 import type { CallContext } from '../base/call';
 import type { JobContext, JobStarter } from '../jobs';
-import type { OwnedSecrets } from '../infra/store/owned-secrets';
 import type { ScriptRunner } from '../remote/runner';
 import type { ServerService } from '../servers';
-import type { VaultService } from '../vault';
-import { randomPassword } from '../vault';
 import { moduleCatalog } from './catalog';
-
-/** The purpose under which a server owns its MariaDB admin secret. */
-export const MARIADB_ADMIN = 'mariadb-admin';
 
 export interface ProvisionDeps {
   runner: ScriptRunner;
   jobs: JobStarter;
   servers: Pick<ServerService, 'get'>;
-  vault: Pick<VaultService, 'list' | 'use' | 'add'>;
-  owned: OwnedSecrets;
+  /**
+   * The server's MariaDB admin credential: made once, kept in the vault, owned by the server by id
+   * (a rename keeps it); see provision/index.ts.
+   */
+  mariadbAdmin(serverId: string): { password: string };
   /** Where the laptop keeps release artifacts to upload (offline installs). */
   artifactsDir?: string;
 }
@@ -120,7 +117,7 @@ export class ProvisionService {
   ): Promise<{ args: string[]; stdin?: string | Buffer }> {
     if (verb !== 'install') return { args: [] };
     if (module === 'mariadb') {
-      const password = this.mariadbPassword(serverId);
+      const { password } = this.d.mariadbAdmin(serverId);
       return { args: ['--admin-password-stdin'], stdin: `${password}\n` };
     }
     if (module === 'fail2ban') {
@@ -155,33 +152,5 @@ export class ProvisionService {
     } catch {
       return null;
     }
-  }
-
-  /**
-   * The MariaDB admin password for this server, made once, kept in the vault and owned by the server
-   * by id (a rename keeps it). One made by an older version is found by its label, which carries
-   * the server's id, and adopted.
-   */
-  private mariadbPassword(serverId: string): string {
-    const owned = this.d.owned.get('server', serverId, MARIADB_ADMIN);
-    const existing =
-      (owned && this.d.vault.list().find((s) => s.id === owned)) ??
-      this.d.vault
-        .list()
-        .find(
-          (s) =>
-            s.kind === 'db-credential' &&
-            s.label.startsWith('MariaDB hostdeck_admin on ') &&
-            s.label.endsWith(` (${serverId})`),
-        );
-    if (existing) {
-      if (existing.id !== owned) this.d.owned.set('server', serverId, MARIADB_ADMIN, existing.id);
-      return this.d.vault.use(existing.id, 'db-credential').password;
-    }
-    const password = randomPassword();
-    const label = `MariaDB hostdeck_admin on ${this.d.servers.get(serverId).name} (${serverId})`;
-    const info = this.d.vault.add(label, { kind: 'db-credential', username: 'hostdeck_admin', password });
-    this.d.owned.set('server', serverId, MARIADB_ADMIN, info.id);
-    return password;
   }
 }

@@ -13,6 +13,7 @@ export { gateWhileLocked } from './lock-gate';
 export { redactErrors } from './redact-errors';
 export { SecretRedactor } from './redactor';
 export { randomPassword } from './crypto';
+export { ownedSecret } from './owned';
 export { lockOnSystemEvents } from './system-lock';
 export type { VaultService } from './service';
 export type { KdfParams } from './crypto';
