@@ -220,11 +220,7 @@ export class SshPool {
 
   private unhold(entry: Entry): void {
     entry.held -= 1;
-    if (this.canRun(entry)) entry.waiters.shift()?.();
-    if (entry.drain && entry.active === 0 && entry.held === 0) {
-      entry.drain = false;
-      this.close(entry.serverId);
-    }
+    this.freed(entry);
   }
 
   private entry(serverId: string): Entry {
@@ -272,6 +268,11 @@ export class SshPool {
 
   private release(entry: Entry): void {
     entry.active -= 1;
+    this.freed(entry);
+  }
+
+  /** A channel ended: the next waiting command may run; a revoked connection closes once idle. */
+  private freed(entry: Entry): void {
     if (this.canRun(entry)) entry.waiters.shift()?.();
     if (entry.drain && entry.active === 0 && entry.held === 0) {
       entry.drain = false;
