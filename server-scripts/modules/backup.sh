@@ -42,13 +42,14 @@ backup_validate_prune() {
   # The newest good run is never pruned: at least one is always kept.
   ((10#${HD_OPT[keep-last]} >= 1)) || hd_usage_fail "keep-last" "--keep-last must be at least 1: the newest backup is never pruned"
 }
-backup_options_status() { hd_option site "^($BACKUP_RE_SLUG)?\$" '' "a site slug (lower case, 2-29 characters)"; }
+backup_option_site() { hd_option site "$1" '' "a site slug (lower case, 2-29 characters)"; }
+backup_options_status() { backup_option_site "^($BACKUP_RE_SLUG)?\$"; }
 backup_options_run() {
-  hd_option site "$BACKUP_RE_SLUG" '' "a site slug (lower case, 2-29 characters)"
+  backup_option_site "$BACKUP_RE_SLUG"
   hd_flag final "the last backup before the site is deleted (tagged hd-final=yes; never pruned)"
 }
 backup_options_restore() {
-  hd_option site "$BACKUP_RE_SLUG" '' "a site slug (lower case, 2-29 characters)"
+  backup_option_site "$BACKUP_RE_SLUG"
   hd_option snapshot "$BACKUP_RE_SNAPSHOT" '' "a snapshot id (8-64 hex digits)"
 }
 
@@ -165,29 +166,24 @@ backup_remove() {
 }
 
 backup_status() {
-  local v
+  local v ready=no
   HD_STATE_NAME=backup
   v=$(hd_pkg_version restic)
+  [[ -n $v && -f $BACKUP_REPO/config && -f $BACKUP_PASS ]] && ready=yes
   hd_status installed "$([[ -n $v ]] && echo yes || echo no)"
   hd_status version "$v"
-  if [[ -n $v && -f $BACKUP_REPO/config && -f $BACKUP_PASS ]]; then
-    hd_status enabled yes
-    hd_status active yes
-  else
-    hd_status enabled no
-    hd_status active no
-  fi
+  hd_status enabled "$ready"
+  hd_status active "$ready"
   hd_status drift none
   hd_status schedule "$(hd_state_get schedule)"
   hd_status schedule-since "$(hd_state_get schedule-since)"
   hd_status next-run "$(systemctl show -P NextElapseUSecRealtime hostdeck-backup.timer 2>/dev/null || true)"
   hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
   [[ -n ${HD_OPT[site]} ]] || return 0
-  HD_STATE_NAME=backup
   hd_status last-run "$(hd_state_get "last-run:${HD_OPT[site]}")"
   hd_status last-failure "$(hd_state_get "last-failure:${HD_OPT[site]}")"
   # The site's snapshots as restic lists them (one JSON array); status takes no host lock.
-  if [[ -n $v && -f $BACKUP_REPO/config && -f $BACKUP_PASS ]]; then
+  if [[ $ready == yes ]]; then
     local out
     out=$(backup_restic snapshots --tag "hd-site=${HD_OPT[site]}" --json 2>"$HD_TMP/err") ||
       hd_fail "snapshots" "restic snapshots failed: $(tail -n 1 "$HD_TMP/err")"
@@ -210,6 +206,11 @@ backup_site() { # -> BACKUP_TENANT BACKUP_DIR BACKUP_DB
 # The snapshot id in restic's --json backup output (its summary line), or nothing.
 backup_snapshot_of() { # FILE
   sed -n 's/.*"message_type":"summary".*"snapshot_id":"\([0-9a-f]\{8,64\}\)".*/\1/p' "$1" | tail -n 1
+}
+
+# The bytes restic read, from the same summary line.
+backup_bytes_of() { # FILE
+  sed -n 's/.*"total_bytes_processed":\([0-9]*\).*/\1/p' "$1" | tail -n 1
 }
 
 # Forgets (and prunes nothing of) the snapshots this run wrote, then records and reports the failure.
@@ -297,12 +298,12 @@ backup_run() {
   if ! grep -q '^-- Dump completed' "$HD_TMP/dump.tail" 2>/dev/null; then
     backup_abort "database $BACKUP_DB" "the dump does not end with mariadb-dump's completion line" "$db_snap" "$files_snap"
   fi
-  bytes=$(sed -n 's/.*"total_bytes_processed":\([0-9]*\).*/\1/p' "$HD_TMP/db.json" | tail -n 1)
+  bytes=$(backup_bytes_of "$HD_TMP/db.json")
   hd_changed "database $BACKUP_DB" "snapshot ${db_snap:0:8}, ${bytes:-?} bytes dumped"
   if [[ $files_rc != 0 || -z $files_snap ]]; then
     backup_abort "files $BACKUP_DIR" "restic backup exited $files_rc: $(grep -v '^{' "$HD_TMP/files.err" | tail -n 1)" "$db_snap" "$files_snap"
   fi
-  bytes=$(sed -n 's/.*"total_bytes_processed":\([0-9]*\).*/\1/p' "$HD_TMP/files.json" | tail -n 1)
+  bytes=$(backup_bytes_of "$HD_TMP/files.json")
   hd_changed "files $BACKUP_DIR" "snapshot ${files_snap:0:8}, ${bytes:-?} bytes read"
 
   hd_state_set "last-run:$slug" "$run $db_snap $files_snap"
@@ -310,18 +311,30 @@ backup_run() {
   hd_status run "$run"
 }
 
-# `all`: every site this host has, each in its own subshell so one failure does not stop the others; the
-# run fails (and the timer's prune does not run) if any site failed.
-backup_all() {
-  backup_require_repo
+# The sites this host has (the site module's records), one slug a line.
+backup_host_sites() {
   local f slug
-  local -a sites=() failed=()
   for f in "$HD_STATE_DIR"/site-*.state; do
     [[ -f $f ]] || continue
     slug=${f##*/site-}
     slug=${slug%.state}
-    [[ $slug =~ $BACKUP_RE_SLUG ]] && sites+=("$slug")
+    [[ $slug =~ $BACKUP_RE_SLUG ]] && printf '%s\n' "$slug"
   done
+  return 0
+}
+
+# How many snapshots a site has in the repository.
+backup_snapshot_count() { # SLUG
+  backup_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | grep -o '"short_id"' | wc -l
+}
+
+# `all`: every site this host has, each in its own subshell so one failure does not stop the others; the
+# run fails (and the timer's prune does not run) if any site failed.
+backup_all() {
+  backup_require_repo
+  local slug
+  local -a sites=() failed=()
+  mapfile -t sites < <(backup_host_sites)
   if ((${#sites[@]} == 0)); then
     hd_ok "sites" "none on this host"
     return 0
@@ -339,18 +352,16 @@ backup_prune() {
   backup_require_repo
   local -a keep=(--keep-last "${HD_OPT[keep-last]}" --keep-daily "${HD_OPT[keep-daily]}"
     --keep-weekly "${HD_OPT[keep-weekly]}" --keep-monthly "${HD_OPT[keep-monthly]}")
-  local f slug before after removed=0
-  for f in "$HD_STATE_DIR"/site-*.state; do
-    [[ -f $f ]] || continue
-    slug=${f##*/site-}
-    slug=${slug%.state}
-    [[ $slug =~ $BACKUP_RE_SLUG ]] || continue
-    before=$(backup_restic snapshots --tag "hd-site=$slug" --json 2>/dev/null | grep -o '"short_id"' | wc -l)
+  local slug before after removed=0
+  local -a sites=()
+  mapfile -t sites < <(backup_host_sites)
+  for slug in "${sites[@]}"; do
+    before=$(backup_snapshot_count "$slug")
     if [[ $HD_CHECK != 1 ]]; then
       hd_run backup_restic forget --tag "hd-site=$slug" --group-by host,paths --keep-tag hd-final=yes "${keep[@]}" ||
         hd_fail "retention $slug" "restic forget failed: $HD_LAST_OUTPUT"
     fi
-    after=$(backup_restic snapshots --tag "hd-site=$slug" --json 2>/dev/null | grep -o '"short_id"' | wc -l)
+    after=$(backup_snapshot_count "$slug")
     if ((after < before)); then
       removed=$((removed + before - after))
       hd_changed "retention $slug" "$((before - after)) snapshot(s) forgotten, $after kept"
