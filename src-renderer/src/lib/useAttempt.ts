@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { errorText } from '../api/client';
 
 /**
@@ -7,13 +7,14 @@ import { errorText } from '../api/client';
  */
 export function useAttempt() {
   const [error, setError] = useState<string | null>(null);
-  const attempt = async (fn: () => Promise<unknown>) => {
+  // Stable across renders (it uses nothing but the setter), so effects may depend on it.
+  const attempt = useCallback(async (fn: () => Promise<unknown>) => {
     setError(null);
     try {
       await fn();
     } catch (err) {
       setError(errorText(err));
     }
-  };
+  }, []);
   return { error, attempt };
 }

@@ -56,8 +56,7 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
   const { error, attempt } = useAttempt();
   const load = useCallback(
     () => attempt(async () => setBackups(await api.call('backups.list', { siteId: site.id }))),
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- attempt is a fresh closure each render
-    [site.id],
+    [attempt, site.id],
   );
   useEffect(() => void load(), [load]);
 
@@ -71,13 +70,6 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
   useEffect(() => {
     if (ended) void load();
   }, [ended, load]);
-
-  const start = (command: 'backups.run' | 'backups.setup') =>
-    attempt(() =>
-      command === 'backups.run'
-        ? api.call('backups.run', { siteId: site.id })
-        : api.call('backups.setup', { serverId: site.serverId }),
-    );
 
   const columns: Column<BackupRun>[] = [
     { header: 'Taken', cell: (r) => <span title={r.at}>{ago(r.at)}</span> },
@@ -111,7 +103,11 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
               >
                 Copy to this laptop
               </button>
-              <button type="button" className="primary" onClick={() => void start('backups.run')}>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void attempt(() => api.call('backups.run', { siteId: site.id }))}
+              >
                 Back up now
               </button>
             </>
@@ -135,7 +131,11 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
             Setting up installs restic and makes the server's encrypted repository; its password is kept in
             the vault (and, root-only, on the server, so scheduled runs work while this laptop is closed).
           </p>
-          <button type="button" className="primary" onClick={() => void start('backups.setup')}>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void attempt(() => api.call('backups.setup', { serverId: site.serverId }))}
+          >
             Set up backups on {site.serverName}
           </button>
         </EmptyState>
