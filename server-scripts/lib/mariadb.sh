@@ -6,11 +6,35 @@
 # need a subshell that could swallow a failed step). On failure HD_LAST_OUTPUT has the error.
 hd_sql() { # SQL
   hd_tmpdir
+  hd_mariadb_wait
   local rc=0
   printf '%s\n' "$1" | mariadb --protocol=socket -u root -N -B >"$HD_TMP/sql.out" 2>"$HD_TMP/sql.err" || rc=$?
   HD_LAST_OUTPUT=$(tail -n 1 "$HD_TMP/sql.err")
   HD_SQL_OUT=$(cat "$HD_TMP/sql.out")
   return "$rc"
+}
+
+# A host that has just booted (or whose MariaDB is restarting) has no socket yet: wait for it while
+# systemd says the server is starting, up to a minute, once per run. A stopped or failed server is
+# not waited for; the SQL that follows fails and names the socket.
+HD_MARIADB_WAITED=0
+hd_mariadb_wait() {
+  [[ $HD_MARIADB_WAITED == 1 ]] && return 0
+  HD_MARIADB_WAITED=1
+  local i state boot
+  for ((i = 0; i < 120; i++)); do
+    [[ -S /run/mysqld/mysqld.sock ]] && mariadb-admin --protocol=socket -u root ping >/dev/null 2>&1 && return 0
+    state=$(systemctl is-active mariadb 2>/dev/null) || true
+    boot=$(systemctl is-system-running 2>/dev/null) || true
+    case $state in
+      activating | reloading) ;;
+      # queued behind the rest of the boot, or active a moment before its socket appears
+      inactive) [[ $boot == initializing || $boot == starting ]] && [[ $(systemctl is-enabled mariadb 2>/dev/null) == enabled ]] || return 0 ;;
+      active) ((i < 20)) || return 0 ;;
+      *) return 0 ;;
+    esac
+    sleep 0.5
+  done
 }
 
 hd_sql_or_fail() { # STEP_NAME SQL

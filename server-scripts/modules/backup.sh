@@ -266,6 +266,7 @@ backup_run() {
   [[ ${HD_OPT[final]-0} == 1 ]] && tags+=",hd-final=yes"
   local -a st=()
   local files_rc=0 files_pid tail_pid
+  hd_mariadb_wait # "Back up now" right after a reboot: the dump would find no socket yet
 
   # The files (not tmp/) in the background while the database streams: both only read, and
   # restic's locks for backups are shared. restic's exit 3 means some files could not be read.

@@ -1,6 +1,7 @@
 // The site module's dry run (--check) on a host where the site and its tenant do not exist yet:
 // every step says what it would do (no tenant user is needed to say it), and nothing on the
-// host changes; removing it dry afterwards changes nothing either.
+// host changes; removing it dry afterwards changes nothing either. A dry run while MariaDB is still
+// starting waits for it.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withFreshHosts } from '../provision/fresh-hosts.js';
 import { sh, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
@@ -46,6 +47,20 @@ describe('site module in check mode', () => {
         const gone = await ok(site(h!, 'remove', ['--check', '--site', 'shop']));
         expect(stepsIn(gone, 'would-change')).toEqual([]);
         expect(await footprint()).toBe(before);
+
+        // Right after a boot (or while MariaDB restarts) its socket is not there yet: the SQL steps
+        // wait for the starting server instead of failing with "Can't connect" (CI met this once).
+        // A slow start (crash recovery of a big InnoDB log takes seconds) is made certain here.
+        await sh(
+          h!,
+          'mkdir -p /run/systemd/system/mariadb.service.d && ' +
+            "printf '[Service]\\nExecStartPre=/bin/sleep 4\\n' >/run/systemd/system/mariadb.service.d/slow.conf && " +
+            'systemctl daemon-reload && systemctl stop mariadb && systemctl start --no-block mariadb && ' +
+            '! test -S /run/mysqld/mysqld.sock',
+        );
+        const starting = await ok(site(h!, 'install', ['--check', ...installArgs(A)], `${DB_PASSWORD}\n`));
+        expect(stepsIn(starting, 'failed')).toEqual([]);
+        expect(stepsIn(starting, 'would-change')).toContainEqual(expect.stringMatching(/^database hd_shop: create/));
       },
       { layers: [layer] },
     ));
