@@ -96,33 +96,37 @@ site_refuse_foreign_listener() {
   hd_fail "port" "127.0.0.1:$port, the port of site $SITE, is held by a process of user ${listener%% *} (pid ${listener#* }), not by $TUSER. Caddy now answers the site's domains with its maintenance page, so no visitor reaches that process. Stop it (ss -ltnp 'sport = :$port' shows it; it may be another tenant's code), then resume or update the site."
 }
 
-# The frankenphp module's nftables guard knows this site's port (only root and caddy may connect
-# to it on loopback): it reads the ports from the env files, so it is reloaded when one changes.
+# The frankenphp module's nftables guard knows this site's port and user (only root and caddy may
+# connect to it on loopback, and only the site's own user may answer there, so a squatter gets no
+# visitor): it reads both from the env files, so it is reloaded when one changes.
 site_ensure_guard() {
   local port step="site guard"
   port=$(site_state port)
   if [[ $HD_CHECK == 1 ]]; then
     if site_guard_has "$port"; then
-      hd_ok "$step" "127.0.0.1:$port answers caddy and root only"
+      hd_ok "$step" "127.0.0.1:$port: caddy and root only may connect, $TUSER only may answer"
     else
-      hd_changed "$step" "would let only caddy and root connect to 127.0.0.1:$port"
+      hd_changed "$step" "would let only caddy and root connect to 127.0.0.1:$port, and only $TUSER answer"
     fi
     return 0
   fi
   hd_site_guard_installed ||
     hd_fail "$step" "hostdeck-site-guard is not installed on this host (it came with a newer frankenphp module): run frankenphp install again, then this."
   if site_guard_has "$port"; then
-    hd_ok "$step" "127.0.0.1:$port answers caddy and root only"
+    hd_ok "$step" "127.0.0.1:$port: caddy and root only may connect, $TUSER only may answer"
     return 0
   fi
   hd_site_guard_reload ||
     hd_fail "$step" "loading the nftables guard failed: $HD_LAST_OUTPUT (see: journalctl -u hostdeck-site-guard)"
-  site_guard_has "$port" || hd_fail "$step" "the guard loaded without port $port (see: journalctl -u hostdeck-site-guard)"
-  hd_changed "$step" "127.0.0.1:$port answers caddy and root only"
+  site_guard_has "$port" || hd_fail "$step" "the guard loaded without port $port for $TUSER (see: journalctl -u hostdeck-site-guard; a guard older than this script: run frankenphp install again)"
+  hd_changed "$step" "127.0.0.1:$port: caddy and root only may connect, $TUSER only may answer"
 }
 
-site_guard_has() { # PORT: the loaded guard lists it
-  nft get element inet hostdeck_sites site_ports "{ $1 }" >/dev/null 2>&1
+site_guard_has() { # PORT: the loaded guard lists it, and the site's user as the one answering there
+  local uid
+  uid=$(id -u -- "$TUSER" 2>/dev/null) || return 1
+  nft get element inet hostdeck_sites site_ports "{ $1 }" >/dev/null 2>&1 &&
+    nft get element inet hostdeck_sites site_owners "{ $uid . $1 }" >/dev/null 2>&1
 }
 
 # HTTP status of a GET, from this host: direct to the site's PHP, or through Caddy.

@@ -13,13 +13,23 @@
 # or from the caddy user. The ports come from /etc/hostdeck/sites/*.env (HOSTDECK_PHP_LISTEN), the
 # files the units themselves run from. The table is replaced in one nft transaction; other tables
 # (the firewall's, fail2ban's) are left alone. Sites still call out to the world as before.
+#
+# It also stops a port squat: while a site's PHP restarts, its port is free and any local user can
+# bind it. Every packet sent on loopback from a site's port must come from a socket of that site's
+# own user (HOSTDECK_PHP_USER): a squatter's listener can accept nothing (its SYN-ACK is dropped),
+# so Caddy never hands it a visitor. Packets without a socket (the kernel's resets) are not matched.
+# Site ports (1024-9999 here) sit below the ephemeral range, so no client socket is caught by this.
 set -eu
 
 sites=/etc/hostdeck/sites
-ports=$(
+uid_of() { awk -F: -v u="$1" '$1 == u { print $3; exit }' /etc/passwd; }
+# One line per site: "<port> <uid>", the uid empty when the site's user is unknown (then nobody
+# may answer on its port, which fails closed).
+pairs=$(
   for env in "$sites"/*.env; do
     [ -f "$env" ] || continue
     listen=$(sed -n 's/^[[:space:]]*HOSTDECK_PHP_LISTEN=//p' "$env" | tail -n 1)
+    user=$(sed -n 's/^[[:space:]]*HOSTDECK_PHP_USER=//p' "$env" | tail -n 1)
     port=${listen#127.0.0.1:}
     case $port in
     '' | *[!0-9]*)
@@ -28,15 +38,19 @@ ports=$(
       ;;
     esac
     if [ "${#port}" -le 5 ] && [ "$port" -ge 1024 ] && [ "$port" -le 65535 ]; then
-      echo "$port"
+      echo "$port $(uid_of "$user")"
     fi
-  done | sort -un | paste -sd, -
+  done | sort -n -u
 )
-caddy=$(awk -F: '$1 == "caddy" { print $3; exit }' /etc/passwd)
+ports=$(printf '%s\n' "$pairs" | awk 'NF { print $1 }' | sort -un | paste -sd, -)
+owners=$(printf '%s\n' "$pairs" | awk 'NF == 2 { print $2 " . " $1 }' | paste -sd, -)
+caddy=$(uid_of caddy)
 allow=0
 [ -n "$caddy" ] && allow="0, $caddy"
 elements=''
 [ -n "$ports" ] && elements="elements = { $ports }"
+owner_elements=''
+[ -n "$owners" ] && owner_elements="elements = { $owners }"
 
 nft -f - <<NFT
 table inet hostdeck_sites {}
@@ -46,10 +60,15 @@ table inet hostdeck_sites {
 		type inet_service
 		$elements
 	}
+	set site_owners {
+		typeof meta skuid . tcp sport
+		$owner_elements
+	}
 	chain output {
 		type filter hook output priority 0; policy accept;
 		oifname "lo" tcp dport @site_ports tcp flags & (syn | ack) == syn meta skuid != { $allow } counter reject with tcp reset
+		oifname "lo" tcp sport @site_ports meta skuid . tcp sport != @site_owners counter drop
 	}
 }
 NFT
-echo "site-guard: site ports ${ports:-none} reachable on loopback from root and caddy only"
+echo "site-guard: site ports ${ports:-none} reachable on loopback from root and caddy only, answered by each site's own user only"

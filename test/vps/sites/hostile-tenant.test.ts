@@ -306,6 +306,24 @@ describe('a hostile tenant', () => {
           timeoutMs: 10_000,
         },
       );
+      // Before any script has looked, Caddy still proxies the site's domain to that port: the guard
+      // lets only the site's own user answer there, so neither Caddy nor anyone else gets the
+      // squatter's page (its SYN-ACK is dropped; Caddy gives up with a 502).
+      await sh(h, `runuser -u t-evil -- sh -c 'echo SQUATTED > /srv/tenants/evil/evil/tmp/index.html'`);
+      const direct = await h.exec(`curl -s -m 3 http://127.0.0.1:${VICTIM.port}/`);
+      expect(direct.code).toBe(28); // timed out: no handshake with the squatter
+      expect(direct.stdout).not.toContain('SQUATTED');
+      const proxied = await h.exec(
+        `curl -s -m 30 -w '\n%{http_code}' --resolve ${VICTIM.domain}:80:127.0.0.1 http://${VICTIM.domain}/`,
+      );
+      expect(proxied.stdout).not.toContain('SQUATTED');
+      expect(proxied.stdout.trim().split('\n').pop()).toBe('502');
+      expect(
+        await sh(
+          h,
+          "nft list chain inet hostdeck_sites output | grep -c 'site_owners counter packets [1-9]'",
+        ),
+      ).toBe('1');
       const resumed = await site(h, 'enable', ['--site', VICTIM.site]);
       expect(resumed.code).toBe(1);
       expect(stepsIn(resumed, 'failed').join('; ')).toMatch(

@@ -60,7 +60,9 @@ describe('site module in check mode', () => {
         );
         const starting = await ok(site(h!, 'install', ['--check', ...installArgs(A)], `${DB_PASSWORD}\n`));
         expect(stepsIn(starting, 'failed')).toEqual([]);
-        expect(stepsIn(starting, 'would-change')).toContainEqual(expect.stringMatching(/^database hd_shop: create/));
+        expect(stepsIn(starting, 'would-change')).toContainEqual(
+          expect.stringMatching(/^database hd_shop: create/),
+        );
       },
       { layers: [layer] },
     ));
