@@ -37,6 +37,21 @@ test('switching to dark theme applies it and keeps it after a reload', async ({ 
   await page.screenshot({ path: 'test-results/shell-dark.png' });
 });
 
+test('locking on screen lock and sleep is on by default, and turning it off is kept', async ({
+  page,
+  bridge,
+}) => {
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  const box = page.getByRole('checkbox', { name: 'Lock when the screen locks or the computer sleeps' });
+  await expect(box).toBeChecked();
+  await box.uncheck();
+  await expect.poll(() => bridge.hostdeck.settings.get().vaultLockOnSleep).toBe(false);
+  await page.reload();
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await expect(box).not.toBeChecked();
+  await page.screenshot({ path: 'test-results/settings.png' });
+});
+
 test('the keyboard alone reaches every section (Alt+number) and the audit trail records changes', async ({
   page,
 }) => {

@@ -5,9 +5,12 @@ import { useVault } from '../vault/store';
 import { CheckboxField } from '../../components/CheckboxField';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { ChangePasswordForm } from './ChangePasswordForm';
+import { useSettings } from './store';
 
 export function VaultSettings() {
   const status = useVault((s) => s.status);
+  const lockOnSleep = useSettings((s) => s.settings?.vaultLockOnSleep ?? true);
+  const updateSettings = useSettings((s) => s.update);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [minutes, setMinutes] = useState(String(status?.autoLockMinutes ?? 15));
@@ -51,6 +54,9 @@ export function VaultSettings() {
           Save
         </button>
       </div>
+      <CheckboxField checked={lockOnSleep} onChange={(on) => void updateSettings({ vaultLockOnSleep: on })}>
+        Lock when the screen locks or the computer sleeps
+      </CheckboxField>
       <CheckboxField
         checked={status.keychain.enabled}
         disabled={!status.keychain.available}

@@ -8,6 +8,7 @@ interface SettingsState {
   error: string | null;
   load(): Promise<void>;
   setTheme(theme: Theme): Promise<void>;
+  update(patch: Partial<Settings>): Promise<void>;
 }
 
 export const useSettings = create<SettingsState>((set, get) => ({
@@ -22,12 +23,15 @@ export const useSettings = create<SettingsState>((set, get) => ({
       set({ error: errorText(err) });
     }
   },
-  async setTheme(theme) {
+  setTheme(theme) {
+    return get().update({ theme });
+  },
+  async update(patch) {
     // Optimistic: the choice shows at once; a failure puts the stored value back and says why.
     const previous = get().settings;
-    if (previous) set({ settings: { ...previous, theme } });
+    if (previous) set({ settings: { ...previous, ...patch } });
     try {
-      set({ settings: await api.call('settings.update', { theme }), error: null });
+      set({ settings: await api.call('settings.update', patch), error: null });
     } catch (err) {
       set({ settings: previous, error: errorText(err) });
     }
