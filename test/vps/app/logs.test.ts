@@ -10,7 +10,7 @@ import { withFreshHosts } from '../provision/fresh-hosts';
 afterAll(stopAll);
 
 describe('live logs', () => {
-  it('shows a unit journal line live, and Caddy requests filterable by status', async () => {
+  it('shows a unit journal line live with vault secrets blanked, and Caddy requests filterable by status', async () => {
     await withFreshHosts(1, async ([host]) => {
       const app = await startApp();
       try {
@@ -41,8 +41,15 @@ describe('live logs', () => {
           backlog: 10,
         });
 
+        // A secret the vault holds, printed by a service on the host (a misconfigured app that logs
+        // its database password): the line is shown, the value is not.
+        const password = `Leaky-${Date.now()}-pw`;
+        await app.call('vault.secrets.add', { kind: 'password', label: 'leaky app', password });
+
         // Live: everything below is written after the stream started.
-        await host!.exec(`systemd-run --unit=${unit} --wait sh -c 'echo hello-from-${unit}'`);
+        await host!.exec(
+          `systemd-run --unit=${unit} --wait sh -c 'echo hello-from-${unit}; echo connecting with password=${password} now'`,
+        );
         for (const path of ['/ok', '/ok', '/missing', '/gone']) {
           await host!.exec(
             `exec 3<>/dev/tcp/127.0.0.1/80; printf 'GET ${path} HTTP/1.1\\r\\nHost: logs.test\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3 >/dev/null`,
@@ -50,6 +57,12 @@ describe('live logs', () => {
         }
         await until(() => entries.some((e) => e.message.includes(`hello-from-${unit}`)));
         await until(() => entries.filter((e) => e.http).length >= 4);
+        // (systemd's own "Started …" line quotes the command, secret included: blanked too, below)
+        await until(() => entries.some((e) => e.message.startsWith('connecting with password=')));
+        expect(entries.find((e) => e.message.startsWith('connecting with password='))!.message).toBe(
+          'connecting with password=[secret] now',
+        );
+        expect(entries.some((e) => e.message.includes(password))).toBe(false);
 
         const http = entries.filter((e) => e.http);
         expect(http.map((e) => e.http!.path).sort()).toEqual(['/gone', '/missing', '/ok', '/ok']);
