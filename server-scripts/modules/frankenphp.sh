@@ -43,6 +43,7 @@ readonly FP_GENERATOR=/usr/local/lib/systemd/system-generators/hostdeck-php-gene
 readonly FP_SITE_CHECK=/usr/local/libexec/hostdeck/php-site-check
 readonly FP_GUARD=/usr/local/libexec/hostdeck/site-guard
 readonly FP_GUARD_UNIT=/etc/systemd/system/hostdeck-site-guard.service
+readonly FP_GUARD_NFT_DROPIN=/etc/systemd/system/nftables.service.d/hostdeck-site-guard.conf
 readonly FP_SITES=/etc/hostdeck/sites
 # The template's placeholder User=: owns nothing, and php-site-check refuses to run as it.
 readonly FP_PLACEHOLDER_USER=hostdeck-nobody
@@ -288,6 +289,9 @@ frankenphp_install() {
   local guard_changed=$HD_FILE_CHANGED
   frankenphp_ensure_shipped "$FP_GUARD_UNIT" 0644 hostdeck-site-guard.service.conf
   ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
+  ensure_dir "${FP_GUARD_NFT_DROPIN%/*}" 0755 root root
+  frankenphp_ensure_shipped "$FP_GUARD_NFT_DROPIN" 0644 nftables-site-guard.conf
+  ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
   frankenphp_ensure_unit
   ((FP_RELOAD == 0)) || hd_daemon_reload "the template unit, the guard unit or the generator changed"
   ((guard_changed == 0)) || hd_notify hostdeck-site-guard.service reload
@@ -361,7 +365,7 @@ frankenphp_remove() {
   fi
   hd_ok "sites" "no site instance is enabled or running"
   local units_there=0
-  [[ -e $FP_UNIT || -e $FP_GENERATOR || -e $FP_GUARD_UNIT ]] && units_there=1
+  [[ -e $FP_UNIT || -e $FP_GENERATOR || -e $FP_GUARD_UNIT || -e $FP_GUARD_NFT_DROPIN ]] && units_there=1
   ensure_file_absent "$FP_UNIT"
   ensure_file_absent "$FP_GENERATOR"
   ensure_file_absent "$FP_SITE_CHECK"
@@ -369,6 +373,8 @@ frankenphp_remove() {
     ensure_service hostdeck-site-guard.service disabled any
     [[ $HD_CHECK == 1 ]] || { systemctl stop hostdeck-site-guard.service 2>/dev/null || true; nft delete table inet hostdeck_sites 2>/dev/null || true; }
   fi
+  ensure_file_absent "$FP_GUARD_NFT_DROPIN"
+  [[ $HD_CHECK == 1 ]] || rmdir --ignore-fail-on-non-empty -- "${FP_GUARD_NFT_DROPIN%/*}" 2>/dev/null || true
   ensure_file_absent "$FP_GUARD_UNIT"
   ensure_file_absent "$FP_GUARD"
   ensure_file_absent "$FP_BIN"

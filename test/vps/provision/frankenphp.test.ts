@@ -199,6 +199,22 @@ describe('frankenphp', () => {
         'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
         'RestrictSUIDSGID=yes',
       ]);
+      // nftables.service's stop and a `flush ruleset` file (Debian's default) wipe every table: the
+      // guard is loaded again right after nftables starts, restarts or reloads, sites untouched.
+      const guardLoaded = () =>
+        sh(
+          web!,
+          `nft get element inet hostdeck_sites site_ports '{ ${PORT} }' >/dev/null && echo loaded || echo gone`,
+        );
+      await sh(web!, "printf 'flush ruleset\\n' >/etc/nftables.conf && systemctl restart nftables");
+      expect(await guardLoaded()).toBe('loaded');
+      await sh(web!, 'systemctl reload nftables');
+      expect(await guardLoaded()).toBe('loaded');
+      expect(await sh(web!, 'systemctl show -p MainPID --value hostdeck-php@test1')).toBe(pid);
+      // A user other than root and caddy still cannot connect (the guard answers with a reset).
+      expect(
+        await sh(web!, `runuser -u nobody -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/${PORT}' 2>&1 || true`),
+      ).toMatch(/Connection refused/);
       const security = await web!.exec('systemd-analyze security --no-pager hostdeck-php@test1');
       const score = /Overall exposure level for hostdeck-php@test1\.service: ([\d.]+) (\w+)/.exec(
         security.stdout,
@@ -382,6 +398,7 @@ describe('frankenphp', () => {
         `file ${GENERATOR} absent: removed`,
         `file ${CHECK} absent: removed`,
         'service hostdeck-site-guard.service: disabled',
+        'file /etc/systemd/system/nftables.service.d/hostdeck-site-guard.conf absent: removed',
         'file /etc/systemd/system/hostdeck-site-guard.service absent: removed',
         'file /usr/local/libexec/hostdeck/site-guard absent: removed',
         `file ${BIN} absent: removed`,
