@@ -13,12 +13,11 @@
 # shellcheck disable=SC2030,SC2031 # `all` backs each site up in a subshell on purpose: what it sets stays there
 set -Eeuo pipefail
 
-readonly BACKUP_REPO=/var/backups/hostdeck/restic
-readonly BACKUP_ETC=/etc/hostdeck/backup
-readonly BACKUP_PASS=$BACKUP_ETC/restic.pass
-readonly BACKUP_CACHE=/var/cache/hostdeck/restic
+readonly BACKUP_REPO=$HD_RESTIC_REPO
+readonly BACKUP_ETC=${HD_RESTIC_PASS%/*}
+readonly BACKUP_PASS=$HD_RESTIC_PASS
+readonly BACKUP_CACHE=$HD_RESTIC_CACHE
 readonly BACKUP_RE_SLUG='^[a-z]([a-z0-9-]{0,27}[a-z0-9])?$'
-readonly BACKUP_RE_SNAPSHOT='^[0-9a-f]{8,64}$'
 readonly BACKUP_RE_KEEP='^[0-9]{1,3}$'
 # systemd calendar expressions: the shorthands, or "*-*-* 03:00:00"-style (checked again by systemd-analyze).
 readonly BACKUP_RE_SCHEDULE='^(hourly|daily|weekly|monthly|[*0-9,/-]{1,20} [*0-9,/:-]{1,20}|[A-Z][a-z]{2}(,[A-Z][a-z]{2}){0,6} [*0-9,/:-]{1,20})$'
@@ -50,7 +49,7 @@ backup_options_run() {
 }
 backup_options_restore() {
   backup_option_site "$BACKUP_RE_SLUG"
-  hd_option snapshot "$BACKUP_RE_SNAPSHOT" '' "a snapshot id (8-64 hex digits)"
+  hd_option snapshot "$HD_RE_SNAPSHOT" '' "a snapshot id (8-64 hex digits)"
 }
 
 backup_validate_install() {
@@ -66,13 +65,10 @@ backup_validate_restore() {
   [[ -n ${HD_OPT[snapshot]} ]] || hd_usage_fail "snapshot" "--snapshot is required"
 }
 
-# restic with this host's repository, password file and cache; output on stderr unless redirected.
-backup_restic() { restic --repo "$BACKUP_REPO" --password-file "$BACKUP_PASS" --cache-dir "$BACKUP_CACHE" "$@"; }
 
 backup_require_repo() {
   command -v restic >/dev/null || hd_fail "package restic" "not installed; run: backup install"
-  [[ -f $BACKUP_REPO/config && -f $BACKUP_PASS ]] ||
-    hd_fail "restic repository" "no repository on this host; run: backup install"
+  hd_restic_ready || hd_fail "restic repository" "no repository on this host; run: backup install"
 }
 
 backup_install() {
@@ -141,7 +137,7 @@ WantedBy=timers.target
 backup_ensure_repo() {
   local step="restic repository"
   if [[ -f $BACKUP_REPO/config ]]; then
-    if [[ $HD_CHECK == 1 ]] || hd_run backup_restic cat config; then
+    if [[ $HD_CHECK == 1 ]] || hd_run hd_restic cat config; then
       hd_ok "$step" "$BACKUP_REPO"
       return 0
     fi
@@ -151,7 +147,7 @@ backup_ensure_repo() {
     hd_changed "$step" "would create $BACKUP_REPO (encrypted, compressed)"
     return 0
   fi
-  hd_run backup_restic init --repository-version 2 ||
+  hd_run hd_restic init --repository-version 2 ||
     hd_fail "$step" "restic init failed: $HD_LAST_OUTPUT"
   hd_changed "$step" "created $BACKUP_REPO (encrypted, compressed)"
 }
@@ -185,7 +181,7 @@ backup_status() {
   # The site's snapshots as restic lists them (one JSON array); status takes no host lock.
   if [[ $ready == yes ]]; then
     local out
-    out=$(backup_restic snapshots --tag "hd-site=${HD_OPT[site]}" --json 2>"$HD_TMP/err") ||
+    out=$(hd_restic snapshots --tag "hd-site=${HD_OPT[site]}" --json 2>"$HD_TMP/err") ||
       hd_fail "snapshots" "restic snapshots failed: $(tail -n 1 "$HD_TMP/err")"
     hd_status snapshots "$out"
   fi
@@ -219,7 +215,7 @@ backup_abort() { # STEP REASON SNAPSHOT...
   shift 2
   local s
   for s in "$@"; do
-    [[ -n $s ]] && { hd_run backup_restic forget "$s" || true; }
+    [[ -n $s ]] && { hd_run hd_restic forget "$s" || true; }
   done
   hd_state_set "last-failure:${HD_OPT[site]}" "$(date -u +%Y-%m-%dT%H:%M:%SZ) $reason"
   hd_fail "$step" "$reason; nothing of this run was kept"
@@ -237,7 +233,7 @@ backup_tidy() { # SLUG
     hd_ok "repository locks" "none"
     return 0
   fi
-  hd_run backup_restic unlock || hd_fail "repository locks" "restic unlock failed: $HD_LAST_OUTPUT"
+  hd_run hd_restic unlock || hd_fail "repository locks" "restic unlock failed: $HD_LAST_OUTPUT"
   after=$(find "$BACKUP_REPO/locks" -type f 2>/dev/null | wc -l)
   if ((after < before)); then
     hd_changed "repository locks" "removed $((before - after)) stale lock(s) of a run that is gone"
@@ -245,14 +241,14 @@ backup_tidy() { # SLUG
     hd_ok "repository locks" "$after held by running processes"
   fi
   local -a unfinished=()
-  mapfile -t unfinished < <(backup_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | sed 's/},{/}\n{/g' |
+  mapfile -t unfinished < <(hd_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | sed 's/},{/}\n{/g' |
     sed -n 's/.*"hd-run=\([^"]*\)".*"id":"\([0-9a-f]*\)".*/\1 \2/p' |
     awk '{ n[$1]++; id[$1] = id[$1] " " $2 } END { for (r in n) if (n[r] < 2) print id[r] }' | tr ' ' '\n' | grep . || true)
   if ((${#unfinished[@]} == 0)); then
     hd_ok "unfinished runs" "none"
     return 0
   fi
-  hd_run backup_restic forget "${unfinished[@]}" || hd_fail "unfinished runs" "restic forget failed: $HD_LAST_OUTPUT"
+  hd_run hd_restic forget "${unfinished[@]}" || hd_fail "unfinished runs" "restic forget failed: $HD_LAST_OUTPUT"
   hd_changed "unfinished runs" "forgot ${#unfinished[@]} snapshot(s) of a run that never finished"
 }
 
@@ -270,7 +266,7 @@ backup_run() {
 
   # The files (not tmp/) in the background while the database streams: both only read, and
   # restic's locks for backups are shared. restic's exit 3 means some files could not be read.
-  backup_restic backup --one-file-system --exclude "$BACKUP_DIR/tmp" --tag "$tags,hd-part=files" --json \
+  hd_restic backup --one-file-system --exclude "$BACKUP_DIR/tmp" --tag "$tags,hd-part=files" --json \
     "$BACKUP_DIR" >"$HD_TMP/files.json" 2>"$HD_TMP/files.err" &
   files_pid=$!
 
@@ -280,7 +276,7 @@ backup_run() {
     mariadb-dump --single-transaction --quick --routines --triggers --events --skip-dump-date \
       --databases "$BACKUP_DB" 2>"$HD_TMP/dump.err" |
       tee >(tail -n 1 >"$HD_TMP/dump.tail") |
-      backup_restic backup --stdin --stdin-filename "$slug.sql" --tag "$tags,hd-part=db" --json \
+      hd_restic backup --stdin --stdin-filename "$slug.sql" --tag "$tags,hd-part=db" --json \
         >"$HD_TMP/db.json" 2>"$HD_TMP/db.err"
     st=("${PIPESTATUS[@]}")
     tail_pid=$!
@@ -326,7 +322,7 @@ backup_host_sites() {
 
 # How many snapshots a site has in the repository.
 backup_snapshot_count() { # SLUG
-  backup_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | grep -o '"short_id"' | wc -l
+  hd_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | grep -o '"short_id"' | wc -l
 }
 
 # `all`: every site this host has, each in its own subshell so one failure does not stop the others; the
@@ -359,7 +355,7 @@ backup_prune() {
   for slug in "${sites[@]}"; do
     before=$(backup_snapshot_count "$slug")
     if [[ $HD_CHECK != 1 ]]; then
-      hd_run backup_restic forget --tag "hd-site=$slug" --group-by host,paths --keep-tag hd-final=yes "${keep[@]}" ||
+      hd_run hd_restic forget --tag "hd-site=$slug" --group-by host,paths --keep-tag hd-final=yes "${keep[@]}" ||
         hd_fail "retention $slug" "restic forget failed: $HD_LAST_OUTPUT"
     fi
     after=$(backup_snapshot_count "$slug")
@@ -374,7 +370,7 @@ backup_prune() {
     hd_ok "repository space" "nothing to free"
     return 0
   fi
-  [[ $HD_CHECK == 1 ]] || hd_run backup_restic prune || hd_fail "repository space" "restic prune failed: $HD_LAST_OUTPUT"
+  [[ $HD_CHECK == 1 ]] || hd_run hd_restic prune || hd_fail "repository space" "restic prune failed: $HD_LAST_OUTPUT"
   hd_changed "repository space" "packs no snapshot uses any more removed"
 }
 
@@ -395,11 +391,8 @@ backup_restore() {
   backup_require_repo
   backup_site
   local slug=${HD_OPT[site]} snap=${HD_OPT[snapshot]} found
-  found=$(backup_restic snapshots --tag "hd-site=$slug,hd-part=db" --json 2>/dev/null |
-    grep -o "\"id\":\"${snap}[0-9a-f]*\"" | head -n 1 || true)
+  found=$(hd_restic_snapshot_id "$slug" db "$snap")
   [[ -n $found ]] || hd_fail "snapshot $snap" "no database snapshot of $slug has that id" 2
-  found=${found#\"id\":\"}
-  found=${found%\"}
   hd_ok "snapshot ${found:0:8}" "database snapshot of $slug"
   backup_run
   # The dump is replayed as the site's own database user, never as root: whatever the tenant put
@@ -407,7 +400,7 @@ backup_restore() {
   backup_site_client
   local -a st=()
   {
-    backup_restic dump "$found" "/$slug.sql" 2>"$HD_TMP/rdump.err" |
+    hd_restic dump "$found" "/$slug.sql" 2>"$HD_TMP/rdump.err" |
       mariadb --defaults-extra-file="$HD_TMP/site.cnf" 2>"$HD_TMP/load.err"
     st=("${PIPESTATUS[@]}")
   } || true

@@ -99,7 +99,8 @@ site_options_remove() {
 }
 
 site_options_deploy() {
-  hd_option source '^(git|archive)$' git "deploy: git (clone --repo at --branch) or archive (a tar on stdin)"
+  hd_option source '^(git|archive|snapshot)$' git "deploy: git (clone --repo at --branch), archive (a tar on stdin) or snapshot (--snapshot, from this host's backups)"
+  hd_option snapshot "$HD_RE_SNAPSHOT" '' "deploy --source snapshot: a files snapshot of this site (8-64 hex digits): its release and its uploads or storage come back"
   hd_option repo "$SITE_RE_REPO" '' "deploy: a git URL (https://, ssh://, user@host:path or file:///)"
   hd_option branch "$SITE_RE_BRANCH" main "deploy: the branch or tag to deploy"
   hd_flag deploy-key-stdin "deploy: an SSH private key for the repository arrives on stdin"
@@ -161,7 +162,12 @@ site_validate_deploy() {
     [[ -n ${HD_OPT[repo]} ]] || hd_usage_fail "option --repo" "is required for a git deploy (${HD_OPT_HELP[repo]})"
     [[ ${HD_OPT[repo]} != *..* && ${HD_OPT[branch]} != *..* ]] || hd_usage_fail "option --repo" "refused: '..' in the repository or branch"
   elif [[ -n ${HD_OPT[repo]} || ${HD_OPT[deploy-key-stdin]} == 1 ]]; then
-    hd_usage_fail "option --source" "an archive deploy takes its files on stdin: no --repo, no deploy key"
+    hd_usage_fail "option --source" "an ${HD_OPT[source]} deploy takes no --repo and no deploy key"
+  fi
+  if [[ ${HD_OPT[source]} == snapshot ]]; then
+    [[ -n ${HD_OPT[snapshot]} ]] || hd_usage_fail "option --snapshot" "is required for a deploy from a snapshot (${HD_OPT_HELP[snapshot]})"
+  elif [[ -n ${HD_OPT[snapshot]} ]]; then
+    hd_usage_fail "option --snapshot" "is for --source snapshot only"
   fi
 }
 

@@ -82,6 +82,85 @@ site_fetch_archive() { # DEST (an empty directory of the tenant's)
   hd_changed "fetch" "archive unpacked"
 }
 
+# A release from this host's backups: the snapshot's current release, dumped by root (restic) into
+# a root-only staging file and unpacked by the tenant, like an archive. The tenant-writable shared
+# directories (WordPress uploads, Laravel storage) come back the same way into new directories of
+# the tenant's, swapped in by site_swap_shared once the release is staged.
+site_fetch_snapshot() { # DEST (an empty directory of the tenant's)
+  local step="snapshot ${HD_OPT[snapshot]}" link rel
+  hd_restic_ready || hd_fail "$step" "this host has no backup repository (set up backups first)" 2
+  SITE_SNAPSHOT=$(hd_restic_snapshot_id "$SITE" files "${HD_OPT[snapshot]}")
+  [[ -n $SITE_SNAPSHOT ]] || hd_fail "$step" "no files snapshot of $SITE has that id" 2
+  # (restic 0.14's ls --json has no link targets; its long listing does: "<path> -> <target>")
+  link=$(hd_restic ls -l "$SITE_SNAPSHOT" "$SITE_DIR/current" 2>/dev/null |
+    sed -n "s|.* $SITE_DIR/current -> \(.*\)\$|\1|p" | head -n 1)
+  rel=${link#releases/}
+  [[ $link == releases/* && $rel =~ $SITE_RE_RELEASE ]] ||
+    hd_fail "$step" "the snapshot has no release to restore (its current is '${link:0:80}')"
+  site_unpack_snapshot_dir "$step" "$SITE_DIR/releases/$rel" "$1" ||
+    hd_fail "$step" "restoring release $rel failed: $HD_LAST_OUTPUT. The live release was not touched."
+  SITE_REVISION="snapshot-${SITE_SNAPSHOT:0:8}-$rel"
+  hd_changed "$step" "release $rel unpacked from snapshot ${SITE_SNAPSHOT:0:8}"
+  local d
+  SITE_SHARED_RESTORED=()
+  for d in uploads storage; do
+    [[ -d $SITE_DIR/shared/$d && ! -L $SITE_DIR/shared/$d ]] || continue
+    hd_restic ls "$SITE_SNAPSHOT" "$SITE_DIR/shared/$d" >/dev/null 2>&1 || continue
+    site_tenant_dir "$SITE_DIR/shared/$d.restore"
+    HD_CLEANUP+=("$SITE_DIR/shared/$d.restore")
+    site_unpack_snapshot_dir "shared/$d" "$SITE_DIR/shared/$d" "$SITE_DIR/shared/$d.restore" ||
+      hd_fail "shared/$d" "restoring it failed: $HD_LAST_OUTPUT. The live site was not touched."
+    SITE_SHARED_RESTORED+=("$d")
+    hd_changed "shared/$d" "unpacked from snapshot ${SITE_SNAPSHOT:0:8}"
+  done
+}
+SITE_SNAPSHOT=''
+SITE_SHARED_RESTORED=()
+
+# PATH of the snapshot, unpacked by the tenant into DEST (its own empty directory); disk space is
+# checked first, for the staging file and the unpacked tree.
+site_unpack_snapshot_dir() { # STEP PATH DEST
+  local bytes entries archive rc=0 depth
+  read -r bytes entries < <(hd_restic_size_of "$SITE_SNAPSHOT" "$2")
+  archive=$(site_staging_file snapshot.tar)
+  HD_CLEANUP+=("$archive")
+  if [[ $(stat -c %d -- "$archive") == $(stat -c %d -- "$SITE_DIR") ]]; then
+    hd_require_space "$1" "$SITE_DIR" $((bytes * 2)) "$2 ($entries entries)"
+  else
+    hd_require_space "$1" "${archive%/*}" "$bytes" "staging $2"
+    hd_require_space "$1" "$SITE_DIR" "$bytes" "$2 ($entries entries)"
+  fi
+  hd_tmpdir
+  if ! hd_restic dump --archive tar "$SITE_SNAPSHOT" "$2" >"$archive" 2>"$HD_TMP/dump.err"; then
+    HD_LAST_OUTPUT="restic dump: $(tail -n 1 "$HD_TMP/dump.err")"
+    rm -f -- "$archive"
+    return 1
+  fi
+  # restic's tar names entries by their path below the dumped directory's parents, without a
+  # leading /: strip the directory's own components.
+  depth=$(tr -cd / <<<"$2" | wc -c)
+  SITE_TASK_STDIN=1 SITE_TASK_TIMEOUT=1800 hd_run_stdin site_as_tenant "$3" \
+    tar -x --no-same-owner --no-same-permissions --strip-components="$depth" -f - <"$archive" || rc=$?
+  rm -f -- "$archive"
+  return "$rc"
+}
+
+# The restored shared directories take the live ones' places (renames in root's shared/); the
+# live ones are kept aside as <dir>.before-restore until the restored release answers.
+site_swap_shared() { # in|back
+  local d
+  for d in "${SITE_SHARED_RESTORED[@]}"; do
+    if [[ $1 == in ]]; then
+      rm -rf --one-file-system -- "$SITE_DIR/shared/$d.before-restore"
+      mv -T -- "$SITE_DIR/shared/$d" "$SITE_DIR/shared/$d.before-restore"
+      mv -T -- "$SITE_DIR/shared/$d.restore" "$SITE_DIR/shared/$d"
+    elif [[ -d $SITE_DIR/shared/$d.before-restore ]]; then
+      rm -rf --one-file-system -- "$SITE_DIR/shared/$d"
+      mv -T -- "$SITE_DIR/shared/$d.before-restore" "$SITE_DIR/shared/$d"
+    fi
+  done
+}
+
 site_deploy() {
   site_load
   site_ensure_skeleton
@@ -96,7 +175,11 @@ site_deploy() {
   dir="$SITE_DIR/releases/$id"
   previous=$(site_current_release)
   site_tenant_dir "$dir.partial"
-  if [[ ${HD_OPT[source]} == git ]]; then site_fetch_git "$dir.partial"; else site_fetch_archive "$dir.partial"; fi
+  case ${HD_OPT[source]} in
+  git) site_fetch_git "$dir.partial" ;;
+  snapshot) site_fetch_snapshot "$dir.partial" ;;
+  *) site_fetch_archive "$dir.partial" ;;
+  esac
   site_laravel_shared_storage
   # The release's links to what is shared, made by the tenant inside its own release. The script
   # is ours; the revision and the Laravel flag arrive as arguments, never as code.
@@ -116,17 +199,24 @@ site_deploy() {
     hd_fail "release" "${HD_LAST_OUTPUT:-preparing the new release failed}; the live release was not touched"
   fi
   mv -T -- "$dir.partial" "$dir"
+  site_swap_shared in
   site_laravel_hooks "$dir"
   site_switch "$id"
   hd_changed "release" "current -> releases/$id${previous:+ (was $previous)}"
   if ! site_health_probe; then
+    site_swap_shared back
     if [[ -n $previous && -d $SITE_DIR/releases/$previous ]]; then
       site_switch "$previous"
-      hd_fail "health" "release $id does not answer ($SITE_HEALTH_ERR); switched back to $previous"
+      hd_fail "health" "release $id does not answer ($SITE_HEALTH_ERR); switched back to $previous${SITE_SHARED_RESTORED[*]:+ and put back the shared ${SITE_SHARED_RESTORED[*]}}"
     fi
     hd_fail "health" "release $id does not answer: $SITE_HEALTH_ERR"
   fi
   hd_ok "health" "release $id: $SITE_HEALTH_OK"
+  local d
+  for d in "${SITE_SHARED_RESTORED[@]}"; do
+    rm -rf --one-file-system -- "$SITE_DIR/shared/$d.before-restore"
+    hd_changed "shared/$d" "restored from snapshot ${SITE_SNAPSHOT:0:8}"
+  done
   hd_state_set release "$id"
   site_prune "$id" "$previous"
 }

@@ -22,7 +22,7 @@ export interface BackupsDeps extends CapabilityBase {
   runner: ScriptRunner;
   jobs: JobStarter;
   servers: Pick<ServerService, 'get' | 'list'>;
-  sites: Pick<SiteService, 'get'>;
+  sites: Pick<SiteService, 'get' | 'refresh'>;
   vault: Pick<VaultService, 'list' | 'use' | 'add'>;
   owned: OwnedSecrets;
   /** Where the laptop keeps its copies of the servers' repositories (one folder per server). */
@@ -216,15 +216,46 @@ export function createBackups(d: BackupsDeps): Backups {
           ready,
         };
       },
-      'backups.restoreDatabase': (input, ctx) => {
+      'backups.restore': (input, ctx) => {
         const site = d.sites.get(input.siteId);
-        ctx.audit({ target: site.id, detail: { domain: site.domain, snapshot: input.snapshotId } });
-        return siteJob(ctx, input.siteId, 'backup.restore', 'Restore the database of', (job, s) =>
-          d.runner.run(job, s.serverId, 'backup', 'restore', {
-            args: ['--site', s.slug, '--snapshot', input.snapshotId],
-            stepPrefix: '',
-          }),
-        );
+        const parts = [input.database && 'database', input.files && 'files'].filter(Boolean).join(' and ');
+        ctx.audit({
+          target: site.id,
+          detail: { domain: site.domain, database: input.database, files: input.files },
+        });
+        return siteJob(ctx, input.siteId, 'backup.restore', `Restore the ${parts} of`, async (job, s) => {
+          // The database restore makes the safety backup itself; a files-only restore makes one here.
+          if (input.database) {
+            await d.runner.run(job, s.serverId, 'backup', 'restore', {
+              args: ['--site', s.slug, '--snapshot', input.database],
+              stepPrefix: '',
+            });
+          } else {
+            await d.runner.run(job, s.serverId, 'backup', 'run', {
+              args: ['--site', s.slug],
+              stepPrefix: 'safety backup: ',
+            });
+          }
+          if (input.files) {
+            await d.runner.run(job, s.serverId, 'site', 'deploy', {
+              args: [
+                '--site',
+                s.slug,
+                '--source',
+                'snapshot',
+                '--snapshot',
+                input.files,
+                '--hooks',
+                site.type === 'laravel' ? 'laravel' : 'none',
+              ],
+              stepPrefix: '',
+            });
+            await job.step('Read the site back', async () => {
+              const now = await d.sites.refresh(site.id);
+              return { state: 'ok', detail: `current release: ${now.live?.release ?? 'unknown'}` };
+            });
+          }
+        });
       },
     },
   };

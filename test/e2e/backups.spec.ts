@@ -1,5 +1,5 @@
 // Backups from the UI on a real Debian 12 host (sites layer; restic from Debian's packages): set a
-// server up, back a site up, then put its database back to that backup.
+// server up, back a site up, then put its database and files back to that backup.
 import { addTestHost } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
 import { openSection, sitesHostForFile } from './vps-hosts';
@@ -12,7 +12,7 @@ const sql = async (q: string) => {
   return r.stdout.trim();
 };
 
-test('set up backups, back a site up and restore its database from the Backups section', async ({
+test('set up backups, back a site up and restore its database and files from the Backups section', async ({
   page,
   bridge,
 }) => {
@@ -31,6 +31,13 @@ test('set up backups, back a site up and restore its database from the Backups s
   const created = page.locator(`.job[data-job-id="${jobId}"]`);
   await expect(created).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
   await sql('CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, "first")');
+  const marker = '/srv/tenants/acme/shop/current/public/marker.txt';
+  const asTenant = async (cmd: string) => {
+    const r = await host().exec(`runuser -u t-acme -- sh -c ${JSON.stringify(cmd)}`);
+    if (r.code !== 0) throw new Error(r.stderr);
+    return r.stdout.trim();
+  };
+  await asTenant(`echo one > ${marker}`);
 
   await openSection(page, 'Backups');
   const card = page.getByRole('region', { name: 'Backups of shop.acme.test' });
@@ -53,13 +60,23 @@ test('set up backups, back a site up and restore its database from the Backups s
   await expect(pull).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
 
   await sql('UPDATE notes SET body = "changed" WHERE id = 1');
-  await runs.nth(1).getByRole('button', { name: 'Restore database…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Restore the database of shop.acme.test?' });
+  await asTenant(`echo two > ${marker}`);
+  await runs.nth(1).getByRole('button', { name: 'Restore…' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Restore shop\.acme\.test to the backup taken .*\?$/ });
+  await expect(dialog.getByRole('checkbox', { name: /^The database/ })).toBeChecked();
+  const filesBox = dialog.getByRole('checkbox', { name: /^The files/ });
+  await expect(filesBox).toBeChecked();
+  await filesBox.uncheck();
+  await expect(dialog.getByRole('button', { name: 'Restore database', exact: true })).toBeVisible();
+  await filesBox.check();
   await page.screenshot({ path: 'test-results/backups-restore-confirm.png' });
-  await dialog.getByRole('button', { name: 'Restore database' }).click();
-  const restore = page.locator('.job').filter({ hasText: 'Restore the database of shop.acme.test' });
+  await dialog.getByRole('button', { name: 'Restore database and files' }).click();
+  const restore = page
+    .locator('.job')
+    .filter({ hasText: 'Restore the database and files of shop.acme.test' });
   await expect(restore).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   expect(await sql('SELECT body FROM notes WHERE id = 1')).toBe('first');
+  expect(await asTenant(`cat ${marker}`)).toBe('one');
   // The safety backup taken first is listed too.
   await expect(runs).toHaveCount(3);
   await page.screenshot({ path: 'test-results/backups-restored.png' });

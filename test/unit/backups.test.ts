@@ -28,12 +28,21 @@ describe('backups: runs from restic snapshots', () => {
     ]);
   });
 
-  it('takes only snapshot ids as restore input', () => {
-    const input = contract.commands['backups.restoreDatabase'].input;
+  it('takes only snapshot ids as restore input, and at least one part', () => {
+    const input = contract.commands['backups.restore'].input;
     const siteId = '00000000-0000-4000-8000-000000000001';
-    expect(input.safeParse({ siteId, snapshotId: 'abcdef12' }).success).toBe(true);
+    expect(input.safeParse({ siteId, database: 'abcdef12' }).success).toBe(true);
+    expect(input.safeParse({ siteId, files: 'abcdef12' }).success).toBe(true);
+    expect(input.safeParse({ siteId, database: 'abcdef12', files: '0123abcd' }).success).toBe(true);
+    const neither = input.safeParse({ siteId });
+    expect(neither.success).toBe(false);
+    expect(neither.error?.issues[0]).toMatchObject({
+      path: ['database'],
+      message: 'choose the database, the files or both',
+    });
     for (const snapshotId of ['latest', 'abc', "abcdef12'; rm -rf /", 'ABCDEF12']) {
-      expect(input.safeParse({ siteId, snapshotId }).success, snapshotId).toBe(false);
+      expect(input.safeParse({ siteId, database: snapshotId }).success, snapshotId).toBe(false);
+      expect(input.safeParse({ siteId, files: snapshotId }).success, snapshotId).toBe(false);
     }
   });
 });

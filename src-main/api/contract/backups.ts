@@ -40,12 +40,19 @@ export const backupSchedule = z
   );
 
 export const backupsSetup = z.object({ serverId, schedule: backupSchedule.default('daily') }).strict();
+const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a snapshot id');
+/** What to put back from a run: its database snapshot, its files snapshot, or both. */
 export const backupsRestore = z
   .object({
     siteId: siteRef.shape.siteId,
-    snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a snapshot id'),
+    database: snapshotId.nullable().default(null),
+    files: snapshotId.nullable().default(null),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.database !== null || r.files !== null, {
+    message: 'choose the database, the files or both',
+    path: ['database'],
+  });
 
 /** The backups slice of the contract: its commands (with their traits) and events. */
 export const backupsCommands = {
@@ -67,9 +74,9 @@ export const backupsCommands = {
   'backups.list': command<SiteBackups>()(siteRef, "A site's backup runs, newest first, read from its host.", {
     passive: true,
   }),
-  'backups.restoreDatabase': command<{ jobId: string }>()(
+  'backups.restore': command<{ jobId: string }>()(
     backupsRestore,
-    "Put a snapshot's database back (after a safety backup of the current one), as a job.",
-    { audit: 'backup.restoreDatabase' },
+    "Put a run's database and/or files back (after a safety backup of the current state), as a job: the files come back as a new release (one rollback away from the current one) with the site's uploads or storage.",
+    { audit: 'backup.restore' },
   ),
 } as const;

@@ -1,11 +1,20 @@
 // The backup module on a real Debian 12 host with a real site (Caddy, MariaDB, PHP stand-in) and
 // Debian's restic: encrypted snapshots of the database (streamed) and the files, a failed dump that
-// leaves nothing behind, and a database restored to an earlier state after a safety snapshot.
+// leaves nothing behind, a database restored to an earlier state after a safety snapshot, and a
+// site's files (its release, its uploads) restored as a new release unpacked by the tenant.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../harness/index.js';
 import { withFreshHosts } from '../provision/fresh-hosts.js';
-import { hostdeck, sh, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
-import { createSite, ok } from '../sites/helpers.js';
+import {
+  HOSTDECK,
+  hostdeck,
+  parseOutput,
+  sh,
+  stepsIn,
+  uploadScripts,
+} from '../provision/hostdeck-scripts.js';
+import type { RunOutcome } from '../provision/hostdeck-scripts.js';
+import { createSite, get, ok, site } from '../sites/helpers.js';
 import { sitesLayer } from '../sites/sites-layer.js';
 
 const REPO_PASSWORD = 'backup-Repo-pw.0123456789abcdef';
@@ -202,6 +211,113 @@ describe('backup module', () => {
           'size',
           1,
         );
+      },
+      { layers: [layer] },
+    ));
+  it("restores a site's files from a snapshot as a new release and its uploads, unpacked by the tenant", () =>
+    withFreshHosts(
+      1,
+      async ([h]) => {
+        const host = h!;
+        await uploadScripts(host);
+        await ok(createSite(host, A));
+        const SITE = '/srv/tenants/acme/shop';
+        const deployArchive = async (body: string): Promise<RunOutcome> => {
+          await sh(
+            host,
+            `rm -rf /opt/rel && mkdir -p /opt/rel/public && echo ${JSON.stringify(body)} > /opt/rel/public/index.php && tar -C /opt/rel -cf /opt/rel.tar .`,
+          );
+          const r = await host.exec(`${HOSTDECK} site deploy --site shop --source archive < /opt/rel.tar`);
+          return { code: r.code, stdout: r.stdout, stderr: r.stderr, ...parseOutput(r.stdout) };
+        };
+        await ok(deployArchive('version one'));
+        // The tenant's shared uploads, as a WordPress site has them; with a link the tenant planted.
+        await sh(
+          host,
+          `install -d -o t-acme -g t-acme -m 0750 ${SITE}/shared/uploads && ` +
+            `runuser -u t-acme -- sh -c 'echo photo-one > ${SITE}/shared/uploads/photo.txt; ln -s /etc/shadow ${SITE}/shared/uploads/shadow'`,
+        );
+        await ok(backup(host, 'install', ['--password-stdin', '--no-schedule'], `${REPO_PASSWORD}\n`));
+        await ok(backup(host, 'run', ['--site', A.site]));
+        const files = (await snapshots(host)).find((s) => s.tags.includes('hd-part=files'))!;
+
+        // Later: a new release, and the uploads changed.
+        await ok(deployArchive('version two'));
+        await sh(
+          host,
+          `runuser -u t-acme -- sh -c 'echo photo-two > ${SITE}/shared/uploads/photo.txt; echo new > ${SITE}/shared/uploads/new.txt'`,
+        );
+        expect((await get(host, A.domain)).body).toContain('version two');
+        const shadow = await sh(host, 'stat -c "%a %U %G %s" /etc/shadow; sha256sum /etc/shadow');
+        const before = await sh(host, `readlink ${SITE}/current`);
+
+        const restored = await ok(
+          site(host, 'deploy', [
+            '--site',
+            A.site,
+            '--source',
+            'snapshot',
+            '--snapshot',
+            files.id.slice(0, 8),
+          ]),
+        );
+        expect(stepsIn(restored, 'changed').join('\n')).toMatch(
+          /release .* unpacked from snapshot [0-9a-f]{8}[\s\S]*shared\/uploads: restored from snapshot/,
+        );
+        expect((await get(host, A.domain)).body).toContain('version one');
+        expect(await sh(host, `cat ${SITE}/shared/uploads/photo.txt`)).toBe('photo-one');
+        expect(await sh(host, `ls ${SITE}/shared`)).not.toMatch(/before-restore|\.restore/);
+        expect((await host.exec(`test -e ${SITE}/shared/uploads/new.txt`)).code).toBe(1);
+        // Unpacked by the tenant: everything restored is the tenant's, the planted link stayed a link
+        // (nothing of root's was followed), and root's files are as they were.
+        const current = await sh(host, `readlink ${SITE}/current`);
+        expect(current).not.toBe(before);
+        expect(await sh(host, `find ${SITE}/${current} ${SITE}/shared/uploads ! -user t-acme | wc -l`)).toBe(
+          '0',
+        );
+        expect(await sh(host, `stat -c %F ${SITE}/shared/uploads/shadow`)).toBe('symbolic link');
+        expect(await sh(host, 'stat -c "%a %U %G %s" /etc/shadow; sha256sum /etc/shadow')).toBe(shadow);
+        // A new release: the one it replaced is one rollback away.
+        await ok(site(host, 'rollback', ['--site', A.site]));
+        expect((await get(host, A.domain)).body).toContain('version two');
+
+        // Not enough room to stage the release: refused, saying how much is needed; nothing changed.
+        await sh(
+          host,
+          'mkdir -p /var/lib/hostdeck/staging && mount -t tmpfs -o size=64k tmpfs /var/lib/hostdeck/staging',
+        );
+        await sh(
+          host,
+          `head -c 2M /dev/urandom > ${SITE}/${await sh(host, `readlink ${SITE}/current`)}/public/big.bin`,
+        );
+        await ok(backup(host, 'run', ['--site', A.site]));
+        const big = (await snapshots(host)).filter((s) => s.tags.includes('hd-part=files')).at(-1)!;
+        const full = await site(host, 'deploy', [
+          '--site',
+          A.site,
+          '--source',
+          'snapshot',
+          '--snapshot',
+          big.id,
+        ]);
+        expect(full.code).toBe(1);
+        expect(stepsIn(full, 'failed').join('\n')).toMatch(
+          /not enough disk space for staging .*: it needs .* free on the filesystem of \/var\/lib\/hostdeck\/staging, which has .*Nothing was changed\./,
+        );
+        expect((await get(host, A.domain)).body).toContain('version two');
+        await sh(host, 'umount /var/lib/hostdeck/staging');
+
+        // An id that is not a files snapshot of this site is refused before anything is unpacked.
+        const wrong = await site(host, 'deploy', [
+          '--site',
+          A.site,
+          '--source',
+          'snapshot',
+          '--snapshot',
+          'deadbeef',
+        ]);
+        expect(wrong.code).toBe(2);
+        expect(stepsIn(wrong, 'failed').join('\n')).toMatch(/no files snapshot of shop has that id/);
       },
       { layers: [layer] },
     ));

@@ -11,11 +11,14 @@ import { done, newSite, withAppOnHost } from '../sites/app-helpers.js';
 afterAll(stopAll);
 
 describe('backups from the app', () => {
-  it('sets a server up, backs a site up, lists its runs, restores its database, and runs a backup again', () =>
+  it('sets a server up, backs a site up, lists its runs, restores its database and files, and runs a backup again', () =>
     withAppOnHost(async (app, host, serverId) => {
       const site = await newSite(app, serverId, 'acme', { slug: 'shop', domain: 'shop.acme.test' });
       const sql = (q: string) => sh(host, `mariadb -N -B hd_shop -e ${JSON.stringify(q)}`);
       await sql('CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, "first")');
+      const SITE = '/srv/tenants/acme/shop';
+      const marker = `${SITE}/current/public/marker.txt`;
+      await sh(host, `runuser -u t-acme -- sh -c 'echo one > ${marker}'`);
 
       expect(await app.call('backups.list', { siteId: site.id })).toMatchObject({ ready: false, runs: [] });
       await done(app, app.call('backups.setup', { serverId }));
@@ -68,9 +71,23 @@ describe('backups from the app', () => {
       expect(dump.trimEnd().split('\n').at(-1)).toMatch(/^-- Dump completed/);
       localRestic('check', '--read-data');
 
+      // Both parts of the first run back: the database, and the files as a new release.
       await sql('UPDATE notes SET body = "second" WHERE id = 1');
-      await done(app, app.call('backups.restoreDatabase', { siteId: site.id, snapshotId: first!.database! }));
+      await sh(host, `runuser -u t-acme -- sh -c 'echo two > ${marker}'`);
+      expect(await app.fail('backups.restore', { siteId: site.id })).toMatchObject({
+        code: 'VALIDATION',
+        field: 'database',
+      });
+      const restore = await done(
+        app,
+        app.call('backups.restore', { siteId: site.id, database: first!.database!, files: first!.files! }),
+      );
+      expect(restore.title).toBe('Restore the database and files of shop.acme.test');
       expect(await sql('SELECT body FROM notes WHERE id = 1')).toBe('first');
+      expect(await sh(host, `cat ${marker}`)).toBe('one');
+      const live = (await app.call('sites.get', { siteId: site.id })).live;
+      expect(live?.release).not.toBe('initial');
+      expect(live?.releases).toContain('initial');
 
       await done(app, app.call('jobs.rerun', { id: ran.id }));
       // The first run, the restore's safety run, and the run again.
@@ -93,7 +110,7 @@ describe('backups from the app', () => {
       expect(JSON.parse(localRestic('snapshots', '--json'))).toHaveLength(copied);
       const actions = (await app.call('audit.list', {})).map((a) => a.action);
       expect(actions).toEqual(
-        expect.arrayContaining(['backup.setup', 'backup.run', 'backup.restoreDatabase', 'jobs.rerun']),
+        expect.arrayContaining(['backup.setup', 'backup.run', 'backup.restore', 'jobs.rerun']),
       );
     }));
 });

@@ -1,6 +1,7 @@
 import type { BackupRun, SiteBackups, SiteInfo } from '@contract';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/client';
+import { CheckboxField } from '../../components/CheckboxField';
 import { DataTable } from '../../components/DataTable';
 import type { Column } from '../../components/DataTable';
 import { EmptyState } from '../../components/EmptyState';
@@ -13,7 +14,7 @@ import { useJobs } from '../jobs/store';
 import { followSites, useSites } from '../sites/store';
 import './backups.css';
 
-/** Each site's backup runs on its server (restic), a run now, and a database restore. */
+/** Each site's backup runs on its server (restic), a run now, and a restore of its database and files. */
 export function BackupsView() {
   const { sites, loaded } = useSites();
   const [siteId, setSiteId] = useState<string>('');
@@ -78,9 +79,9 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
     {
       header: 'Restore',
       cell: (r) =>
-        r.database ? (
+        r.database || r.files ? (
           <button type="button" className="link" onClick={() => setConfirm(r)}>
-            Restore database…
+            Restore…
           </button>
         ) : null,
     },
@@ -166,34 +167,68 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
         </>
       )}
       {confirm && (
-        <div className="card confirm" role="dialog" aria-labelledby="restore-title">
-          <h3 id="restore-title">Restore the database of {site.domain}?</h3>
-          <p>
-            Its database goes back to the backup taken {ago(confirm.at)}. A backup of the database as it is
-            now is taken first, so this can be undone from the list.
-          </p>
-          <div className="row">
-            <button
-              type="button"
-              className="danger"
-              onClick={() =>
-                void attempt(async () => {
-                  await api.call('backups.restoreDatabase', {
-                    siteId: site.id,
-                    snapshotId: confirm.database!,
-                  });
-                  setConfirm(null);
-                })
-              }
-            >
-              Restore database
-            </button>
-            <button type="button" onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <RestoreDialog
+          site={site}
+          run={confirm}
+          onClose={() => setConfirm(null)}
+          onRestore={(parts) =>
+            void attempt(async () => {
+              await api.call('backups.restore', { siteId: site.id, ...parts });
+              setConfirm(null);
+            })
+          }
+        />
       )}
     </section>
+  );
+}
+
+/** Which parts of a run to put back, said plainly before anything is changed. */
+function RestoreDialog({
+  site,
+  run,
+  onClose,
+  onRestore,
+}: {
+  site: SiteInfo;
+  run: BackupRun;
+  onClose(): void;
+  onRestore(parts: { database: string | null; files: string | null }): void;
+}) {
+  const [database, setDatabase] = useState(run.database !== null);
+  const [files, setFiles] = useState(run.files !== null);
+  const parts = [database && 'database', files && 'files'].filter(Boolean).join(' and ');
+  return (
+    <div className="card confirm" role="dialog" aria-labelledby="restore-title">
+      <h3 id="restore-title">
+        Restore {site.domain} to the backup taken {ago(run.at)}?
+      </h3>
+      <CheckboxField checked={database} disabled={!run.database} onChange={setDatabase}>
+        The database: replaced by the backup's
+      </CheckboxField>
+      <CheckboxField checked={files} disabled={!run.files} onChange={setFiles}>
+        The files: the backup's release becomes a new release (the current one stays, one rollback away), and
+        the uploads or storage are put back
+      </CheckboxField>
+      <p>
+        A backup of the site as it is now is taken first, so this can be undone from the list. The site's
+        settings (domains, PHP, its database password) are not changed.
+      </p>
+      <div className="row">
+        <button
+          type="button"
+          className="danger"
+          disabled={!database && !files}
+          onClick={() =>
+            onRestore({ database: database ? run.database : null, files: files ? run.files : null })
+          }
+        >
+          {parts ? `Restore ${parts}` : 'Choose what to restore'}
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }

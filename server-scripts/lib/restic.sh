@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The host's restic repository (sourced through lib.sh): made by the backup module, read by it and
+# by the site module (a release restored from a snapshot). Root-only: the repository, its password
+# file and restic's cache.
+# shellcheck disable=SC2034 # globals here are read by the modules
+
+readonly HD_RESTIC_REPO=/var/backups/hostdeck/restic
+readonly HD_RESTIC_PASS=/etc/hostdeck/backup/restic.pass
+readonly HD_RESTIC_CACHE=/var/cache/hostdeck/restic
+readonly HD_RE_SNAPSHOT='^[0-9a-f]{8,64}$'
+
+# restic with this host's repository, password file and cache; output on stderr unless redirected.
+hd_restic() { restic --repo "$HD_RESTIC_REPO" --password-file "$HD_RESTIC_PASS" --cache-dir "$HD_RESTIC_CACHE" "$@"; }
+
+hd_restic_ready() { command -v restic >/dev/null && [[ -f $HD_RESTIC_REPO/config && -f $HD_RESTIC_PASS ]]; }
+
+# The full id of the snapshot of SITE and PART (db or files) whose id starts with PREFIX, or nothing.
+hd_restic_snapshot_id() { # SITE PART PREFIX
+  local found
+  found=$(hd_restic snapshots --tag "hd-site=$1,hd-part=$2" --json 2>/dev/null |
+    grep -o "\"id\":\"${3}[0-9a-f]*\"" | head -n 1 || true)
+  found=${found#\"id\":\"}
+  printf '%s' "${found%\"}"
+}
+
+# Bytes (file contents plus a tar header of 1 KiB each) and entries under PATH in SNAPSHOT.
+hd_restic_size_of() { # SNAPSHOT PATH -> "BYTES ENTRIES"
+  hd_restic ls --json --recursive "$1" "$2" 2>/dev/null |
+    awk -F'"size":' '/"struct_type":"node"/ { n++; if (NF > 1) { split($2, a, /[,}]/); b += a[1] } } END { printf "%d %d", b + n * 1024, n }'
+}
+
+# Refuses (with how much is needed and where) unless the filesystem holding DIR has NEED bytes
+# free plus a margin of 5% of its size or 256 MiB, whichever is less.
+hd_require_space() { # STEP DIR NEED_BYTES WHAT
+  local avail size margin
+  read -r avail size < <(df -B1 --output=avail,size -- "$2" | tail -n 1)
+  margin=$((size / 20))
+  ((margin < 268435456)) || margin=268435456
+  if (($3 + margin > avail)); then
+    hd_fail "$1" "not enough disk space for $4: it needs $(hd_human "$(($3 + margin))") free on the filesystem of $2, which has $(hd_human "$avail"). Free some space (old releases, logs) and try again. Nothing was changed."
+  fi
+}
+
+hd_human() { numfmt --to=iec-i --suffix=B --format='%.1f' -- "$1" 2>/dev/null || printf '%s bytes' "$1"; }
