@@ -23,8 +23,10 @@ readonly BACKUP_RE_KEEP='^[0-9]{1,3}$'
 readonly BACKUP_RE_SCHEDULE='^(hourly|daily|weekly|monthly|[*0-9,/-]{1,20} [*0-9,/:-]{1,20}|[A-Z][a-z]{2}(,[A-Z][a-z]{2}){0,6} [*0-9,/:-]{1,20})$'
 readonly BACKUP_SERVICE=/etc/systemd/system/hostdeck-backup.service
 readonly BACKUP_TIMER=/etc/systemd/system/hostdeck-backup.timer
+readonly BACKUP_READ_PERCENT=10  # of the data read back by the weekly sampled check
+readonly BACKUP_READ_EVERY=604800 # seconds between sampled reads (auto)
 
-backup_VERBS="run all prune restore"
+backup_VERBS="run all prune restore check"
 
 backup_options_install() {
   hd_flag password-stdin "read the repository password from the first line of stdin"
@@ -40,6 +42,13 @@ backup_options_prune() {
 backup_validate_prune() {
   # The newest good run is never pruned: at least one is always kept.
   ((10#${HD_OPT[keep-last]} >= 1)) || hd_usage_fail "keep-last" "--keep-last must be at least 1: the newest backup is never pruned"
+}
+backup_options_check() {
+  hd_option read-data '^(auto|[0-9]{1,3})$' auto "percent of the data to read back and verify (0-100), or auto: $BACKUP_READ_PERCENT% when the last read is a week old, else none"
+}
+backup_validate_check() {
+  [[ ${HD_OPT[read-data]} == auto ]] || ((10#${HD_OPT[read-data]} <= 100)) ||
+    hd_usage_fail "read-data" "--read-data is a percentage (0-100) or auto"
 }
 backup_option_site() { hd_option site "$1" '' "a site slug (lower case, 2-29 characters)"; }
 backup_options_status() { backup_option_site "^($BACKUP_RE_SLUG)?\$"; }
@@ -103,13 +112,14 @@ backup_ensure_timer() {
     hd_fail "backup schedule" "systemd does not understand the schedule '$schedule'" 2
   ensure_file "$BACKUP_SERVICE" 0644 root root "# $HD_MANAGED_MARK (backup module).
 [Unit]
-Description=Hostdeck: back up every site, then apply the retention
+Description=Hostdeck: back up every site, apply the retention, check the repository
 After=network-online.target mariadb.service
 
 [Service]
 Type=oneshot
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup all
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup prune
+ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup check
 TimeoutStartSec=6h
 Nice=10
 IOSchedulingClass=idle
@@ -175,6 +185,8 @@ backup_status() {
   hd_status schedule-since "$(hd_state_get schedule-since)"
   hd_status next-run "$(systemctl show -P NextElapseUSecRealtime hostdeck-backup.timer 2>/dev/null || true)"
   hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
+  hd_status last-check "$(hd_state_get last-check)"
+  hd_status last-read "$(hd_state_get last-read)"
   [[ -n ${HD_OPT[site]} ]] || return 0
   hd_status last-run "$(hd_state_get "last-run:${HD_OPT[site]}")"
   hd_status last-failure "$(hd_state_get "last-failure:${HD_OPT[site]}")"
@@ -372,6 +384,45 @@ backup_prune() {
   fi
   [[ $HD_CHECK == 1 ]] || hd_run hd_restic prune || hd_fail "repository space" "restic prune failed: $HD_LAST_OUTPUT"
   hd_changed "repository space" "packs no snapshot uses any more removed"
+}
+
+# The repository's own check (restic check: its structure and indexes), and a share of the data
+# read back and verified against its hashes: --read-data N, or auto (a sampled read once a week).
+# The result is recorded on the host (last-check; last-read when data was read), failures too.
+backup_check() {
+  backup_require_repo
+  local pct=${HD_OPT[read-data]} now last what
+  now=$(date -u +%s)
+  if [[ $pct == auto ]]; then
+    last=$(hd_state_get last-read)
+    last=$(date -u -d "${last:-1970-01-01T00:00:00Z}" +%s 2>/dev/null || echo 0)
+    pct=0
+    ((now - last < BACKUP_READ_EVERY)) || pct=$BACKUP_READ_PERCENT
+  fi
+  pct=$((10#$pct))
+  local -a args=(check)
+  what="structure and indexes"
+  if ((pct > 0)); then
+    args+=("--read-data-subset=$pct%")
+    what+=", $pct% of the data read back"
+  fi
+  if [[ $HD_CHECK == 1 ]]; then
+    hd_ok "repository check" "would check the $what"
+    return 0
+  fi
+  local stamp
+  stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  hd_tmpdir
+  if ! hd_restic "${args[@]}" >"$HD_TMP/check.out" 2>&1; then
+    local why
+    why=$(grep -v '^\[' "$HD_TMP/check.out" | grep -iE 'error|fatal|not match|missing|damaged' | head -n 3 | tr '\n' ' ')
+    [[ -n $why ]] || why=$(tail -n 1 "$HD_TMP/check.out")
+    hd_state_set last-check "$stamp failed $what: ${why% }"
+    hd_fail "repository check" "restic found errors ($what): ${why% }. Do not prune; restore from the laptop's copy if a snapshot is damaged"
+  fi
+  hd_state_set last-check "$stamp ok $what"
+  ((pct == 0)) || hd_state_set last-read "$stamp"
+  hd_ok "repository check" "no errors ($what)"
 }
 
 # A client option file (0600, in the run's private scratch dir) for the site's database user, with

@@ -2,7 +2,7 @@
 // vault, owned by the server by id) and each site's runs, listed and restored through the backup
 // module of the server scripts.
 import { join } from 'node:path';
-import type { backupsCommands, BackupRun, SiteBackups } from '@contract';
+import type { BackupCheck, backupsCommands, BackupRun, SiteBackups } from '@contract';
 import { AppError } from '../base/app-error';
 import type { CallContext } from '../base/call';
 import type { Capability, CapabilityBase, SliceNames } from '../base/capability';
@@ -90,6 +90,12 @@ export function overdue(
   const hours = Math.floor(age / HOUR);
   const ageText = hours >= 48 ? `${Math.floor(hours / 24)} days` : `${hours} hours`;
   return `The newest backup is ${ageText} old; the host's schedule (${schedule}) should have made one since. Check the server's backup timer.`;
+}
+
+/** The host's `last-check` line ("<UTC time> ok|failed <detail>") as the app shows it. */
+export function checkOf(line: string | undefined): BackupCheck | null {
+  const m = /^(\S+) (ok|failed) (.+)$/.exec(line ?? '');
+  return m ? { at: m[1]!, ok: m[2] === 'ok', detail: m[3]! } : null;
 }
 
 export function createBackups(d: BackupsDeps): Backups {
@@ -193,6 +199,26 @@ export function createBackups(d: BackupsDeps): Backups {
         );
         return { jobId: job.id };
       },
+      'backups.check': (input, ctx) => {
+        const server = d.servers.get(input.serverId);
+        ctx.audit({ target: server.id, detail: { server: server.name } });
+        const job = d.jobs.start(
+          {
+            kind: 'backup.check',
+            title: `Check ${server.name}'s backup repository`,
+            target: server.id,
+            origin: ctx.origin,
+          },
+          async (job) => {
+            await d.runner.upload(job, server.id);
+            await d.runner.run(job, server.id, 'backup', 'check', {
+              args: ['--read-data', '10'],
+              stepPrefix: '',
+            });
+          },
+        );
+        return { jobId: job.id };
+      },
       'backups.list': async (input): Promise<SiteBackups> => {
         const site = d.sites.get(input.siteId);
         const { status, error } = await d.runner.status(site.serverId, 'backup', ['--site', site.slug]);
@@ -211,6 +237,7 @@ export function createBackups(d: BackupsDeps): Backups {
           runs,
           overdue: ready ? overdue(runs, schedule, status['schedule-since'] || null) : null,
           lastFailure: status['last-failure'] || null,
+          check: checkOf(status['last-check']),
           schedule,
           nextRun: status['next-run'] || null,
           ready,

@@ -53,6 +53,13 @@ test('set up backups, back a site up and restore its database and files from the
   await expect(run).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   const runs = card.getByRole('table', { name: 'Backup runs' }).getByRole('row');
   await expect(runs).toHaveCount(2); // header + one run
+  await expect(card.getByTestId('backup-check')).toContainText('has not been checked yet');
+  await card.getByRole('button', { name: 'Check repository' }).click();
+  const check = page.locator('.job').filter({ hasText: "Check vps-1's backup repository" });
+  await expect(check).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  await expect(card.getByTestId('backup-check')).toContainText(
+    'no errors (structure and indexes, 10% of the data read back)',
+  );
   await page.screenshot({ path: 'test-results/backups-one-run.png' });
 
   await card.getByRole('button', { name: 'Copy to this laptop' }).click();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../src-main/api/contract';
-import { overdue, runsOf } from '../../src-main/backups';
+import { checkOf, overdue, runsOf } from '../../src-main/backups';
 
 const snap = (id: string, time: string, tags: string[]) => ({ id, time, tags });
 
@@ -70,5 +70,24 @@ describe('backups: never silent', () => {
     expect(overdue([run('2026-12-10T09:30:00Z')], 'hourly', null, now)).toMatch(/2 hours old/);
     // A calendar expression counts as daily.
     expect(overdue([run('2026-12-08T03:00:00Z')], '*-*-* 03:00:00', null, now)).toMatch(/2 days old/);
+  });
+});
+
+describe('backups: the repository check as the host records it', () => {
+  it('reads ok and failed lines, and nothing from an empty or foreign one', () => {
+    expect(checkOf('2026-12-01T10:00:00Z ok structure and indexes, 10% of the data read back')).toEqual({
+      at: '2026-12-01T10:00:00Z',
+      ok: true,
+      detail: 'structure and indexes, 10% of the data read back',
+    });
+    expect(
+      checkOf('2026-12-01T10:00:00Z failed structure and indexes: Pack ID does not match'),
+    ).toMatchObject({
+      ok: false,
+      detail: 'structure and indexes: Pack ID does not match',
+    });
+    expect(checkOf('')).toBeNull();
+    expect(checkOf(undefined)).toBeNull();
+    expect(checkOf('garbage')).toBeNull();
   });
 });

@@ -24,11 +24,20 @@ export interface SiteBackups {
   /** The host's backup timer: its systemd calendar expression and next run, as systemd says. */
   schedule: string | null;
   nextRun: string | null;
+  /** The host's last check of its repository (restic check, sometimes with data read back). */
+  check: BackupCheck | null;
   /**
    * Why the operator should look, in one sentence: no backup yet, or the newest good one is older
    * than its schedule plus a grace period. Null while all is well (a failure is `lastFailure`).
    */
   overdue: string | null;
+}
+
+export interface BackupCheck {
+  at: string;
+  ok: boolean;
+  /** What was checked and, on failure, what restic found. */
+  detail: string;
 }
 
 /** systemd calendar expressions Hostdeck writes (the host checks them again with systemd-analyze). */
@@ -70,6 +79,11 @@ export const backupsCommands = {
     backupsSetup.pick({ serverId: true }).strict(),
     "Copy the server's repository to this laptop (only files it lacks, each checked against its hash), as a job.",
     { audit: 'backup.pull' },
+  ),
+  'backups.check': command<{ jobId: string }>()(
+    backupsSetup.pick({ serverId: true }).strict(),
+    "Check the server's repository (restic check) and read a tenth of its data back, as a job.",
+    { audit: 'backup.check' },
   ),
   'backups.list': command<SiteBackups>()(siteRef, "A site's backup runs, newest first, read from its host.", {
     passive: true,

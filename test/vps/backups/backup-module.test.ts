@@ -108,6 +108,33 @@ describe('backup module', () => {
         expect(await ok(backup(host, 'status', ['--site', A.site]))).toMatchObject({
           status: { 'last-failure': '' },
         });
+
+        // The verification ladder: restic's check, with a sampled read the first time (auto: once
+        // a week), then the structure only; a damaged pack is found and recorded, never silent.
+        const sampled = await ok(backup(host, 'check'));
+        expect(sampled.steps.find((x) => x.name === 'repository check')?.detail).toBe(
+          'no errors (structure and indexes, 10% of the data read back)',
+        );
+        const quick = await ok(backup(host, 'check'));
+        expect(quick.steps.find((x) => x.name === 'repository check')?.detail).toBe(
+          'no errors (structure and indexes)',
+        );
+        const checked = (await ok(backup(host, 'status'))).status;
+        expect(checked['last-check']).toMatch(/^\d{4}-\d\d-\d\dT[\d:]{8}Z ok structure and indexes$/);
+        expect(checked['last-read']).toMatch(/^\d{4}-\d\d-\d\dT/);
+        await sh(
+          host,
+          'f=$(find /var/backups/hostdeck/restic/data -type f | head -n 1) && printf damaged | dd of="$f" bs=1 seek=64 conv=notrunc status=none',
+        );
+        const damaged = await backup(host, 'check', ['--read-data', '100']);
+        expect(damaged.code).toBe(1);
+        expect(stepsIn(damaged, 'failed').join('\n')).toMatch(
+          /repository check: restic found errors \(structure and indexes, 100% of the data read back\): .*(does not match|damaged|error)/i,
+        );
+        expect((await ok(backup(host, 'status'))).status['last-check']).toMatch(
+          / failed structure and indexes, 100%/,
+        );
+        expect((await backup(host, 'check', ['--read-data', '101'])).code).toBe(2);
       },
       { layers: [layer] },
     ));

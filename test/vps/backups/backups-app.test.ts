@@ -39,6 +39,12 @@ describe('backups from the app', () => {
       const [first] = listed.runs;
       expect(first!.database).toMatch(/^[0-9a-f]{64}$/);
       expect(first!.files).toMatch(/^[0-9a-f]{64}$/);
+      expect(listed.check).toBeNull();
+      await done(app, app.call('backups.check', { serverId }));
+      expect((await app.call('backups.list', { siteId: site.id })).check).toMatchObject({
+        ok: true,
+        detail: 'structure and indexes, 10% of the data read back',
+      });
 
       // A copy on this laptop: only what it lacks is fetched, it restores with restic here, and the
       // host cannot take it away.
@@ -110,7 +116,13 @@ describe('backups from the app', () => {
       expect(JSON.parse(localRestic('snapshots', '--json'))).toHaveLength(copied);
       const actions = (await app.call('audit.list', {})).map((a) => a.action);
       expect(actions).toEqual(
-        expect.arrayContaining(['backup.setup', 'backup.run', 'backup.restore', 'jobs.rerun']),
+        expect.arrayContaining([
+          'backup.setup',
+          'backup.run',
+          'backup.check',
+          'backup.restore',
+          'jobs.rerun',
+        ]),
       );
     }));
 });

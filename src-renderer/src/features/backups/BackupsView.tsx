@@ -99,6 +99,13 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
             <>
               <button
                 type="button"
+                onClick={() => void attempt(() => api.call('backups.check', { serverId: site.serverId }))}
+                title="restic check of the server's repository, with a tenth of its data read back and verified"
+              >
+                Check repository
+              </button>
+              <button
+                type="button"
                 onClick={() => void attempt(() => api.call('backups.pull', { serverId: site.serverId }))}
                 title="Copies the server's encrypted repository into this laptop's data directory (only what is new)"
               >
@@ -126,6 +133,11 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
           The last backup failed: {backups.lastFailure}
         </p>
       )}
+      {backups?.check && !backups.check.ok && (
+        <p className="error" role="alert" data-testid="backup-check-failed">
+          The repository check {ago(backups.check.at)} found errors: {backups.check.detail}
+        </p>
+      )}
       {backups && !backups.ready && (
         <EmptyState title={`Backups are not set up on ${site.serverName}`}>
           <p>
@@ -145,6 +157,15 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
         <p className="muted" data-testid="backup-schedule">
           Runs on the host by itself ({backups.schedule}, with up to 30 min of random delay)
           {backups.nextRun ? ` · next ${backups.nextRun}` : ''}
+        </p>
+      )}
+      {backups?.ready && (
+        <p className="muted" data-testid="backup-check">
+          {backups.check
+            ? backups.check.ok
+              ? `Repository checked ${ago(backups.check.at)}: no errors (${backups.check.detail}).`
+              : `Repository check ${ago(backups.check.at)}: failed.`
+            : 'The repository has not been checked yet: every scheduled run checks it, or check it now.'}
         </p>
       )}
       {backups?.ready && backups.runs.length === 0 && (
