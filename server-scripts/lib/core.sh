@@ -64,9 +64,12 @@ hd_ok() { hd_step ok "$1" "${2-}"; }
 hd_changed() { hd_step changed "$1" "${2-}"; }
 
 hd_fail() { # NAME DETAIL [EXIT_CODE=1]: report and end the run
+  HD_LAST_FAILED="$1: ${2-}"
   hd_step failed "$1" "${2-}"
   exit "${3:-1}"
 }
+HD_LAST_FAILED=''
+HD_EXIT_HOOKS=() # functions run at exit, before the result line (cleanups that must happen anyway)
 
 hd_usage_fail() { hd_fail "$1" "$2" 2; }
 
@@ -106,6 +109,8 @@ hd_on_exit() {
   if [[ $rc != 0 && ${HD_COUNT[failed]} == 0 ]]; then
     hd_step failed "internal error" "the run ended with exit code $rc (see stderr)"
   fi
+  local hook
+  for hook in "${HD_EXIT_HOOKS[@]}"; do "$hook" || true; done
   hd_result
   ((${#HD_CLEANUP[@]} == 0)) || rm -rf -- "${HD_CLEANUP[@]}"
   [[ -n $HD_TMP ]] && rm -rf -- "$HD_TMP"

@@ -102,7 +102,8 @@ backup_install() {
   hd_state_set wanted enabled
 }
 
-# A timer on the host runs every site's backup, then the retention, while the laptop is closed:
+# A timer on the host runs every site's backup, then the retention, the repository check and the
+# restore drills that are due (weekly; site drill --due), while the laptop is closed:
 # Persistent= catches a run missed while the host was off, a randomized delay spreads the fleet, a
 # timeout ends a run that hangs. The prune runs only when every backup succeeded (never rotate after
 # a failure). Scheduled runs use the scripts of the last `backup install`.
@@ -112,7 +113,7 @@ backup_ensure_timer() {
     hd_fail "backup schedule" "systemd does not understand the schedule '$schedule'" 2
   ensure_file "$BACKUP_SERVICE" 0644 root root "# $HD_MANAGED_MARK (backup module).
 [Unit]
-Description=Hostdeck: back up every site, apply the retention, check the repository
+Description=Hostdeck: back up every site, apply the retention, check the repository, drill restores
 After=network-online.target mariadb.service
 
 [Service]
@@ -120,6 +121,7 @@ Type=oneshot
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup all
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup prune
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup check
+ExecStart=/bin/bash $HD_DIR/hostdeck.sh site drill --due
 TimeoutStartSec=6h
 Nice=10
 IOSchedulingClass=idle
@@ -190,6 +192,7 @@ backup_status() {
   [[ -n ${HD_OPT[site]} ]] || return 0
   hd_status last-run "$(hd_state_get "last-run:${HD_OPT[site]}")"
   hd_status last-failure "$(hd_state_get "last-failure:${HD_OPT[site]}")"
+  hd_status last-drill "$(HD_STATE_NAME="site-${HD_OPT[site]}" hd_state_get last-drill)"
   # The site's snapshots as restic lists them (one JSON array); status takes no host lock.
   if [[ $ready == yes ]]; then
     local out

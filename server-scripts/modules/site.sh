@@ -36,7 +36,7 @@
 set -Eeuo pipefail
 
 # shellcheck disable=SC2034 # read by hostdeck.sh
-site_VERBS='deploy rollback'
+site_VERBS='deploy rollback drill'
 
 readonly SITE_RE_SLUG='^[a-z]([a-z0-9-]{0,27}[a-z0-9])?$'
 readonly SITE_SLUG_HELP='1-29 characters of a-z 0-9 - (starting with a letter, not ending with -)'
@@ -113,6 +113,10 @@ site_options_rollback() {
 }
 
 site_validate() {
+  if [[ $HD_VERB == drill && ${HD_OPT[due]} == 1 ]]; then
+    [[ -z ${HD_OPT[site]} ]] || hd_usage_fail "option --due" "drills every due site: no --site with it"
+    return 0
+  fi
   [[ -n ${HD_OPT[site]} ]] || hd_usage_fail "option --site" "is required ($SITE_SLUG_HELP)"
   [[ ${HD_OPT[site]} != *--* ]] || hd_usage_fail "option --site" "refused: '--' inside a slug"
 }
@@ -213,6 +217,8 @@ source "$HD_DIR/site/site.sh"
 source "$HD_DIR/site/php.sh"
 # shellcheck source=../site/wordpress.sh
 source "$HD_DIR/site/wordpress.sh"
+# shellcheck source=../site/drill.sh
+source "$HD_DIR/site/drill.sh"
 # shellcheck source=../site/laravel.sh
 source "$HD_DIR/site/laravel.sh"
 # shellcheck source=../site/release.sh

@@ -87,16 +87,12 @@ site_fetch_archive() { # DEST (an empty directory of the tenant's)
 # directories (WordPress uploads, Laravel storage) come back the same way into new directories of
 # the tenant's, swapped in by site_swap_shared once the release is staged.
 site_fetch_snapshot() { # DEST (an empty directory of the tenant's)
-  local step="snapshot ${HD_OPT[snapshot]}" link rel
+  local step="snapshot ${HD_OPT[snapshot]}" rel
   hd_restic_ready || hd_fail "$step" "this host has no backup repository (set up backups first)" 2
   SITE_SNAPSHOT=$(hd_restic_snapshot_id "$SITE" files "${HD_OPT[snapshot]}")
   [[ -n $SITE_SNAPSHOT ]] || hd_fail "$step" "no files snapshot of $SITE has that id" 2
-  # (restic 0.14's ls --json has no link targets; its long listing does: "<path> -> <target>")
-  link=$(hd_restic ls -l "$SITE_SNAPSHOT" "$SITE_DIR/current" 2>/dev/null |
-    sed -n "s|.* $SITE_DIR/current -> \(.*\)\$|\1|p" | head -n 1)
-  rel=${link#releases/}
-  [[ $link == releases/* && $rel =~ $SITE_RE_RELEASE ]] ||
-    hd_fail "$step" "the snapshot has no release to restore (its current is '${link:0:80}')"
+  rel=$(site_snapshot_release "$SITE_DIR") ||
+    hd_fail "$step" "the snapshot has no release to restore (its current is '${rel:0:80}')"
   site_unpack_snapshot_dir "$step" "$SITE_DIR/releases/$rel" "$1" ||
     hd_fail "$step" "restoring release $rel failed: $HD_LAST_OUTPUT. The live release was not touched."
   SITE_REVISION="snapshot-${SITE_SNAPSHOT:0:8}-$rel"
@@ -105,7 +101,7 @@ site_fetch_snapshot() { # DEST (an empty directory of the tenant's)
   SITE_SHARED_RESTORED=()
   for d in uploads storage; do
     [[ -d $SITE_DIR/shared/$d && ! -L $SITE_DIR/shared/$d ]] || continue
-    hd_restic ls "$SITE_SNAPSHOT" "$SITE_DIR/shared/$d" >/dev/null 2>&1 || continue
+    hd_restic_has "$SITE_SNAPSHOT" "$SITE_DIR/shared/$d" || continue
     site_tenant_dir "$SITE_DIR/shared/$d.restore"
     HD_CLEANUP+=("$SITE_DIR/shared/$d.restore")
     site_unpack_snapshot_dir "shared/$d" "$SITE_DIR/shared/$d" "$SITE_DIR/shared/$d.restore" ||
@@ -116,6 +112,18 @@ site_fetch_snapshot() { # DEST (an empty directory of the tenant's)
 }
 SITE_SNAPSHOT=''
 SITE_SHARED_RESTORED=()
+
+# The release `current` points at in SITE_SNAPSHOT, the files snapshot of the site at DIR (restic
+# 0.14's ls --json has no link targets; its long listing does: "<path> -> <target>"). Prints the
+# target's release id, or what was found; fails unless it is releases/<a release id>.
+site_snapshot_release() { # DIR
+  local link rel
+  link=$(hd_restic ls -l "$SITE_SNAPSHOT" "$1/current" 2>/dev/null |
+    sed -n "s|.* $1/current -> \(.*\)\$|\1|p" | head -n 1)
+  rel=${link#releases/}
+  printf '%s' "$rel"
+  [[ $link == releases/* && $rel =~ $SITE_RE_RELEASE ]]
+}
 
 # PATH of the snapshot, unpacked by the tenant into DEST (its own empty directory); disk space is
 # checked first, for the staging file and the unpacked tree.

@@ -92,7 +92,7 @@ export function overdue(
   return `The newest backup is ${ageText} old; the host's schedule (${schedule}) should have made one since. Check the server's backup timer.`;
 }
 
-/** The host's `last-check` line ("<UTC time> ok|failed <detail>") as the app shows it. */
+/** A result line the host records (`last-check`, `last-drill`: "<UTC time> ok|failed <detail>"). */
 export function checkOf(line: string | undefined): BackupCheck | null {
   const m = /^(\S+) (ok|failed) (.+)$/.exec(line ?? '');
   return m ? { at: m[1]!, ok: m[2] === 'ok', detail: m[3]! } : null;
@@ -219,6 +219,13 @@ export function createBackups(d: BackupsDeps): Backups {
         );
         return { jobId: job.id };
       },
+      'backups.drill': (input, ctx) => {
+        const site = d.sites.get(input.siteId);
+        ctx.audit({ target: site.id, detail: { domain: site.domain } });
+        return siteJob(ctx, input.siteId, 'backup.drill', 'Restore drill of', (job, s) =>
+          d.runner.run(job, s.serverId, 'site', 'drill', { args: ['--site', s.slug], stepPrefix: '' }),
+        );
+      },
       'backups.list': async (input): Promise<SiteBackups> => {
         const site = d.sites.get(input.siteId);
         const { status, error } = await d.runner.status(site.serverId, 'backup', ['--site', site.slug]);
@@ -238,6 +245,7 @@ export function createBackups(d: BackupsDeps): Backups {
           overdue: ready ? overdue(runs, schedule, status['schedule-since'] || null) : null,
           lastFailure: status['last-failure'] || null,
           check: checkOf(status['last-check']),
+          drill: checkOf(status['last-drill']),
           schedule,
           nextRun: status['next-run'] || null,
           ready,

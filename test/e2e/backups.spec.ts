@@ -84,6 +84,13 @@ test('set up backups, back a site up and restore its database and files from the
   await expect(restore).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   expect(await sql('SELECT body FROM notes WHERE id = 1')).toBe('first');
   expect(await asTenant(`cat ${marker}`)).toBe('one');
+  await expect(card.getByTestId('backup-drill')).toContainText('No restore drill yet');
+  await card.getByRole('button', { name: 'Run a restore drill' }).click();
+  const drill = page.locator('.job').filter({ hasText: 'Restore drill of shop.acme.test' });
+  await expect(drill).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  await expect(card.getByTestId('backup-drill')).toContainText(
+    /Last restore drill just now: run \S+ restorable/,
+  );
   // The safety backup taken first is listed too.
   await expect(runs).toHaveCount(3);
   await page.screenshot({ path: 'test-results/backups-restored.png' });

@@ -27,16 +27,22 @@ export interface SiteBackups {
   /** The host's last check of its repository (restic check, sometimes with data read back). */
   check: BackupCheck | null;
   /**
+   * The site's last restore drill: a run restored into a scratch copy (database, files), served and
+   * removed. `detail` names the run and what was restored, or what failed.
+   */
+  drill: BackupCheck | null;
+  /**
    * Why the operator should look, in one sentence: no backup yet, or the newest good one is older
    * than its schedule plus a grace period. Null while all is well (a failure is `lastFailure`).
    */
   overdue: string | null;
 }
 
+/** A check the host ran and recorded: when, whether it passed, and what it found. */
 export interface BackupCheck {
   at: string;
   ok: boolean;
-  /** What was checked and, on failure, what restic found. */
+  /** What was checked and, on failure, what was found. */
   detail: string;
 }
 
@@ -84,6 +90,11 @@ export const backupsCommands = {
     backupsSetup.pick({ serverId: true }).strict(),
     "Check the server's repository (restic check) and read a tenth of its data back, as a job.",
     { audit: 'backup.check' },
+  ),
+  'backups.drill': command<{ jobId: string }>()(
+    siteRef,
+    "Prove a site's newest backup restores: its database and files restored into a scratch copy, its home page served, then removed, as a job.",
+    { audit: 'backup.drill' },
   ),
   'backups.list': command<SiteBackups>()(siteRef, "A site's backup runs, newest first, read from its host.", {
     passive: true,

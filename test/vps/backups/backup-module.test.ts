@@ -348,4 +348,73 @@ describe('backup module', () => {
       },
       { layers: [layer] },
     ));
+  it('a restore drill restores the newest run into a scratch copy, serves it and removes it; a damaged repository fails it', () =>
+    withFreshHosts(
+      1,
+      async ([h]) => {
+        const host = h!;
+        await uploadScripts(host);
+        await ok(createSite(host, A));
+        await sql(
+          host,
+          'CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, "a"), (2, "b")',
+        );
+        await ok(backup(host, 'install', ['--password-stdin', '--no-schedule'], `${REPO_PASSWORD}\n`));
+        // Nothing to drill before the first backup: said, and nothing is left behind.
+        const none = await site(host, 'drill', ['--site', A.site]);
+        expect(stepsIn(none, 'failed').join('\n')).toMatch(/shop has no complete backup run yet/);
+        await ok(backup(host, 'run', ['--site', A.site]));
+        const leftovers = () =>
+          sh(
+            host,
+            'ls -d /srv/tenants/acme/*--drill /etc/hostdeck/sites/*--drill.env /etc/hostdeck/php/*--drill 2>/dev/null; ' +
+              `mariadb -N -e "SHOW DATABASES LIKE 'hd\\_\\_drill'; SELECT User FROM mysql.user WHERE User = 'hd__drill'"; ` +
+              "systemctl list-units --all --plain --no-legend 'hostdeck-php@*--drill*' | grep -v not-found; true",
+          );
+
+        // Due (never drilled): the weekly pass drills it.
+        const due = await ok(site(host, 'drill', ['--due']));
+        const drilled = due.steps.find((x) => x.name === 'drill');
+        expect(drilled?.detail).toMatch(
+          /^run \S+ is restorable: 1 table\(s\), 2 row\(s\), \d+ file\(s\) and folder\(s\), home page HTTP 200; the drill took \d+ s and its copy is gone$/,
+        );
+        expect(due.steps.find((x) => x.name === 'files')?.detail).toBe(
+          'release initial restored by t-acme into /srv/tenants/acme/shop--drill',
+        );
+        expect(due.steps.find((x) => x.name === 'database hd__drill')?.detail).toBe(
+          'restored: 1 table(s), 2 row(s), the same as the live database',
+        );
+        expect(await leftovers()).toBe('');
+        expect((await ok(backup(host, 'status', ['--site', A.site]))).status['last-drill']).toMatch(
+          /^\S+Z ok run \S+ restorable \(1 table\(s\), 2 row\(s\), .*\); the drill took \d+ s$/,
+        );
+        expect(stepsIn(await ok(site(host, 'drill', ['--due'])), 'ok')).toContain('drills: none due');
+
+        // The live database moved on since the backup: the drill says so, and still passes.
+        await sql(host, 'INSERT INTO notes VALUES (3, "c")');
+        const moved = await ok(site(host, 'drill', ['--site', A.site]));
+        expect(moved.steps.find((x) => x.name === 'database hd__drill')?.detail).toBe(
+          'restored: 1 table(s), 2 row(s); 1 table(s) differ from the live database now (it changed since the backup)',
+        );
+
+        // A damaged repository: the drill fails, says why, records it, and still leaves nothing behind.
+        await sh(
+          host,
+          'for f in $(find /var/backups/hostdeck/restic/data -type f); do printf damaged | dd of="$f" bs=1 seek=64 conv=notrunc status=none; done',
+        );
+        const failed = await site(host, 'drill', ['--site', A.site]);
+        expect(failed.code).toBe(1);
+        expect(stepsIn(failed, 'failed').join('\n')).toMatch(
+          /database hd__drill: the backup's database does not restore/,
+        );
+        expect(await leftovers()).toBe('');
+        expect((await ok(backup(host, 'status', ['--site', A.site]))).status['last-drill']).toMatch(
+          /^\S+Z failed run \S+: database hd__drill: the backup's database does not restore/,
+        );
+        // The live site was never touched.
+        expect((await get(host, A.domain)).status).toBe(200);
+        expect(await sql(host, 'SELECT COUNT(*) FROM notes')).toBe('3');
+      },
+      { layers: [layer] },
+    ));
 });

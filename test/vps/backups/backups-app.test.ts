@@ -95,6 +95,14 @@ describe('backups from the app', () => {
       expect(live?.release).not.toBe('initial');
       expect(live?.releases).toContain('initial');
 
+      // A restore drill of the newest run (the restore's safety run): restorable, and said so.
+      await done(app, app.call('backups.drill', { siteId: site.id }));
+      expect((await app.call('backups.list', { siteId: site.id })).drill).toMatchObject({
+        ok: true,
+        detail: expect.stringMatching(
+          /^run \S+ restorable \(1 table\(s\), 1 row\(s\), .*home page HTTP 200\); the drill took \d+ s$/,
+        ),
+      });
       await done(app, app.call('jobs.rerun', { id: ran.id }));
       // The first run, the restore's safety run, and the run again.
       expect((await app.call('backups.list', { siteId: site.id })).runs).toHaveLength(3);

@@ -111,6 +111,15 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
               >
                 Copy to this laptop
               </button>
+              {backups.runs.length > 0 && (
+                <button
+                  type="button"
+                  onClick={() => void attempt(() => api.call('backups.drill', { siteId: site.id }))}
+                  title="Restores the newest backup into a scratch copy beside the site, serves its home page, then removes it"
+                >
+                  Run a restore drill
+                </button>
+              )}
               <button
                 type="button"
                 className="primary"
@@ -136,6 +145,11 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
       {backups?.check && !backups.check.ok && (
         <p className="error" role="alert" data-testid="backup-check-failed">
           The repository check {ago(backups.check.at)} found errors: {backups.check.detail}
+        </p>
+      )}
+      {backups?.drill && !backups.drill.ok && (
+        <p className="error" role="alert" data-testid="backup-drill-failed">
+          The restore drill {ago(backups.drill.at)} failed: {backups.drill.detail}
         </p>
       )}
       {backups && !backups.ready && (
@@ -166,6 +180,15 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
               ? `Repository checked ${ago(backups.check.at)}: no errors (${backups.check.detail}).`
               : `Repository check ${ago(backups.check.at)}: failed.`
             : 'The repository has not been checked yet: every scheduled run checks it, or check it now.'}
+        </p>
+      )}
+      {backups?.ready && backups.runs.length > 0 && (
+        <p className="muted" data-testid="backup-drill">
+          {backups.drill?.ok
+            ? `Last restore drill ${ago(backups.drill.at)}: ${backups.drill.detail}.`
+            : backups.drill
+              ? `Last restore drill ${ago(backups.drill.at)}: failed.`
+              : 'No restore drill yet: the host drills each site weekly, or run one now.'}
         </p>
       )}
       {backups?.ready && backups.runs.length === 0 && (
