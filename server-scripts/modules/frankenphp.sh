@@ -69,25 +69,19 @@ frankenphp_options_install() {
   hd_option max-size-mb '^[1-9][0-9]{0,3}$' 256 "the largest binary accepted, in MB (1-9999)"
 }
 
-frankenphp_pinned_sha() { # VERSION ARCH -> sha256 or nothing
+# The pinned table (FP_PINNED: "version arch sha256" entries): the field OUT of the entry whose
+# field KEY is VALUE for ARCH, or nothing.
+frankenphp_pinned() { # KEY VALUE ARCH OUT
   local entry
   local -a f
   for entry in "${FP_PINNED[@]}"; do
     read -r -a f <<<"$entry"
-    [[ ${f[0]} == "$1" && ${f[1]} == "$2" ]] && printf '%s' "${f[2]}"
+    [[ ${f[$1]} == "$2" && ${f[1]} == "$3" ]] && printf '%s' "${f[$4]}"
   done
   return 0
 }
-
-frankenphp_pinned_version() { # SHA ARCH -> version or nothing
-  local entry
-  local -a f
-  for entry in "${FP_PINNED[@]}"; do
-    read -r -a f <<<"$entry"
-    [[ ${f[2]} == "$1" && ${f[1]} == "$2" ]] && printf '%s' "${f[0]}"
-  done
-  return 0
-}
+frankenphp_pinned_sha() { frankenphp_pinned 0 "$1" "$2" 2; }     # VERSION ARCH -> sha256
+frankenphp_pinned_version() { frankenphp_pinned 2 "$1" "$2" 0; } # SHA ARCH -> version
 
 frankenphp_validate_install() {
   local source=${HD_OPT[source]} want=${HD_OPT[sha256]}

@@ -132,6 +132,24 @@ export function createBackups(d: BackupsDeps): Backups {
     return { jobId: job.id };
   };
 
+  /** A job on one server, audited with the server's name (and any detail). */
+  const serverJob = (
+    ctx: CallContext,
+    serverId: string,
+    kind: string,
+    title: (name: string) => string,
+    run: (job: JobContext, serverId: string) => Promise<void>,
+    detail: Record<string, unknown> = {},
+  ) => {
+    const server = d.servers.get(serverId);
+    ctx.audit({ target: server.id, detail: { server: server.name, ...detail } });
+    const job = d.jobs.start(
+      { kind, title: title(server.name), target: server.id, origin: ctx.origin },
+      (job) => run(job, server.id),
+    );
+    return { jobId: job.id };
+  };
+
   return {
     service: null,
     async finalBackup(job, site) {
@@ -150,27 +168,23 @@ export function createBackups(d: BackupsDeps): Backups {
     },
     handlers: {
       'backups.setup': (input, ctx) => {
-        const server = d.servers.get(input.serverId);
         // Made (or found) before the job starts: a locked vault refuses here, with nothing started.
-        const password = repoPassword(server.id).password;
-        ctx.audit({ target: server.id, detail: { server: server.name, schedule: input.schedule } });
-        const job = d.jobs.start(
-          {
-            kind: 'backup.setup',
-            title: `Set up backups on ${server.name}`,
-            target: server.id,
-            origin: ctx.origin,
-          },
-          async (job) => {
-            await d.runner.upload(job, server.id);
-            await d.runner.run(job, server.id, 'backup', 'install', {
+        const password = repoPassword(d.servers.get(input.serverId).id).password;
+        return serverJob(
+          ctx,
+          input.serverId,
+          'backup.setup',
+          (name) => `Set up backups on ${name}`,
+          async (job, serverId) => {
+            await d.runner.upload(job, serverId);
+            await d.runner.run(job, serverId, 'backup', 'install', {
               args: ['--password-stdin', '--schedule', input.schedule],
               stdin: `${password}\n`,
               stepPrefix: '',
             });
           },
+          { schedule: input.schedule },
         );
-        return { jobId: job.id };
       },
       'backups.run': (input, ctx) => {
         const site = d.sites.get(input.siteId);
@@ -179,46 +193,33 @@ export function createBackups(d: BackupsDeps): Backups {
           d.runner.run(job, s.serverId, 'backup', 'run', { args: ['--site', s.slug], stepPrefix: '' }),
         );
       },
-      'backups.pull': (input, ctx) => {
-        const server = d.servers.get(input.serverId);
-        ctx.audit({ target: server.id, detail: { server: server.name } });
-        const job = d.jobs.start(
-          {
-            kind: 'backup.pull',
-            title: `Copy ${server.name}'s backups to this laptop`,
-            target: server.id,
-            origin: ctx.origin,
-          },
-          async (job) => {
-            await job.step('Repository copy on this laptop', async () => {
-              const r = await pullRepository(d.runner, job, server.id, join(d.copiesDir, server.id));
+      'backups.pull': (input, ctx) =>
+        serverJob(
+          ctx,
+          input.serverId,
+          'backup.pull',
+          (name) => `Copy ${name}'s backups to this laptop`,
+          (job, serverId) =>
+            job.step('Repository copy on this laptop', async () => {
+              const r = await pullRepository(d.runner, job, serverId, join(d.copiesDir, serverId));
               const detail = `${r.files} new file(s), ${r.bytes} bytes; ${r.kept} already here`;
               return { state: r.files > 0 ? 'changed' : 'ok', detail };
-            });
-          },
-        );
-        return { jobId: job.id };
-      },
-      'backups.check': (input, ctx) => {
-        const server = d.servers.get(input.serverId);
-        ctx.audit({ target: server.id, detail: { server: server.name } });
-        const job = d.jobs.start(
-          {
-            kind: 'backup.check',
-            title: `Check ${server.name}'s backup repository`,
-            target: server.id,
-            origin: ctx.origin,
-          },
-          async (job) => {
-            await d.runner.upload(job, server.id);
-            await d.runner.run(job, server.id, 'backup', 'check', {
+            }),
+        ),
+      'backups.check': (input, ctx) =>
+        serverJob(
+          ctx,
+          input.serverId,
+          'backup.check',
+          (name) => `Check ${name}'s backup repository`,
+          async (job, serverId) => {
+            await d.runner.upload(job, serverId);
+            await d.runner.run(job, serverId, 'backup', 'check', {
               args: ['--read-data', '10'],
               stepPrefix: '',
             });
           },
-        );
-        return { jobId: job.id };
-      },
+        ),
       'backups.drill': (input, ctx) => {
         const site = d.sites.get(input.siteId);
         ctx.audit({ target: site.id, detail: { domain: site.domain } });
