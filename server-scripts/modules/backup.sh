@@ -30,19 +30,35 @@ backup_VERBS="run all prune restore check"
 
 backup_options_install() {
   hd_flag password-stdin "read the repository password from the first line of stdin"
-  hd_option schedule "$BACKUP_RE_SCHEDULE" daily "a systemd calendar expression (daily, or '*-*-* 03:00:00')"
+  hd_option schedule "^\$|$BACKUP_RE_SCHEDULE" '' "a systemd calendar expression (daily, or '*-*-* 03:00:00'; default: as recorded, else daily)"
   hd_flag no-schedule "make the repository only: leave the timer as it is (none yet: none made)"
+  backup_options_keep "the retention the timer's prune applies (kept on the host)"
 }
-backup_options_prune() {
-  hd_option keep-last "$BACKUP_RE_KEEP" 3 "how many of the newest runs to keep (1-999)"
-  hd_option keep-daily "$BACKUP_RE_KEEP" 7 "days to keep one run of (0-999)"
-  hd_option keep-weekly "$BACKUP_RE_KEEP" 4 "weeks to keep one run of (0-999)"
-  hd_option keep-monthly "$BACKUP_RE_KEEP" 6 "months to keep one run of (0-999)"
+# The retention: each rule from its option, else as install last recorded it, else the default.
+backup_options_keep() { # WHAT
+  local re='^([0-9]{1,3})?$'
+  hd_option keep-last "$re" '' "how many of the newest runs to keep (1-999; default 3): $1"
+  hd_option keep-daily "$re" '' "days to keep one run of (0-999; default 7): $1"
+  hd_option keep-weekly "$re" '' "weeks to keep one run of (0-999; default 4): $1"
+  hd_option keep-monthly "$re" '' "months to keep one run of (0-999; default 6): $1"
 }
-backup_validate_prune() {
+backup_options_prune() { backup_options_keep "this prune only (default: the host's recorded retention)"; }
+backup_validate_install() { backup_validate_keep && backup_validate_password; }
+backup_validate_prune() { backup_validate_keep; }
+backup_validate_keep() { # -> BACKUP_KEEP: last daily weekly monthly
+  local recorded name i=0
+  local -a keep=(3 7 4 6) had=()
+  recorded=$(hd_state_get retention)
+  [[ $recorded =~ ^[0-9]{1,3}( [0-9]{1,3}){3}$ ]] && read -r -a had <<<"$recorded" && keep=("${had[@]}")
+  for name in last daily weekly monthly; do
+    [[ -z ${HD_OPT[keep-$name]} ]] || keep[i]=$((10#${HD_OPT[keep-$name]}))
+    i=$((i + 1))
+  done
   # The newest good run is never pruned: at least one is always kept.
-  ((10#${HD_OPT[keep-last]} >= 1)) || hd_usage_fail "keep-last" "--keep-last must be at least 1: the newest backup is never pruned"
+  ((keep[0] >= 1)) || hd_usage_fail "keep-last" "--keep-last must be at least 1: the newest backup is never pruned"
+  BACKUP_KEEP=("${keep[@]}")
 }
+BACKUP_KEEP=()
 backup_options_check() {
   hd_option read-data '^(auto|[0-9]{1,3})$' auto "percent of the data to read back and verify (0-100), or auto: $BACKUP_READ_PERCENT% when the last read is a week old, else none"
 }
@@ -61,7 +77,7 @@ backup_options_restore() {
   hd_option snapshot "$HD_RE_SNAPSHOT" '' "a snapshot id (8-64 hex digits)"
 }
 
-backup_validate_install() {
+backup_validate_password() {
   if [[ ${HD_OPT[password-stdin]} == 1 ]]; then
     hd_read_secret "repository password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
   elif [[ ! -f $BACKUP_PASS ]]; then
@@ -94,6 +110,13 @@ backup_install() {
     ensure_file "$BACKUP_PASS" 0600 root root "$HD_SECRET"
   fi
   backup_ensure_repo
+  local retention="${BACKUP_KEEP[*]}"
+  if [[ $(hd_state_get retention) == "$retention" ]]; then
+    hd_ok "retention" "$(backup_retention_text)"
+  else
+    [[ $HD_CHECK == 1 ]] || hd_state_set retention "$retention"
+    hd_changed "retention" "$(backup_retention_text)"
+  fi
   if [[ ${HD_OPT[no-schedule]} == 1 ]]; then
     hd_ok "backup timer" "left as it is (--no-schedule)"
   else
@@ -109,6 +132,8 @@ backup_install() {
 # a failure). Scheduled runs use the scripts of the last `backup install`.
 backup_ensure_timer() {
   local schedule=${HD_OPT[schedule]}
+  [[ -n $schedule ]] || schedule=$(hd_state_get schedule)
+  [[ -n $schedule ]] || schedule=daily
   [[ $HD_CHECK == 1 ]] || systemd-analyze calendar "$schedule" >/dev/null 2>&1 ||
     hd_fail "backup schedule" "systemd does not understand the schedule '$schedule'" 2
   ensure_file "$BACKUP_SERVICE" 0644 root root "# $HD_MANAGED_MARK (backup module).
@@ -164,6 +189,11 @@ backup_ensure_repo() {
   hd_changed "$step" "created $BACKUP_REPO (encrypted, compressed)"
 }
 
+backup_retention_text() {
+  printf 'the newest %s run(s), one a day for %s day(s), a week for %s week(s), a month for %s month(s); final backups always' \
+    "${BACKUP_KEEP[@]}"
+}
+
 backup_enable() { backup_install; }
 backup_disable() { hd_ok "backups" "nothing runs on its own yet: schedules arrive with the backup timers"; }
 
@@ -184,6 +214,7 @@ backup_status() {
   hd_status active "$ready"
   hd_status drift none
   hd_status schedule "$(hd_state_get schedule)"
+  hd_status retention "$(hd_state_get retention)"
   hd_status schedule-since "$(hd_state_get schedule-since)"
   hd_status next-run "$(systemctl show -P NextElapseUSecRealtime hostdeck-backup.timer 2>/dev/null || true)"
   hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
@@ -362,8 +393,8 @@ backup_all() {
 # one prune of what no snapshot uses any more. Separate from backing up.
 backup_prune() {
   backup_require_repo
-  local -a keep=(--keep-last "${HD_OPT[keep-last]}" --keep-daily "${HD_OPT[keep-daily]}"
-    --keep-weekly "${HD_OPT[keep-weekly]}" --keep-monthly "${HD_OPT[keep-monthly]}")
+  local -a keep=(--keep-last "${BACKUP_KEEP[0]}" --keep-daily "${BACKUP_KEEP[1]}"
+    --keep-weekly "${BACKUP_KEEP[2]}" --keep-monthly "${BACKUP_KEEP[3]}")
   local slug before after removed=0
   local -a sites=()
   mapfile -t sites < <(backup_host_sites)

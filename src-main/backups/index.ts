@@ -2,7 +2,7 @@
 // vault, owned by the server by id) and each site's runs, listed and restored through the backup
 // module of the server scripts.
 import { join } from 'node:path';
-import type { BackupCheck, backupsCommands, BackupRun, SiteBackups } from '@contract';
+import type { BackupCheck, BackupRetention, backupsCommands, BackupRun, SiteBackups } from '@contract';
 import { AppError } from '../base/app-error';
 import type { CallContext } from '../base/call';
 import type { Capability, CapabilityBase, SliceNames } from '../base/capability';
@@ -92,6 +92,12 @@ export function overdue(
   return `The newest backup is ${ageText} old; the host's schedule (${schedule}) should have made one since. Check the server's backup timer.`;
 }
 
+/** The host's `retention` line ("last daily weekly monthly"), or null. */
+export function retentionOf(line: string | undefined): BackupRetention | null {
+  const m = /^(\d{1,3}) (\d{1,3}) (\d{1,3}) (\d{1,3})$/.exec(line ?? '');
+  return m ? { last: Number(m[1]), daily: Number(m[2]), weekly: Number(m[3]), monthly: Number(m[4]) } : null;
+}
+
 /** A result line the host records (`last-check`, `last-drill`: "<UTC time> ok|failed <detail>"). */
 export function checkOf(line: string | undefined): BackupCheck | null {
   const m = /^(\S+) (ok|failed) (.+)$/.exec(line ?? '');
@@ -177,13 +183,26 @@ export function createBackups(d: BackupsDeps): Backups {
           (name) => `Set up backups on ${name}`,
           async (job, serverId) => {
             await d.runner.upload(job, serverId);
+            const r = input.retention;
+            const keep = r
+              ? [
+                  '--keep-last',
+                  r.last,
+                  '--keep-daily',
+                  r.daily,
+                  '--keep-weekly',
+                  r.weekly,
+                  '--keep-monthly',
+                  r.monthly,
+                ]
+              : [];
             await d.runner.run(job, serverId, 'backup', 'install', {
-              args: ['--password-stdin', '--schedule', input.schedule],
+              args: ['--password-stdin', '--schedule', input.schedule, ...keep.map(String)],
               stdin: `${password}\n`,
               stepPrefix: '',
             });
           },
-          { schedule: input.schedule },
+          { schedule: input.schedule, ...(input.retention ? { retention: input.retention } : {}) },
         );
       },
       'backups.run': (input, ctx) => {
@@ -245,6 +264,7 @@ export function createBackups(d: BackupsDeps): Backups {
           runs,
           overdue: ready ? overdue(runs, schedule, status['schedule-since'] || null) : null,
           lastFailure: status['last-failure'] || null,
+          retention: retentionOf(status['retention']),
           check: checkOf(status['last-check']),
           drill: checkOf(status['last-drill']),
           schedule,

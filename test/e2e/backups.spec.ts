@@ -48,6 +48,18 @@ test('set up backups, back a site up and restore its database and files from the
   await expect(setup).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
 
   await expect(card.getByTestId('backup-schedule')).toContainText('Runs on the host by itself (daily');
+  // The server's schedule and retention, changed from the card (a setup job again).
+  await expect(card.getByTestId('backup-policy')).toContainText('Keeps the newest 3 run(s)');
+  await card.getByRole('button', { name: 'Change schedule and retention…' }).click();
+  await card.getByLabel('Schedule (systemd calendar)').fill('*-*-* 04:00:00');
+  await card.getByLabel('Keep newest runs').fill('5');
+  await page.screenshot({ path: 'test-results/backups-policy.png' });
+  await card.getByRole('button', { name: 'Save on the server' }).click();
+  await expect(setup).toHaveCount(2);
+  await expect(setup.first()).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  await expect(setup.last()).toHaveAttribute('data-state', 'succeeded');
+  await expect(card.getByTestId('backup-policy')).toContainText('Keeps the newest 5 run(s)');
+  await expect(card.getByTestId('backup-schedule')).toContainText('(*-*-* 04:00:00');
   await card.getByRole('button', { name: 'Back up now' }).click();
   const run = page.locator('.job').filter({ hasText: 'Back up shop.acme.test' });
   await expect(run).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../src-main/api/contract';
-import { checkOf, overdue, runsOf } from '../../src-main/backups';
+import { checkOf, overdue, retentionOf, runsOf } from '../../src-main/backups';
 
 const snap = (id: string, time: string, tags: string[]) => ({ id, time, tags });
 
@@ -89,5 +89,21 @@ describe('backups: the repository check as the host records it', () => {
     expect(checkOf('')).toBeNull();
     expect(checkOf(undefined)).toBeNull();
     expect(checkOf('garbage')).toBeNull();
+  });
+});
+
+describe('backups: retention', () => {
+  it('reads the host line, and the contract keeps at least the newest run', () => {
+    expect(retentionOf('3 7 4 6')).toEqual({ last: 3, daily: 7, weekly: 4, monthly: 6 });
+    expect(retentionOf('')).toBeNull();
+    expect(retentionOf('3 7 4')).toBeNull();
+    const input = contract.commands['backups.setup'].input;
+    const serverId = '00000000-0000-4000-8000-000000000001';
+    const retention = { last: 5, daily: 0, weekly: 0, monthly: 12 };
+    expect(input.safeParse({ serverId, retention }).success).toBe(true);
+    const none = input.safeParse({ serverId, retention: { ...retention, last: 0 } });
+    expect(none.error?.issues[0]?.path).toEqual(['retention', 'last']);
+    expect(input.safeParse({ serverId, retention: { ...retention, daily: 1000 } }).success).toBe(false);
+    expect(input.safeParse({ serverId, retention: { ...retention, weekly: 1.5 } }).success).toBe(false);
   });
 });

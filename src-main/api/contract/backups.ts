@@ -24,6 +24,8 @@ export interface SiteBackups {
   /** The host's backup timer: its systemd calendar expression and next run, as systemd says. */
   schedule: string | null;
   nextRun: string | null;
+  /** The retention the host's scheduled prune applies (null before the first setup). */
+  retention: BackupRetention | null;
   /** The host's last check of its repository (restic check, sometimes with data read back). */
   check: BackupCheck | null;
   /**
@@ -54,7 +56,16 @@ export const backupSchedule = z
     "a systemd calendar expression: daily, weekly, or like '*-*-* 03:00:00'",
   );
 
-export const backupsSetup = z.object({ serverId, schedule: backupSchedule.default('daily') }).strict();
+const keep = (min: number) => z.number().int().min(min).max(999);
+/** How many runs restic keeps per site: the newest N, and one per day, week and month for so many. */
+export const backupRetention = z
+  .object({ last: keep(1), daily: keep(0), weekly: keep(0), monthly: keep(0) })
+  .strict();
+export type BackupRetention = z.infer<typeof backupRetention>;
+
+export const backupsSetup = z
+  .object({ serverId, schedule: backupSchedule.default('daily'), retention: backupRetention.optional() })
+  .strict();
 const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a snapshot id');
 /** What to put back from a run: its database snapshot, its files snapshot, or both. */
 export const backupsRestore = z
@@ -73,7 +84,7 @@ export const backupsRestore = z
 export const backupsCommands = {
   'backups.setup': command<{ jobId: string }>()(
     backupsSetup,
-    "Install restic and make the server's encrypted repository (its password kept in the vault), as a job.",
+    "Install restic and make the server's encrypted repository (its password kept in the vault), or change its schedule and retention, as a job.",
     { audit: 'backup.setup' },
   ),
   'backups.run': command<{ jobId: string }>()(

@@ -170,8 +170,10 @@ describe('backup module', () => {
 
         for (let i = 0; i < 3; i++) await ok(backup(host, 'run', ['--site', A.site]));
         expect(await snapshots(host)).toHaveLength(8);
-        const kept = await ok(
-          backup(host, 'prune', [
+        // The retention is set with install, recorded on the host, and what a plain prune applies.
+        expect((await ok(backup(host, 'status'))).status['retention']).toBe('3 7 4 6');
+        const set = await ok(
+          backup(host, 'install', [
             '--keep-last',
             '2',
             '--keep-daily',
@@ -182,6 +184,13 @@ describe('backup module', () => {
             '0',
           ]),
         );
+        expect(stepsIn(set, 'changed')).toEqual([
+          'retention: the newest 2 run(s), one a day for 0 day(s), a week for 0 week(s), a month for 0 month(s); final backups always',
+        ]);
+        expect((await ok(backup(host, 'status'))).status['retention']).toBe('2 0 0 0');
+        // An install that names no retention keeps the recorded one.
+        expect(stepsIn(await ok(backup(host, 'install', [])), 'changed')).toEqual([]);
+        const kept = await ok(backup(host, 'prune'));
         expect(stepsIn(kept, 'changed').join('\n')).toMatch(
           /retention shop: 4 snapshot\(s\) forgotten, 4 kept/,
         );

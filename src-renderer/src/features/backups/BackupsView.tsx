@@ -1,4 +1,4 @@
-import type { BackupRun, SiteBackups, SiteInfo } from '@contract';
+import type { BackupRetention, BackupRun, SiteBackups, SiteInfo } from '@contract';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { CheckboxField } from '../../components/CheckboxField';
@@ -174,6 +174,15 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
         </p>
       )}
       {backups?.ready && (
+        <SchedulePolicy
+          key={`${backups.schedule}|${JSON.stringify(backups.retention)}`}
+          backups={backups}
+          onSave={(schedule, retention) =>
+            void attempt(() => api.call('backups.setup', { serverId: site.serverId, schedule, retention }))
+          }
+        />
+      )}
+      {backups?.ready && (
         <p className="muted" data-testid="backup-check">
           {backups.check
             ? backups.check.ok
@@ -274,5 +283,91 @@ function RestoreDialog({
         </button>
       </div>
     </div>
+  );
+}
+
+const keepRules: { key: keyof BackupRetention; label: string }[] = [
+  { key: 'last', label: 'newest runs' },
+  { key: 'daily', label: 'days' },
+  { key: 'weekly', label: 'weeks' },
+  { key: 'monthly', label: 'months' },
+];
+
+/** The server's schedule and retention (the host's timer applies them), changed as a setup job. */
+function SchedulePolicy({
+  backups,
+  onSave,
+}: {
+  backups: SiteBackups;
+  onSave(schedule: string, retention: BackupRetention): void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [schedule, setSchedule] = useState(backups.schedule ?? 'daily');
+  const current = backups.retention ?? { last: 3, daily: 7, weekly: 4, monthly: 6 };
+  const [keep, setKeep] = useState<Record<keyof BackupRetention, string>>({
+    last: String(current.last),
+    daily: String(current.daily),
+    weekly: String(current.weekly),
+    monthly: String(current.monthly),
+  });
+  if (!open) {
+    return (
+      <p className="muted" data-testid="backup-policy">
+        Keeps the newest {current.last} run(s), one a day for {current.daily} day(s), a week for{' '}
+        {current.weekly} week(s) and a month for {current.monthly} month(s); final backups always.{' '}
+        <button type="button" className="link" onClick={() => setOpen(true)}>
+          Change schedule and retention…
+        </button>
+      </p>
+    );
+  }
+  return (
+    <fieldset className="card backups-policy">
+      <legend>Schedule and retention of the server</legend>
+      <label className="inline">
+        Runs
+        <input
+          value={schedule}
+          onChange={(e) => setSchedule(e.target.value)}
+          aria-label="Schedule (systemd calendar)"
+          placeholder="daily"
+        />
+        (daily, weekly, hourly or a systemd calendar like *-*-* 03:00:00)
+      </label>
+      <div className="row">
+        Keep
+        {keepRules.map((r) => (
+          <label key={r.key} className="inline">
+            <input
+              className="narrow"
+              inputMode="numeric"
+              value={keep[r.key]}
+              onChange={(e) => setKeep({ ...keep, [r.key]: e.target.value })}
+              aria-label={`Keep ${r.label}`}
+            />
+            {r.label}
+          </label>
+        ))}
+      </div>
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          onClick={() =>
+            onSave(schedule.trim(), {
+              last: Number(keep.last),
+              daily: Number(keep.daily),
+              weekly: Number(keep.weekly),
+              monthly: Number(keep.monthly),
+            })
+          }
+        >
+          Save on the server
+        </button>
+        <button type="button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </fieldset>
   );
 }
