@@ -64,12 +64,27 @@ hd_ok() { hd_step ok "$1" "${2-}"; }
 hd_changed() { hd_step changed "$1" "${2-}"; }
 
 hd_fail() { # NAME DETAIL [EXIT_CODE=1]: report and end the run
-  HD_LAST_FAILED="$1: ${2-}"
+  hd_clean "$1: ${2-}"
+  HD_LAST_FAILED=$HD_CLEANED # secrets masked: it may be recorded on the host (a drill's outcome)
   hd_step failed "$1" "${2-}"
   exit "${3:-1}"
 }
 HD_LAST_FAILED=''
 HD_EXIT_HOOKS=() # functions run at exit, before the result line (cleanups that must happen anyway)
+
+# Runs CMD in a subshell of its own with errexit in force there (a subshell in an `if` or `!`
+# would run with errexit off: a failed command would not stop it), for work that may fail without
+# ending the run (one site of many). Its exit status lands in HD_SUB_RC.
+hd_subshell() { # CMD...
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  HD_SUB_RC=$?
+  set -e
+}
+HD_SUB_RC=0
 
 hd_usage_fail() { hd_fail "$1" "$2" 2; }
 

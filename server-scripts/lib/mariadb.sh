@@ -148,3 +148,13 @@ ensure_db_grant() { # USER HOST PRIVS OBJECT with-grant|no-grant
   [[ $HD_CHECK == 1 ]] || hd_sql_or_fail "$step" "GRANT $privs ON $object TO '$user'@'$host'$extra"
   hd_changed "$step" "grant $privs on $object$extra"
 }
+
+# Filters a `mariadb-dump --databases FROM` stream so that it loads into the client's default
+# database instead: FROM's CREATE DATABASE and USE lines are dropped and its definers renamed to TO
+# (both checked SQL names). Row data never starts a line (a dump writes newlines in values as \n),
+# so nothing a tenant stored can turn into one of these lines; the loading user's rights bound the
+# rest.
+hd_dump_retarget() { # FROM TO
+  sed -e "/^CREATE DATABASE .*\`$1\`/d" -e "/^USE \`$1\`;\$/d" \
+    -e "s/DEFINER=\`$1\`@\`localhost\`/DEFINER=\`$2\`@\`localhost\`/g"
+}

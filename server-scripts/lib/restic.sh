@@ -25,13 +25,16 @@ hd_restic_snapshot_id() { # SITE PART PREFIX
 
 # Whether PATH is in SNAPSHOT (restic ls succeeds for a path it does not have, listing nothing).
 hd_restic_has() { # SNAPSHOT PATH
-  hd_restic ls "$1" "$2" 2>/dev/null | grep -qxF -- "$2"
+  # (grep reads the whole listing: -q would stop early and kill restic with SIGPIPE, which
+  # pipefail turns into "not there" for any listing longer than a pipe holds)
+  hd_restic ls "$1" "$2" 2>/dev/null | grep -xF -- "$2" >/dev/null
 }
 
 # Bytes (file contents plus a tar header of 1 KiB each) and entries under PATH in SNAPSHOT.
+# Fails when restic cannot list it. (%.0f: mawk's %d stops at 2^31-1.)
 hd_restic_size_of() { # SNAPSHOT PATH -> "BYTES ENTRIES"
   hd_restic ls --json --recursive "$1" "$2" 2>/dev/null |
-    awk -F'"size":' '/"struct_type":"node"/ { n++; if (NF > 1) { split($2, a, /[,}]/); b += a[1] } } END { printf "%d %d\n", b + n * 1024, n }'
+    awk -F'"size":' '/"struct_type":"node"/ { n++; if (NF > 1) { split($2, a, /[,}]/); b += a[1] } } END { printf "%.0f %.0f\n", b + n * 1024, n }'
 }
 
 # Refuses (with how much is needed and where) unless the filesystem holding DIR has NEED bytes

@@ -75,6 +75,7 @@ backup_options_run() {
 backup_options_restore() {
   backup_option_site "$BACKUP_RE_SLUG"
   hd_option snapshot "$HD_RE_SNAPSHOT" '' "a snapshot id (8-64 hex digits)"
+  hd_option from-site "^($BACKUP_RE_SLUG)?\$" '' "the site the snapshot is of, when not --site (another site, or one deleted since)"
 }
 
 backup_validate_password() {
@@ -383,7 +384,9 @@ backup_all() {
     return 0
   fi
   for slug in "${sites[@]}"; do
-    if ! (HD_OPT[site]=$slug && backup_run); then failed+=("$slug"); fi
+    HD_OPT[site]=$slug
+    hd_subshell backup_run
+    ((HD_SUB_RC == 0)) || failed+=("$slug")
   done
   ((${#failed[@]} == 0)) || hd_fail "backups" "${#failed[@]} of ${#sites[@]} site(s) failed: ${failed[*]}"
   hd_ok "backups" "${#sites[@]} site(s) backed up"
@@ -468,29 +471,33 @@ backup_site_client() {
   pw=$(sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$env" | head -n 1)
   [[ -n $pw ]] || hd_fail "database $BACKUP_DB" "no database password in $env"
   HD_REDACT+=("$pw")
-  (umask 077 && printf '[client]\nuser=%s\npassword=%s\n' "$BACKUP_DB" "$pw" >"$HD_TMP/site.cnf")
+  (umask 077 && printf '[client]\nuser=%s\npassword=%s\ndatabase=%s\n' "$BACKUP_DB" "$pw" "$BACKUP_DB" >"$HD_TMP/site.cnf")
 }
 
 # Database restore: a safety run of the current state first, then the snapshot's dump replayed.
 backup_restore() {
   backup_require_repo
   backup_site
-  local slug=${HD_OPT[site]} snap=${HD_OPT[snapshot]} found
-  found=$(hd_restic_snapshot_id "$slug" db "$snap")
-  [[ -n $found ]] || hd_fail "snapshot $snap" "no database snapshot of $slug has that id" 2
-  hd_ok "snapshot ${found:0:8}" "database snapshot of $slug"
+  local slug=${HD_OPT[site]} snap=${HD_OPT[snapshot]} found from=${HD_OPT[from-site]:-${HD_OPT[site]}}
+  found=$(hd_restic_snapshot_id "$from" db "$snap")
+  [[ -n $found ]] || hd_fail "snapshot $snap" "no database snapshot of $from has that id" 2
+  hd_ok "snapshot ${found:0:8}" "database snapshot of $from"
   backup_run
   # The dump is replayed as the site's own database user, never as root: whatever the tenant put
-  # in its database can do no more on the way back than the tenant could already.
+  # in its database can do no more on the way back than the tenant could already. The client runs
+  # as root on the host, so --sandbox: a client command hidden in the dump (a routine body with
+  # `/*!99999 \! cmd */`) is refused, never run. It loads into the site's database whichever site
+  # it was made of (hd_dump_retarget).
   backup_site_client
   local -a st=()
   {
-    hd_restic dump "$found" "/$slug.sql" 2>"$HD_TMP/rdump.err" |
-      mariadb --defaults-extra-file="$HD_TMP/site.cnf" 2>"$HD_TMP/load.err"
+    hd_restic dump "$found" "/$from.sql" 2>"$HD_TMP/rdump.err" |
+      hd_dump_retarget "hd_${from//-/_}" "$BACKUP_DB" |
+      mariadb --defaults-extra-file="$HD_TMP/site.cnf" --sandbox 2>"$HD_TMP/load.err"
     st=("${PIPESTATUS[@]}")
   } || true
-  if [[ ${st[0]-1} != 0 || ${st[1]-1} != 0 ]]; then
-    hd_fail "database $BACKUP_DB" "restore failed (restic exit ${st[0]-?}, mariadb exit ${st[1]-?}): $(tail -n 1 "$HD_TMP/load.err" "$HD_TMP/rdump.err" | grep -v '^==>' | grep -v '^$' | tail -n 1); the safety snapshot above holds what was there"
+  if [[ ${st[0]-1} != 0 || ${st[1]-1} != 0 || ${st[2]-1} != 0 ]]; then
+    hd_fail "database $BACKUP_DB" "restore failed (restic exit ${st[0]-?}, mariadb exit ${st[2]-?}): $(tail -n 1 "$HD_TMP/load.err" "$HD_TMP/rdump.err" | grep -v '^==>' | grep -v '^$' | tail -n 1); the safety snapshot above holds what was there"
   fi
-  hd_changed "database $BACKUP_DB" "restored from snapshot ${found:0:8}"
+  hd_changed "database $BACKUP_DB" "restored from snapshot ${found:0:8}${HD_OPT[from-site]:+ of site $from}"
 }

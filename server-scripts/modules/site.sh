@@ -130,6 +130,13 @@ site_validate_install() {
   ((${#HD_OPT[domain]} <= 253)) || hd_usage_fail "option --domain" "refused: longer than 253 characters"
   ((10#${HD_OPT[port]} >= 1024 && 10#${HD_OPT[port]} <= 65535)) ||
     hd_usage_fail "option --port" "refused: ${HD_OPT[port]} is outside 1024-65535"
+  # A port the kernel hands out to outgoing connections would be another user's sometimes, and
+  # the site guard drops what others send from a site's port.
+  local low high
+  read -r low high </proc/sys/net/ipv4/ip_local_port_range || true
+  if [[ $low =~ ^[0-9]+$ && $high =~ ^[0-9]+$ ]] && ((10#${HD_OPT[port]} >= low && 10#${HD_OPT[port]} <= high)); then
+    hd_usage_fail "option --port" "refused: ${HD_OPT[port]} is in this host's range for outgoing connections ($low-$high); pick one below $low"
+  fi
   local -a names
   IFS=, read -r -a names <<<"${HD_OPT[aliases]}"
   ((${#names[@]} <= 20)) || hd_usage_fail "option --aliases" "refused: more than 20 aliases"

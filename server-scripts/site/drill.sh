@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The restore drill (sourced by modules/site.sh): the site's newest backup run (or the one named)
 # restored into a scratch copy beside it and served, then removed. It proves the backup restores:
-#   database  the run's dump replayed into a throwaway database hd__drill, as a throwaway user that
-#             may touch nothing else; its tables and row counts compared with the live database
+#   database  the run's dump replayed into a throwaway database hd__drill_<random>, as a
+#             throwaway user of that name that may touch nothing else (the client sandboxed); the
+#             restored tables must be the dump's, and their row counts are compared with the live
+#             database
 #   files     the run's release and uploads/storage unpacked by the tenant (sandboxed) into
 #             /srv/tenants/<tenant>/<site>--drill/ (a root skeleton like the site's), its settings
 #             pointing at the throwaway database
@@ -12,7 +14,10 @@
 # "restorable as of <run>, the drill took N s" or what failed, is recorded on the host (last-drill)
 # where backup status reads it. `drill --due` drills every site whose last drill is a week old.
 
-readonly SITE_DRILL_DB=hd__drill # no site's database can have this name (slugs start with a letter)
+# Throwaway database and user names start with this; no site's can ("hd_" + a slug, which starts
+# with a letter). Each drill gets a new random one, so a session a tenant kept open from its own
+# drill can never see another's restored data.
+readonly SITE_DRILL_PREFIX=hd__drill_
 readonly SITE_DRILL_EVERY=604800
 
 site_options_drill() {
@@ -26,6 +31,11 @@ site_drill() {
     return 0
   fi
   HD_EXIT_HOOKS+=(site_drill_end)
+  site_drill_one
+}
+
+site_drill_isolated() { # in a subshell of its own (drill --due): its cleanup at its own exit
+  trap site_drill_end EXIT
   site_drill_one
 }
 
@@ -79,12 +89,14 @@ site_drill_pick() {
   hd_ok "backup run" "$SITE_DRILL_RUN (database ${SITE_DRILL_DB_SNAP:0:8}, files ${SITE_SNAPSHOT:0:8}, taken ${at[$SITE_DRILL_RUN]})"
 }
 
-# The dump replayed into hd__drill as the user hd__drill, which may touch nothing else: the dump's
-# CREATE DATABASE and USE lines are dropped and its definers renamed, nothing else is changed.
+# The dump replayed into the throwaway database as its throwaway user, which may touch nothing
+# else: the dump's CREATE DATABASE and USE lines are dropped and its definers renamed, nothing else
+# is changed, and the client runs with --sandbox (no client command hidden in the dump runs).
 site_drill_database() {
   # shellcheck disable=SC2153 # SITE_DB is set by site_names (modules/site.sh)
-  local step="database $SITE_DRILL_DB" pw live=$SITE_DB
-  # 48 random bytes as hex (od reads a fixed count: nothing in this pipe is cut short)
+  local step="drill database" pw live=$SITE_DB
+  # random bytes as hex (od reads a fixed count: nothing in these pipes is cut short)
+  SITE_DRILL_DB=$SITE_DRILL_PREFIX$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')
   pw=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
   SITE_DRILL_PW=$pw
   HD_REDACT+=("$pw")
@@ -95,22 +107,32 @@ site_drill_database() {
   local -a st=()
   {
     hd_restic dump "$SITE_DRILL_DB_SNAP" "/$SITE.sql" 2>"$HD_TMP/drill-dump.err" |
-      sed -e "/^CREATE DATABASE .*\`$live\`/d" -e "/^USE \`$live\`;\$/d" \
-        -e "s/DEFINER=\`$live\`@\`localhost\`/DEFINER=\`$SITE_DRILL_DB\`@\`localhost\`/g" |
-      mariadb --defaults-extra-file="$HD_TMP/drill.cnf" 2>"$HD_TMP/drill-load.err"
+      tee >(grep -c '^CREATE TABLE ' >"$HD_TMP/drill-tables" || true) |
+      hd_dump_retarget "$live" "$SITE_DRILL_DB" |
+      mariadb --defaults-extra-file="$HD_TMP/drill.cnf" --sandbox 2>"$HD_TMP/drill-load.err"
     st=("${PIPESTATUS[@]}")
   } || true
-  if [[ ${st[0]-1} != 0 || ${st[2]-1} != 0 ]]; then
-    hd_fail "$step" "the backup's database does not restore (restic exit ${st[0]-?}, mariadb exit ${st[2]-?}): $(cat "$HD_TMP/drill-load.err" "$HD_TMP/drill-dump.err" | grep -v '^$' | tail -n 1)"
+  if [[ ${st[0]-1} != 0 || ${st[1]-1} != 0 || ${st[2]-1} != 0 || ${st[3]-1} != 0 ]]; then
+    hd_fail "$step" "the backup's database does not restore (restic exit ${st[0]-?}, mariadb exit ${st[3]-?}): $(cat "$HD_TMP/drill-load.err" "$HD_TMP/drill-dump.err" | grep -v '^$' | tail -n 1)"
   fi
-  # Tables and row counts, the restored copy against the live database (as the site's own user).
+  # The restored tables must be the ones the dump made; their rows are compared with the live
+  # database's (as the site's own user), which may have changed since the backup.
   local restored now tables rows differ
   restored=$(site_drill_counts "$HD_TMP/drill.cnf") || hd_fail "$step" "counting the restored rows failed"
   site_drill_live_client
   now=$(site_drill_counts "$HD_TMP/live.cnf") || now=''
   tables=$(grep -c . <<<"$restored" || true)
-  rows=$(awk -F'\t' '{ n += $2 } END { print n + 0 }' <<<"$restored")
-  differ=$(comm -3 <(sort <<<"$restored") <(sort <<<"$now") | cut -f1 | sed 's/^\t//' | sort -u | grep -c . || true)
+  # (the count comes from a process substitution, which may still be finishing)
+  local i=0 dumped=''
+  while [[ ! -s $HD_TMP/drill-tables ]] && ((i++ < 50)); do sleep 0.1; done
+  read -r dumped <"$HD_TMP/drill-tables" || true
+  ((tables == ${dumped:-0})) ||
+    hd_fail "$step" "the backup's dump makes ${dumped:-0} table(s) but $tables were restored"
+  rows=$(awk -F'\t' '{ n += $2 } END { printf "%.0f", n }' <<<"$restored")
+  # Tables whose "name<TAB>rows" line is not in both lists (missing, extra, or other counts).
+  differ=$(awk -F'\t' 'NR == FNR { a[$0] = 1; n[$1] = 1; next } { if (!($0 in a)) d[$1] = 1; n[$1] = 1; b[$0] = 1 }
+    END { for (l in a) if (!(l in b)) { split(l, f, "\t"); d[f[1]] = 1 } c = 0; for (t in d) if (t != "") c++; print c }' \
+    <(printf '%s\n' "$restored") <(printf '%s\n' "$now"))
   SITE_DRILL_DETAIL="$tables table(s), $rows row(s)"
   if ((differ == 0)); then
     hd_ok "$step" "restored: $tables table(s), $rows row(s), the same as the live database"
@@ -121,10 +143,12 @@ site_drill_database() {
 
 # "<table>\t<rows>" per base table of the client's database, as that client (never root: table
 # names are the tenant's; the statements are built in SQL with the names quoted there).
+# (--raw: the generated statements come out as SQL made them, not with -B's escaping; --sandbox:
+# no client command runs, whatever a table is called.)
 site_drill_counts() { # CNF
   local q="SELECT CONCAT('SELECT ', QUOTE(TABLE_NAME), ', COUNT(*) FROM \`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`;') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
-  printf '%s\n' "$q" | mariadb --defaults-extra-file="$1" -N -B 2>/dev/null |
-    mariadb --defaults-extra-file="$1" -N -B 2>/dev/null
+  printf '%s\n' "$q" | mariadb --defaults-extra-file="$1" --sandbox -N -B --raw 2>/dev/null |
+    mariadb --defaults-extra-file="$1" --sandbox -N -B 2>/dev/null
 }
 
 site_drill_live_client() {
@@ -160,24 +184,34 @@ site_drill_files() {
   done
   ln -s -- "releases/$rel" "$d/current"
   site_drill_settings
-  local entries
-  read -r _ entries < <(hd_restic_size_of "$SITE_SNAPSHOT" "$SITE_DRILL_LIVE")
+  # Laravel's cached configuration holds the live database and paths: the copy must read its own.
+  hd_run site_as_tenant "$d/releases/$rel" rm -f bootstrap/cache/config.php ||
+    hd_fail "files" "clearing the release's cached configuration failed: $HD_LAST_OUTPUT"
+  local entries sizes
+  sizes=$(hd_restic_size_of "$SITE_SNAPSHOT" "$SITE_DRILL_LIVE") || hd_fail "files" "restic cannot list the backup's files"
+  read -r _ entries <<<"$sizes"
   SITE_DRILL_DETAIL+=", $entries file(s) and folder(s)"
   hd_ok "files" "release $rel$shared restored by $TUSER into $d"
 }
 
 # shared/.env (and WordPress's wp-config.php) of the live site, pointing at the throwaway database.
+# Rewritten line by line in the shell: the throwaway password is on no command line.
 site_drill_settings() {
-  local f src
+  local f src line out
   for f in .env wp-config.php; do
     src="$SITE_DRILL_LIVE/shared/$f"
     [[ -f $src && ! -L $src && -z $(hd_root_path_problem "$src") ]] || continue
-    sed -e "s/^DB_DATABASE=.*/DB_DATABASE=$SITE_DRILL_DB/" -e "s/^DB_USERNAME=.*/DB_USERNAME=$SITE_DRILL_DB/" \
-      -e "s/^DB_PASSWORD=.*/DB_PASSWORD=\"$SITE_DRILL_PW\"/" \
-      -e "s/^define('DB_NAME', .*/define('DB_NAME', '$SITE_DRILL_DB');/" \
-      -e "s/^define('DB_USER', .*/define('DB_USER', '$SITE_DRILL_DB');/" \
-      -e "s/^define('DB_PASSWORD', .*/define('DB_PASSWORD', '$SITE_DRILL_PW');/" \
-      "$src" | (umask 027 && cat >"$SITE_DRILL_DIR/shared/$f")
+    out=''
+    while IFS= read -r line || [[ -n $line ]]; do
+      case $line in
+      DB_DATABASE=* | DB_USERNAME=*) line="${line%%=*}=$SITE_DRILL_DB" ;;
+      DB_PASSWORD=*) line="DB_PASSWORD=\"$SITE_DRILL_PW\"" ;;
+      "define('DB_NAME', "* | "define('DB_USER', "*) line="${line%%, *}, '$SITE_DRILL_DB');" ;;
+      "define('DB_PASSWORD', "*) line="define('DB_PASSWORD', '$SITE_DRILL_PW');" ;;
+      esac
+      out+=$line$'\n'
+    done <"$src"
+    printf '%s' "$out" | (umask 027 && cat >"$SITE_DRILL_DIR/shared/$f")
     chown -h "root:$TUSER" -- "$SITE_DRILL_DIR/shared/$f"
     chmod 0640 -- "$SITE_DRILL_DIR/shared/$f"
   done
@@ -213,6 +247,13 @@ site_drill_serve() {
   done
   [[ $code =~ ^[23][0-9][0-9]$ ]] ||
     hd_fail "serve" "the restored copy does not serve its home page (HTTP ${code:-none} from 127.0.0.1:$port for $domain; see: journalctl -u hostdeck-php@$instance)"
+  # It was the drill's own PHP that answered (the tenant could have bound the port first).
+  local cgroup listener
+  cgroup=$(systemctl show -P ControlGroup -- "hostdeck-php@$instance.service")
+  listener=$(ss -Hltnp "sport = :$port" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
+  [[ -n $listener && -n $cgroup ]] && grep -qxF -- "$listener" "/sys/fs/cgroup$cgroup/cgroup.procs" 2>/dev/null ||
+    grep -qsF -- ":$cgroup" "/proc/${listener:-0}/cgroup" ||
+    hd_fail "serve" "127.0.0.1:$port is answered by a process outside hostdeck-php@$instance (pid ${listener:-unknown}): the drill proves nothing; stop it and drill again"
   SITE_DRILL_DETAIL+=", home page HTTP $code"
   hd_ok "serve" "the restored copy answers its home page for $domain (HTTP $code)"
 }
@@ -229,8 +270,19 @@ site_drill_free_port() {
   return 1
 }
 
+# Every throwaway database and user of a drill (this one's and any a killed run left), their
+# sessions ended first: dropping a user does not end what it has open.
 site_drill_drop_database() {
-  hd_sql "DROP DATABASE IF EXISTS \`$SITE_DRILL_DB\`; DROP USER IF EXISTS '$SITE_DRILL_DB'@'localhost'" || true
+  local name id
+  hd_sql "SELECT ID FROM information_schema.PROCESSLIST WHERE USER LIKE 'hd\\_\\_drill\\_%'" || return 0
+  for id in $HD_SQL_OUT; do
+    [[ $id =~ ^[0-9]+$ ]] && { hd_sql "KILL CONNECTION $id" || true; }
+  done
+  hd_sql "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'hd\\_\\_drill\\_%' UNION SELECT User FROM mysql.user WHERE User LIKE 'hd\\_\\_drill\\_%'" || return 0
+  for name in $HD_SQL_OUT; do
+    [[ $name =~ ^hd__drill_[0-9a-f]{1,20}$ ]] || continue
+    hd_sql "DROP DATABASE IF EXISTS \`$name\`; DROP USER IF EXISTS '$name'@'localhost'" || true
+  done
 }
 
 # Exit hook: everything the drill made goes, and the outcome is recorded, whatever happened.
@@ -245,8 +297,18 @@ site_drill_end() {
   hd_site_guard_installed && { systemctl reload-or-restart hostdeck-site-guard.service >/dev/null 2>&1 || true; }
   site_drill_drop_database
   [[ -n $SITE_DRILL_DIR && $SITE_DRILL_DIR == "$SITE_TENANTS"/*/*--drill ]] && rm -rf --one-file-system -- "$SITE_DRILL_DIR"
+  rm -rf --one-file-system -- "/var/lib/hostdeck-php/$instance"
+  # In a subshell (drill --due) the run's own cleanup at exit would not see what this drill staged.
+  ((BASH_SUBSHELL == 0 || ${#HD_CLEANUP[@]} == 0)) || rm -rf -- "${HD_CLEANUP[@]}"
   stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   took=$((SECONDS - SITE_DRILL_T0))
+  local left
+  left=$(site_drill_leftovers)
+  if [[ -n $left ]]; then
+    SITE_DRILL_OK=0
+    HD_LAST_FAILED="cleanup: left behind: $left"
+    hd_step failed "cleanup" "the drill's copy was not all removed: $left"
+  fi
   if ((SITE_DRILL_OK == 1)); then
     hd_state_set last-drill "$stamp ok run $SITE_DRILL_RUN restorable ($SITE_DRILL_DETAIL); the drill took $took s"
     hd_step ok "drill" "run $SITE_DRILL_RUN is restorable: $SITE_DRILL_DETAIL; the drill took $took s and its copy is gone"
@@ -257,6 +319,21 @@ site_drill_end() {
 SITE_DRILL_T0=0
 SITE_DRILL_DIR=''
 SITE_DRILL_INSTANCE=''
+SITE_DRILL_DB=''
+
+# What of a drill is still there: its copy, unit files, unit, throwaway databases or users.
+site_drill_leftovers() {
+  local -a left=()
+  [[ -e $SITE_DRILL_DIR ]] && left+=("$SITE_DRILL_DIR")
+  [[ -e $SITE_ENV_DIR/$SITE_DRILL_INSTANCE.env ]] && left+=("$SITE_ENV_DIR/$SITE_DRILL_INSTANCE.env")
+  [[ -e $SITE_INI_DIR/$SITE_DRILL_INSTANCE ]] && left+=("$SITE_INI_DIR/$SITE_DRILL_INSTANCE")
+  [[ $(systemctl is-active -- "hostdeck-php@$SITE_DRILL_INSTANCE.service" 2>/dev/null) == active ]] &&
+    left+=("hostdeck-php@$SITE_DRILL_INSTANCE (running)")
+  if hd_sql "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'hd\\_\\_drill\\_%'" && [[ $HD_SQL_OUT != 0 ]]; then
+    left+=("a throwaway database")
+  fi
+  printf '%s' "${left[*]}"
+}
 
 # Every site whose last drill is a week old (or that has none), each in a subshell of its own (with
 # its own cleanup) so one failure does not stop the others.
@@ -274,8 +351,9 @@ site_drill_due() {
     [[ -n $last ]] && t=$(date -u -d "${last%% *}" +%s 2>/dev/null || echo 0)
     ((now - t >= SITE_DRILL_EVERY)) || continue
     n=$((n + 1))
-    # shellcheck disable=SC2030 # the subshell's copy of HD_OPT is the drill's own
-    if ! (trap site_drill_end EXIT && HD_OPT[site]=$slug && site_drill_one); then failed+=("$slug"); fi
+    HD_OPT[site]=$slug
+    hd_subshell site_drill_isolated
+    ((HD_SUB_RC == 0)) || failed+=("$slug")
   done
   ((n > 0)) || hd_ok "drills" "none due"
   ((${#failed[@]} == 0)) || hd_fail "drills" "${#failed[@]} of $n drill(s) failed: ${failed[*]}"

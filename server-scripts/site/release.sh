@@ -128,8 +128,12 @@ site_snapshot_release() { # DIR
 # PATH of the snapshot, unpacked by the tenant into DEST (its own empty directory); disk space is
 # checked first, for the staging file and the unpacked tree.
 site_unpack_snapshot_dir() { # STEP PATH DEST
-  local bytes entries archive rc=0 depth
-  read -r bytes entries < <(hd_restic_size_of "$SITE_SNAPSHOT" "$2")
+  local bytes entries archive rc=0 depth sizes
+  sizes=$(hd_restic_size_of "$SITE_SNAPSHOT" "$2") || {
+    HD_LAST_OUTPUT="restic cannot list $2 in snapshot ${SITE_SNAPSHOT:0:8}"
+    return 1
+  }
+  read -r bytes entries <<<"$sizes"
   archive=$(site_staging_file snapshot.tar)
   HD_CLEANUP+=("$archive")
   if [[ $(stat -c %d -- "$archive") == $(stat -c %d -- "$SITE_DIR") ]]; then
@@ -154,9 +158,22 @@ site_unpack_snapshot_dir() { # STEP PATH DEST
 }
 
 # The restored shared directories take the live ones' places (renames in root's shared/); the
-# live ones are kept aside as <dir>.before-restore until the restored release answers.
-site_swap_shared() { # in|back
+# live ones are kept aside as <dir>.before-restore until the restored release answers. Until then
+# an exit hook puts them back, so a deploy that fails on the way (a hook, a restart) leaves the
+# live site's files as they were.
+site_swap_shared() { # in|back|kept
   local d
+  case $1 in
+  in)
+    ((${#SITE_SHARED_RESTORED[@]} == 0)) || HD_EXIT_HOOKS+=(site_swap_shared_unless_done)
+    SITE_SHARED_PENDING=1
+    ;;
+  back) SITE_SHARED_PENDING=0 ;;
+  kept)
+    SITE_SHARED_PENDING=0
+    return 0
+    ;;
+  esac
   for d in "${SITE_SHARED_RESTORED[@]}"; do
     if [[ $1 == in ]]; then
       rm -rf --one-file-system -- "$SITE_DIR/shared/$d.before-restore"
@@ -168,6 +185,8 @@ site_swap_shared() { # in|back
     fi
   done
 }
+SITE_SHARED_PENDING=0
+site_swap_shared_unless_done() { ((SITE_SHARED_PENDING == 0)) || site_swap_shared back; }
 
 site_deploy() {
   site_load
@@ -220,6 +239,7 @@ site_deploy() {
     hd_fail "health" "release $id does not answer: $SITE_HEALTH_ERR"
   fi
   hd_ok "health" "release $id: $SITE_HEALTH_OK"
+  site_swap_shared kept
   local d
   for d in "${SITE_SHARED_RESTORED[@]}"; do
     rm -rf --one-file-system -- "$SITE_DIR/shared/$d.before-restore"

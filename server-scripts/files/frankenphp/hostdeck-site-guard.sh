@@ -15,9 +15,13 @@
 # (the firewall's, fail2ban's) are left alone. Sites still call out to the world as before.
 #
 # It also stops a port squat: while a site's PHP restarts, its port is free and any local user can
-# bind it. Every packet sent on loopback from a site's port must come from a socket of that site's
-# own user (HOSTDECK_PHP_USER): a squatter's listener can accept nothing (its SYN-ACK is dropped),
-# so Caddy never hands it a visitor. Packets without a socket (the kernel's resets) are not matched.
+# bind it. Packets sent on loopback from a site's port pass when a socket of that site's own user
+# (HOSTDECK_PHP_USER) sends them; any other SYN-ACK is dropped, the squatter's and those the kernel
+# sends with no socket at all (SYN cookies, which a listener with a full backlog gets), so a
+# squatter completes no handshake and Caddy never hands it a visitor; whatever else a squatter's
+# socket sends is dropped too. Other socketless packets (the kernel's resets, TIME_WAIT's last ACK)
+# pass. The cost: a site's own SYN-cookie answers (only when Caddy overflows its backlog) are
+# dropped too, and Caddy's connect is retried.
 # Site ports (1024-9999 here) sit below the ephemeral range, so no client socket is caught by this.
 set -eu
 
@@ -67,6 +71,8 @@ table inet hostdeck_sites {
 	chain output {
 		type filter hook output priority 0; policy accept;
 		oifname "lo" tcp dport @site_ports tcp flags & (syn | ack) == syn meta skuid != { $allow } counter reject with tcp reset
+		oifname "lo" tcp sport @site_ports meta skuid . tcp sport @site_owners accept
+		oifname "lo" tcp sport @site_ports tcp flags & (syn | ack) == (syn | ack) counter drop
 		oifname "lo" tcp sport @site_ports meta skuid . tcp sport != @site_owners counter drop
 	}
 }

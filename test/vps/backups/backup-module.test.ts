@@ -377,7 +377,8 @@ describe('backup module', () => {
           sh(
             host,
             'ls -d /srv/tenants/acme/*--drill /etc/hostdeck/sites/*--drill.env /etc/hostdeck/php/*--drill 2>/dev/null; ' +
-              `mariadb -N -e "SHOW DATABASES LIKE 'hd\\_\\_drill'; SELECT User FROM mysql.user WHERE User = 'hd__drill'"; ` +
+              `mariadb -N -e "SHOW DATABASES LIKE 'hd\\_\\_drill%'; SELECT User FROM mysql.user WHERE User LIKE 'hd\\_\\_drill%'"; ` +
+              'ls -d /var/lib/hostdeck-php/*--drill /var/lib/hostdeck/staging/* 2>/dev/null; ' +
               "systemctl list-units --all --plain --no-legend 'hostdeck-php@*--drill*' | grep -v not-found; true",
           );
 
@@ -390,7 +391,7 @@ describe('backup module', () => {
         expect(due.steps.find((x) => x.name === 'files')?.detail).toBe(
           'release initial restored by t-acme into /srv/tenants/acme/shop--drill',
         );
-        expect(due.steps.find((x) => x.name === 'database hd__drill')?.detail).toBe(
+        expect(due.steps.find((x) => x.name === 'drill database')?.detail).toBe(
           'restored: 1 table(s), 2 row(s), the same as the live database',
         );
         expect(await leftovers()).toBe('');
@@ -402,7 +403,7 @@ describe('backup module', () => {
         // The live database moved on since the backup: the drill says so, and still passes.
         await sql(host, 'INSERT INTO notes VALUES (3, "c")');
         const moved = await ok(site(host, 'drill', ['--site', A.site]));
-        expect(moved.steps.find((x) => x.name === 'database hd__drill')?.detail).toBe(
+        expect(moved.steps.find((x) => x.name === 'drill database')?.detail).toBe(
           'restored: 1 table(s), 2 row(s); 1 table(s) differ from the live database now (it changed since the backup)',
         );
 
@@ -414,11 +415,11 @@ describe('backup module', () => {
         const failed = await site(host, 'drill', ['--site', A.site]);
         expect(failed.code).toBe(1);
         expect(stepsIn(failed, 'failed').join('\n')).toMatch(
-          /database hd__drill: the backup's database does not restore/,
+          /drill database: the backup's database does not restore/,
         );
         expect(await leftovers()).toBe('');
         expect((await ok(backup(host, 'status', ['--site', A.site]))).status['last-drill']).toMatch(
-          /^\S+Z failed run \S+: database hd__drill: the backup's database does not restore/,
+          /^\S+Z failed run \S+: drill database: the backup's database does not restore/,
         );
         // The live site was never touched.
         expect((await get(host, A.domain)).status).toBe(200);

@@ -210,6 +210,8 @@ describe('frankenphp', () => {
       expect(await guardLoaded()).toBe('loaded');
       await sh(web!, 'systemctl reload nftables');
       expect(await guardLoaded()).toBe('loaded');
+      await sh(web!, 'systemctl stop nftables');
+      expect(await guardLoaded()).toBe('loaded');
       expect(await sh(web!, 'systemctl show -p MainPID --value hostdeck-php@test1')).toBe(pid);
       // A user other than root and caddy still cannot connect (the guard answers with a reset).
       expect(

@@ -201,6 +201,7 @@ echo 'errors:', implode(' | ', $errors), "\n";
         ['--php-ini', 'open_basedir=/'],
         ['--php-ini', 'memory_limit=1G;x'],
         ['--port', '80'],
+        ['--port', '40000'], // in the kernel's range for outgoing connections (32768-60999)
       ];
       for (const [opt, value] of bad) {
         const args = [
