@@ -23,6 +23,16 @@ hd_restic_snapshot_id() { # SITE PART PREFIX
   printf '%s' "${found%\"}"
 }
 
+# The one path SNAPSHOT was taken of (a site's directory), or nothing.
+hd_restic_snapshot_path() { # SNAPSHOT
+  hd_restic snapshots --json "$1" 2>/dev/null | sed -n 's/.*"paths":\["\([^"]*\)"\].*/\1/p' | head -n 1
+}
+
+# Every site that has snapshots in the repository (its hd-site tag), one slug a line.
+hd_restic_sites() {
+  hd_restic snapshots --json 2>/dev/null | grep -o '"hd-site=[a-z0-9-]*"' | sed 's/^"hd-site=//; s/"$//' | sort -u
+}
+
 # Whether PATH is in SNAPSHOT (restic ls succeeds for a path it does not have, listing nothing).
 hd_restic_has() { # SNAPSHOT PATH
   # (grep reads the whole listing: -q would stop early and kill restic with SIGPIPE, which

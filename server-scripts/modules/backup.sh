@@ -221,6 +221,8 @@ backup_status() {
   hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
   hd_status last-check "$(hd_state_get last-check)"
   hd_status last-read "$(hd_state_get last-read)"
+  # Every site the repository holds snapshots of (deleted ones too), for restoring one elsewhere.
+  [[ $ready == yes ]] && hd_status sites "$(hd_restic_sites | paste -sd, -)"
   [[ -n ${HD_OPT[site]} ]] || return 0
   hd_status last-run "$(hd_state_get "last-run:${HD_OPT[site]}")"
   hd_status last-failure "$(hd_state_get "last-failure:${HD_OPT[site]}")"

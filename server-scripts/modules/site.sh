@@ -101,6 +101,7 @@ site_options_remove() {
 site_options_deploy() {
   hd_option source '^(git|archive|snapshot)$' git "deploy: git (clone --repo at --branch), archive (a tar on stdin) or snapshot (--snapshot, from this host's backups)"
   hd_option snapshot "$HD_RE_SNAPSHOT" '' "deploy --source snapshot: a files snapshot of this site (8-64 hex digits): its release and its uploads or storage come back"
+  hd_option from-site "^($SITE_RE_SLUG)?\$" '' "deploy --source snapshot: the site the snapshot is of, when another (or one deleted since)"
   hd_option repo "$SITE_RE_REPO" '' "deploy: a git URL (https://, ssh://, user@host:path or file:///)"
   hd_option branch "$SITE_RE_BRANCH" main "deploy: the branch or tag to deploy"
   hd_flag deploy-key-stdin "deploy: an SSH private key for the repository arrives on stdin"
@@ -177,8 +178,8 @@ site_validate_deploy() {
   fi
   if [[ ${HD_OPT[source]} == snapshot ]]; then
     [[ -n ${HD_OPT[snapshot]} ]] || hd_usage_fail "option --snapshot" "is required for a deploy from a snapshot (${HD_OPT_HELP[snapshot]})"
-  elif [[ -n ${HD_OPT[snapshot]} ]]; then
-    hd_usage_fail "option --snapshot" "is for --source snapshot only"
+  elif [[ -n ${HD_OPT[snapshot]} || -n ${HD_OPT[from-site]} ]]; then
+    hd_usage_fail "option --snapshot" "--snapshot and --from-site are for --source snapshot only"
   fi
 }
 

@@ -87,24 +87,28 @@ site_fetch_archive() { # DEST (an empty directory of the tenant's)
 # directories (WordPress uploads, Laravel storage) come back the same way into new directories of
 # the tenant's, swapped in by site_swap_shared once the release is staged.
 site_fetch_snapshot() { # DEST (an empty directory of the tenant's)
-  local step="snapshot ${HD_OPT[snapshot]}" rel
+  local step="snapshot ${HD_OPT[snapshot]}" rel from=${HD_OPT[from-site]:-$SITE} src
   hd_restic_ready || hd_fail "$step" "this host has no backup repository (set up backups first)" 2
-  SITE_SNAPSHOT=$(hd_restic_snapshot_id "$SITE" files "${HD_OPT[snapshot]}")
-  [[ -n $SITE_SNAPSHOT ]] || hd_fail "$step" "no files snapshot of $SITE has that id" 2
-  rel=$(site_snapshot_release "$SITE_DIR") ||
+  SITE_SNAPSHOT=$(hd_restic_snapshot_id "$from" files "${HD_OPT[snapshot]}")
+  [[ -n $SITE_SNAPSHOT ]] || hd_fail "$step" "no files snapshot of $from has that id" 2
+  # Where the files were (another site's, or a deleted one's, come from its own directory).
+  src=$(hd_restic_snapshot_path "$SITE_SNAPSHOT")
+  [[ $src =~ ^$SITE_TENANTS/[a-z0-9-]{1,40}/$from$ ]] ||
+    hd_fail "$step" "the snapshot is not of a site's directory (it holds '${src:0:80}')"
+  rel=$(site_snapshot_release "$src") ||
     hd_fail "$step" "the snapshot has no release to restore (its current is '${rel:0:80}')"
-  site_unpack_snapshot_dir "$step" "$SITE_DIR/releases/$rel" "$1" ||
+  site_unpack_snapshot_dir "$step" "$src/releases/$rel" "$1" ||
     hd_fail "$step" "restoring release $rel failed: $HD_LAST_OUTPUT. The live release was not touched."
   SITE_REVISION="snapshot-${SITE_SNAPSHOT:0:8}-$rel"
-  hd_changed "$step" "release $rel unpacked from snapshot ${SITE_SNAPSHOT:0:8}"
+  hd_changed "$step" "release $rel unpacked from snapshot ${SITE_SNAPSHOT:0:8}${HD_OPT[from-site]:+ of site $from}"
   local d
   SITE_SHARED_RESTORED=()
   for d in uploads storage; do
     [[ -d $SITE_DIR/shared/$d && ! -L $SITE_DIR/shared/$d ]] || continue
-    hd_restic_has "$SITE_SNAPSHOT" "$SITE_DIR/shared/$d" || continue
+    hd_restic_has "$SITE_SNAPSHOT" "$src/shared/$d" || continue
     site_tenant_dir "$SITE_DIR/shared/$d.restore"
     HD_CLEANUP+=("$SITE_DIR/shared/$d.restore")
-    site_unpack_snapshot_dir "shared/$d" "$SITE_DIR/shared/$d" "$SITE_DIR/shared/$d.restore" ||
+    site_unpack_snapshot_dir "shared/$d" "$src/shared/$d" "$SITE_DIR/shared/$d.restore" ||
       hd_fail "shared/$d" "restoring it failed: $HD_LAST_OUTPUT. The live site was not touched."
     SITE_SHARED_RESTORED+=("$d")
     hd_changed "shared/$d" "unpacked from snapshot ${SITE_SNAPSHOT:0:8}"

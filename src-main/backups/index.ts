@@ -248,7 +248,8 @@ export function createBackups(d: BackupsDeps): Backups {
       },
       'backups.list': async (input): Promise<SiteBackups> => {
         const site = d.sites.get(input.siteId);
-        const { status, error } = await d.runner.status(site.serverId, 'backup', ['--site', site.slug]);
+        const of = input.fromSlug ?? site.slug;
+        const { status, error } = await d.runner.status(site.serverId, 'backup', ['--site', of]);
         if (error) throw new AppError('SSH_ERROR', `Reading the backups of ${site.domain} failed: ${error}.`);
         const ready = status['enabled'] === 'yes';
         let snapshots: ResticSnapshot[];
@@ -261,6 +262,8 @@ export function createBackups(d: BackupsDeps): Backups {
         const schedule = status['schedule'] || null;
         return {
           siteId: site.id,
+          of,
+          sources: (status['sites'] ?? '').split(',').filter((x) => x && x !== site.slug),
           runs,
           overdue: ready ? overdue(runs, schedule, status['schedule-since'] || null) : null,
           lastFailure: status['last-failure'] || null,
@@ -275,15 +278,16 @@ export function createBackups(d: BackupsDeps): Backups {
       'backups.restore': (input, ctx) => {
         const site = d.sites.get(input.siteId);
         const parts = [input.database && 'database', input.files && 'files'].filter(Boolean).join(' and ');
+        const from = input.fromSlug && input.fromSlug !== site.slug ? ['--from-site', input.fromSlug] : [];
         ctx.audit({
           target: site.id,
-          detail: { domain: site.domain, database: input.database, files: input.files },
+          detail: { domain: site.domain, database: input.database, files: input.files, from: input.fromSlug },
         });
         return siteJob(ctx, input.siteId, 'backup.restore', `Restore the ${parts} of`, async (job, s) => {
           // The database restore makes the safety backup itself; a files-only restore makes one here.
           if (input.database) {
             await d.runner.run(job, s.serverId, 'backup', 'restore', {
-              args: ['--site', s.slug, '--snapshot', input.database],
+              args: ['--site', s.slug, '--snapshot', input.database, ...from],
               stepPrefix: '',
             });
           } else {
@@ -301,6 +305,7 @@ export function createBackups(d: BackupsDeps): Backups {
                 'snapshot',
                 '--snapshot',
                 input.files,
+                ...from,
                 '--hooks',
                 site.type === 'laravel' ? 'laravel' : 'none',
               ],

@@ -106,4 +106,37 @@ test('set up backups, back a site up and restore its database and files from the
   // The safety backup taken first is listed too.
   await expect(runs).toHaveCount(3);
   await page.screenshot({ path: 'test-results/backups-restored.png' });
+
+  // Another site of the same server takes shop's backup (a clone, or a deleted site brought back).
+  const second = (await call('sites.create', {
+    serverId,
+    tenantId: tenant.id,
+    slug: 'clone',
+    domain: 'clone.acme.test',
+    tls: 'off',
+  })) as { jobId: string };
+  await expect(page.locator(`.job[data-job-id="${second.jobId}"]`)).toHaveAttribute(
+    'data-state',
+    'succeeded',
+    {
+      timeout: 180_000,
+    },
+  );
+  await page.getByLabel('Site', { exact: true }).selectOption({ label: 'clone.acme.test (vps-1)' });
+  const cloneCard = page.getByRole('region', { name: 'Backups of clone.acme.test' });
+  await cloneCard.getByLabel('Runs of').selectOption('shop');
+  const shopRuns = cloneCard.getByRole('table', { name: 'Backup runs' }).getByRole('row');
+  await expect(shopRuns).toHaveCount(3);
+  await shopRuns.last().getByRole('button', { name: 'Restore…' }).click(); // the first run: marker one
+  const into = page.getByRole('dialog', {
+    name: /^Restore site shop's backup taken .* into clone\.acme\.test\?$/,
+  });
+  await page.screenshot({ path: 'test-results/backups-restore-into.png' });
+  await into.getByRole('button', { name: 'Restore database and files' }).click();
+  const cloned = page
+    .locator('.job')
+    .filter({ hasText: 'Restore the database and files of clone.acme.test' });
+  await expect(cloned).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  const r = await host().exec('cat /srv/tenants/acme/clone/current/public/marker.txt');
+  expect(r.stdout.trim()).toBe('one');
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { command } from './define';
 import { serverId } from './servers';
-import { siteRef } from './sites';
+import { siteRef, slug } from './sites';
 
 /** One run of a site's backup: its database and files snapshots (restic), as the host lists them. */
 export interface BackupRun {
@@ -26,6 +26,10 @@ export interface SiteBackups {
   nextRun: string | null;
   /** The retention the host's scheduled prune applies (null before the first setup). */
   retention: BackupRetention | null;
+  /** The run list is of this site (its slug), or of another one's backups (`fromSlug`). */
+  of: string;
+  /** Other sites the server's repository has backups of (deleted ones too), to restore from. */
+  sources: string[];
   /** The host's last check of its repository (restic check, sometimes with data read back). */
   check: BackupCheck | null;
   /**
@@ -63,6 +67,8 @@ export const backupRetention = z
   .strict();
 export type BackupRetention = z.infer<typeof backupRetention>;
 
+export const backupsList = siteRef.extend({ fromSlug: slug.optional() }).strict();
+
 export const backupsSetup = z
   .object({ serverId, schedule: backupSchedule.default('daily'), retention: backupRetention.optional() })
   .strict();
@@ -73,6 +79,8 @@ export const backupsRestore = z
     siteId: siteRef.shape.siteId,
     database: snapshotId.nullable().default(null),
     files: snapshotId.nullable().default(null),
+    /** The site the run is of, when not this one: another site of the server, or a deleted one. */
+    fromSlug: slug.optional(),
   })
   .strict()
   .refine((r) => r.database !== null || r.files !== null, {
@@ -107,9 +115,11 @@ export const backupsCommands = {
     "Prove a site's newest backup restores: its database and files restored into a scratch copy, its home page served, then removed, as a job.",
     { audit: 'backup.drill' },
   ),
-  'backups.list': command<SiteBackups>()(siteRef, "A site's backup runs, newest first, read from its host.", {
-    passive: true,
-  }),
+  'backups.list': command<SiteBackups>()(
+    backupsList,
+    "A site's backup runs (or, with fromSlug, another site's of the same server), newest first, read from its host.",
+    { passive: true },
+  ),
   'backups.restore': command<{ jobId: string }>()(
     backupsRestore,
     "Put a run's database and/or files back (after a safety backup of the current state), as a job: the files come back as a new release (one rollback away from the current one) with the site's uploads or storage.",

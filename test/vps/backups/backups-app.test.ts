@@ -115,10 +115,29 @@ describe('backups from the app', () => {
       expect((JSON.parse(finals) as unknown[]).length).toBe(2);
       expect(await sh(host, 'find /var/backups/hostdeck -name "*.tar*" | wc -l')).toBe('0');
       expect((await host.exec('grep -r -l -a "CREATE TABLE" /var/backups/hostdeck')).code).toBe(1);
+      // The deleted site lives on in its final backup: restored into a new site, of another tenant.
+      const clone = await newSite(app, serverId, 'beta', { slug: 'clone', domain: 'clone.beta.test' });
+      const own = await app.call('backups.list', { siteId: clone.id });
+      expect(own.sources).toContain('shop');
+      const theirs = await app.call('backups.list', { siteId: clone.id, fromSlug: 'shop' });
+      expect(theirs.of).toBe('shop');
+      const final = theirs.runs[0]!;
+      await done(
+        app,
+        app.call('backups.restore', {
+          siteId: clone.id,
+          fromSlug: 'shop',
+          database: final.database!,
+          files: final.files!,
+        }),
+      );
+      expect(await sh(host, 'mariadb -N -B hd_clone -e "SELECT body FROM notes WHERE id = 1"')).toBe('first');
+      expect(await sh(host, 'cat /srv/tenants/beta/clone/current/public/marker.txt')).toBe('one');
+      expect(await sh(host, 'stat -c %U /srv/tenants/beta/clone/current/public/marker.txt')).toBe('t-beta');
       // A host that deletes its snapshots (compromised, or by mistake) takes nothing from the copy.
       await done(app, app.call('backups.pull', { serverId }));
       const copied = (JSON.parse(localRestic('snapshots', '--json')) as unknown[]).length;
-      expect(copied).toBe(8); // 3 runs and the final backup, 2 parts each
+      expect(copied).toBe(10); // 3 runs, the final backup and the clone's safety run, 2 parts each
       await sh(host, 'rm -f /var/backups/hostdeck/restic/snapshots/*');
       await done(app, app.call('backups.pull', { serverId }));
       expect(JSON.parse(localRestic('snapshots', '--json'))).toHaveLength(copied);

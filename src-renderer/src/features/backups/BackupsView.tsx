@@ -54,10 +54,15 @@ const short = (id: string | null) => (id ? id.slice(0, 8) : '—');
 function SiteBackupsCard({ site }: { site: SiteInfo }) {
   const [backups, setBackups] = useState<SiteBackups | null>(null);
   const [confirm, setConfirm] = useState<BackupRun | null>(null);
+  // Whose runs are listed: this site's (''), or another site's of the server (a deleted one too).
+  const [from, setFrom] = useState('');
   const { error, attempt } = useAttempt();
   const load = useCallback(
-    () => attempt(async () => setBackups(await api.call('backups.list', { siteId: site.id }))),
-    [attempt, site.id],
+    () =>
+      attempt(async () =>
+        setBackups(await api.call('backups.list', { siteId: site.id, ...(from ? { fromSlug: from } : {}) })),
+      ),
+    [attempt, site.id, from],
   );
   useEffect(() => void load(), [load]);
 
@@ -111,7 +116,7 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
               >
                 Copy to this laptop
               </button>
-              {backups.runs.length > 0 && (
+              {!from && backups.runs.length > 0 && (
                 <button
                   type="button"
                   onClick={() => void attempt(() => api.call('backups.drill', { siteId: site.id }))}
@@ -132,12 +137,12 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
         </div>
       </div>
       <ErrorAlert message={error} />
-      {backups?.overdue && (
+      {!from && backups?.overdue && (
         <p className="error" role="alert" data-testid="backup-overdue">
           {backups.overdue}
         </p>
       )}
-      {backups?.lastFailure && (
+      {!from && backups?.lastFailure && (
         <p className="error" role="alert">
           The last backup failed: {backups.lastFailure}
         </p>
@@ -147,7 +152,7 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
           The repository check {ago(backups.check.at)} found errors: {backups.check.detail}
         </p>
       )}
-      {backups?.drill && !backups.drill.ok && (
+      {!from && backups?.drill && !backups.drill.ok && (
         <p className="error" role="alert" data-testid="backup-drill-failed">
           The restore drill {ago(backups.drill.at)} failed: {backups.drill.detail}
         </p>
@@ -191,7 +196,7 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
             : 'The repository has not been checked yet: every scheduled run checks it, or check it now.'}
         </p>
       )}
-      {backups?.ready && backups.runs.length > 0 && (
+      {!from && backups?.ready && backups.runs.length > 0 && (
         <p className="muted" data-testid="backup-drill">
           {backups.drill?.ok
             ? `Last restore drill ${ago(backups.drill.at)}: ${backups.drill.detail}.`
@@ -204,6 +209,22 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
         <EmptyState title="No backups yet">
           <p>Back up now to take the first one.</p>
         </EmptyState>
+      )}
+      {backups?.ready && (backups.sources.length > 0 || from) && (
+        <div className="backups-source">
+          <SelectField
+            label="Runs of"
+            value={from}
+            onChange={(v) => setFrom(v)}
+            options={[
+              { value: '', label: `${site.domain} (this site)` },
+              ...[...new Set([...backups.sources, ...(from ? [from] : [])])].map((slug) => ({
+                value: slug,
+                label: `site ${slug} (restore its backup into ${site.domain})`,
+              })),
+            ]}
+          />
+        </div>
       )}
       {backups && backups.runs.length > 0 && (
         <>
@@ -222,11 +243,16 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
       {confirm && (
         <RestoreDialog
           site={site}
+          from={from}
           run={confirm}
           onClose={() => setConfirm(null)}
           onRestore={(parts) =>
             void attempt(async () => {
-              await api.call('backups.restore', { siteId: site.id, ...parts });
+              await api.call('backups.restore', {
+                siteId: site.id,
+                ...parts,
+                ...(from ? { fromSlug: from } : {}),
+              });
               setConfirm(null);
             })
           }
@@ -239,11 +265,14 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
 /** Which parts of a run to put back, said plainly before anything is changed. */
 function RestoreDialog({
   site,
+  from,
   run,
   onClose,
   onRestore,
 }: {
   site: SiteInfo;
+  /** The other site the run is of, or '' for this site's own. */
+  from: string;
   run: BackupRun;
   onClose(): void;
   onRestore(parts: { database: string | null; files: string | null }): void;
@@ -254,7 +283,9 @@ function RestoreDialog({
   return (
     <div className="card confirm" role="dialog" aria-labelledby="restore-title">
       <h3 id="restore-title">
-        Restore {site.domain} to the backup taken {ago(run.at)}?
+        {from
+          ? `Restore site ${from}'s backup taken ${ago(run.at)} into ${site.domain}?`
+          : `Restore ${site.domain} to the backup taken ${ago(run.at)}?`}
       </h3>
       <CheckboxField checked={database} disabled={!run.database} onChange={setDatabase}>
         The database: replaced by the backup's
