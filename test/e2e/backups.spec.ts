@@ -139,4 +139,16 @@ test('set up backups, back a site up and restore its database and files from the
   await expect(cloned).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   const r = await host().exec('cat /srv/tenants/acme/clone/current/public/marker.txt');
   expect(r.stdout.trim()).toBe('one');
+
+  // The site page's backup card: the newest backup's age and the last drill, at a glance.
+  await openSection(page, 'Sites');
+  await page
+    .locator('tr[data-site="shop.acme.test"]')
+    .getByRole('button', { name: 'shop.acme.test' })
+    .click();
+  const siteCard = page.getByTestId('site-backup-card');
+  await expect(siteCard).toContainText(/Newest good backup\s*just now/, { timeout: 30_000 });
+  await expect(siteCard).toContainText(/Last restore drill\s*just now: restorable/);
+  await siteCard.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/site-backup-card-ready.png' });
 });

@@ -29,8 +29,14 @@ test('create a site from the UI, then open its URL through the test host', async
   const progress = page.getByRole('region', { name: 'Progress of the last action' });
   await expect(progress).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
   await expect(page.locator('.view-header .badge')).toHaveText('Active');
+  // Its backup card says plainly that nothing protects it yet.
+  await expect(page.getByTestId('site-backup-card')).toContainText('Not set up on vps-1 yet', {
+    timeout: 30_000,
+  });
   await expect(page.getByText('http://shop.acme.test/').first()).toBeVisible();
   await page.screenshot({ path: 'test-results/site-created.png', fullPage: true });
+  await page.getByTestId('site-backup-card').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/site-backup-card.png' });
 
   // The browser asks for the site's URL; the request goes to the test host's Caddy with that
   // Host header (this machine has no DNS for the test domain).

@@ -2,6 +2,7 @@ import type { SiteInfo } from '@contract';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { SiteBackupCard } from '../backups/SiteBackupCard';
 import { JobProgress } from '../jobs/JobProgress';
 import { DeleteSiteDialog } from './DeleteSiteDialog';
 import { DeployPanel } from './DeployPanel';
@@ -131,6 +132,7 @@ export function SiteDetail({
         <div>
           <SiteLiveCard live={s.live} />
           <PhpFacts php={s.php} />
+          {s.status !== 'creating' && s.status !== 'deleting' && <SiteBackupCard site={s} />}
         </div>
       </div>
     </View>
