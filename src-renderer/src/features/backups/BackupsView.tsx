@@ -1,5 +1,5 @@
 import type { BackupRetention, BackupRun, SiteBackups, SiteInfo } from '@contract';
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { CheckboxField } from '../../components/CheckboxField';
 import { DataTable } from '../../components/DataTable';
@@ -9,9 +9,8 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { SelectField } from '../../components/SelectField';
 import { View } from '../../components/View';
 import { ago } from '../../lib/format';
-import { useAttempt } from '../../lib/useAttempt';
-import { useJobs } from '../jobs/store';
 import { followSites, useSites } from '../sites/store';
+import { useSiteBackups } from './useSiteBackups';
 import './backups.css';
 
 /** Each site's backup runs on its server (restic), a run now, and a restore of its database and files. */
@@ -52,30 +51,10 @@ export function BackupsView() {
 const short = (id: string | null) => (id ? id.slice(0, 8) : '—');
 
 function SiteBackupsCard({ site }: { site: SiteInfo }) {
-  const [backups, setBackups] = useState<SiteBackups | null>(null);
   const [confirm, setConfirm] = useState<BackupRun | null>(null);
   // Whose runs are listed: this site's (''), or another site's of the server (a deleted one too).
   const [from, setFrom] = useState('');
-  const { error, attempt } = useAttempt();
-  const load = useCallback(
-    () =>
-      attempt(async () =>
-        setBackups(await api.call('backups.list', { siteId: site.id, ...(from ? { fromSlug: from } : {}) })),
-      ),
-    [attempt, site.id, from],
-  );
-  useEffect(() => void load(), [load]);
-
-  // A backup job of this site's server that ends: read the runs again.
-  const ended = useJobs((s) =>
-    Object.values(s.jobs)
-      .filter((j) => j.kind.startsWith('backup.') && j.target === site.serverId && j.endedAt)
-      .map((j) => j.id)
-      .join(','),
-  );
-  useEffect(() => {
-    if (ended) void load();
-  }, [ended, load]);
+  const { backups, error, attempt, load } = useSiteBackups(site, from);
 
   const columns: Column<BackupRun>[] = [
     { header: 'Taken', cell: (r) => <span title={r.at}>{ago(r.at)}</span> },

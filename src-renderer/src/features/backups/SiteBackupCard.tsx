@@ -1,10 +1,7 @@
-import type { SiteBackups, SiteInfo } from '@contract';
-import { useCallback, useEffect, useState } from 'react';
-import { api } from '../../api/client';
+import type { SiteInfo } from '@contract';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { ago } from '../../lib/format';
-import { useAttempt } from '../../lib/useAttempt';
-import { useJobs } from '../jobs/store';
+import { useSiteBackups } from './useSiteBackups';
 
 /**
  * The site page's backup card: the age of the newest good backup and of the last restore drill,
@@ -12,22 +9,7 @@ import { useJobs } from '../jobs/store';
  * silent. Runs and restores are in the Backups section.
  */
 export function SiteBackupCard({ site }: { site: SiteInfo }) {
-  const [backups, setBackups] = useState<SiteBackups | null>(null);
-  const { error, attempt } = useAttempt();
-  const load = useCallback(
-    () => attempt(async () => setBackups(await api.call('backups.list', { siteId: site.id }))),
-    [attempt, site.id],
-  );
-  useEffect(() => void load(), [load]);
-  const ended = useJobs((s) =>
-    Object.values(s.jobs)
-      .filter((j) => j.kind.startsWith('backup.') && j.target === site.serverId && j.endedAt)
-      .map((j) => j.id)
-      .join(','),
-  );
-  useEffect(() => {
-    if (ended) void load();
-  }, [ended, load]);
+  const { backups, error } = useSiteBackups(site);
 
   const newest = backups?.runs[0];
   const alerts = backups
