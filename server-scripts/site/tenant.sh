@@ -13,6 +13,16 @@ site_ensure_tenant() {
 # The directories root keeps (see the top of this file). Top down, so each is root's before root
 # looks inside it; this also converts the tenant-owned skeleton of sites made by earlier versions.
 site_ensure_skeleton() {
+  # A dry run cannot look inside a skeleton that is still the tenant's (a site made by an earlier
+  # version): root refuses such parents until a real run has converted them. Say so, and stop here.
+  if [[ $HD_CHECK == 1 ]]; then
+    local d
+    for d in "$SITE_TENANTS/$TENANT" "$SITE_DIR" "$SITE_DIR/releases" "$SITE_DIR/shared"; do
+      [[ -d $d && ! -L $d && $(stat -c %U -- "$d") != root ]] || continue
+      hd_changed "skeleton" "would make $SITE_TENANTS/$TENANT, the site directory, releases/ and shared/ root's (0750 root:$TUSER; $d is $(stat -c %U -- "$d")'s, as sites made by earlier versions were); a dry run shows the rest once that is done"
+      exit 0
+    done
+  fi
   ensure_dir "$SITE_TENANTS/$TENANT" 0750 root "$TUSER"
   ensure_dir "$SITE_DIR" 0750 root "$TUSER"
   ensure_dir "$SITE_DIR/releases" 0750 root "$TUSER"

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withFreshHosts } from '../provision/fresh-hosts.js';
 import { sh, stepsIn, uploadScripts } from '../provision/hostdeck-scripts.js';
-import { DB_PASSWORD, installArgs, ok, site } from './helpers.js';
+import { createSite, DB_PASSWORD, installArgs, ok, site } from './helpers.js';
 import { sitesLayer } from './sites-layer.js';
 
 let layer = '';
@@ -63,6 +63,47 @@ describe('site module in check mode', () => {
         expect(stepsIn(starting, 'would-change')).toContainEqual(
           expect.stringMatching(/^database hd_shop: create/),
         );
+      },
+      { layers: [layer] },
+    ));
+  it('says a site made by an earlier version would have its skeleton converted, changes nothing, and is clean once it is', () =>
+    withFreshHosts(
+      1,
+      async ([h]) => {
+        await uploadScripts(h!);
+        await ok(createSite(h!, A));
+        // The layout of earlier versions: the tenant owned its home, the site dir, releases/ and shared/.
+        const skeleton =
+          '/srv/tenants/acme /srv/tenants/acme/shop /srv/tenants/acme/shop/releases /srv/tenants/acme/shop/shared';
+        await sh(h!, `chown t-acme:t-acme ${skeleton}`);
+        const owners = () => sh(h!, `stat -c '%U %n' ${skeleton}`);
+        const before = await owners();
+        for (const [verb, args] of [
+          ['install', installArgs(A)],
+          ['deploy', ['--site', 'shop', '--source', 'archive']],
+          ['rollback', ['--site', 'shop']],
+        ] as const) {
+          const dry = await ok(
+            site(h!, verb, ['--check', ...args], verb === 'install' ? `${DB_PASSWORD}\n` : ''),
+          );
+          expect(stepsIn(dry, 'failed'), verb).toEqual([]);
+          expect(stepsIn(dry, 'would-change'), verb).toContainEqual(
+            expect.stringMatching(
+              /^skeleton: would make \/srv\/tenants\/acme, the site directory, releases\/ and shared\/ root's .*earlier versions/,
+            ),
+          );
+          expect(await owners(), verb).toBe(before);
+        }
+        // The real run converts it (top down); a dry run afterwards finds nothing to change.
+        await ok(site(h!, 'install', installArgs(A), `${DB_PASSWORD}\n`));
+        expect(await owners()).toBe(
+          skeleton
+            .split(' ')
+            .map((d) => `root ${d}`)
+            .join('\n'),
+        );
+        const clean = await ok(site(h!, 'install', ['--check', ...installArgs(A)], `${DB_PASSWORD}\n`));
+        expect(stepsIn(clean, 'would-change')).toEqual([]);
       },
       { layers: [layer] },
     ));
