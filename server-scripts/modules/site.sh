@@ -36,7 +36,7 @@
 set -Eeuo pipefail
 
 # shellcheck disable=SC2034 # read by hostdeck.sh
-site_VERBS='deploy rollback drill'
+site_VERBS='deploy rollback drill recover'
 
 readonly SITE_RE_SLUG='^[a-z]([a-z0-9-]{0,27}[a-z0-9])?$'
 readonly SITE_SLUG_HELP='1-29 characters of a-z 0-9 - (starting with a letter, not ending with -)'
@@ -227,6 +227,8 @@ source "$HD_DIR/site/php.sh"
 source "$HD_DIR/site/wordpress.sh"
 # shellcheck source=../site/drill.sh
 source "$HD_DIR/site/drill.sh"
+# shellcheck source=../site/recover.sh
+source "$HD_DIR/site/recover.sh"
 # shellcheck source=../site/laravel.sh
 source "$HD_DIR/site/laravel.sh"
 # shellcheck source=../site/release.sh

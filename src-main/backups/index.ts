@@ -277,13 +277,22 @@ export function createBackups(d: BackupsDeps): Backups {
       },
       'backups.restore': (input, ctx) => {
         const site = d.sites.get(input.siteId);
-        const parts = [input.database && 'database', input.files && 'files'].filter(Boolean).join(' and ');
+        const parts = input.path
+          ? input.path
+          : [input.database && 'database', input.files && 'files'].filter(Boolean).join(' and ');
         const from = input.fromSlug && input.fromSlug !== site.slug ? ['--from-site', input.fromSlug] : [];
         ctx.audit({
           target: site.id,
-          detail: { domain: site.domain, database: input.database, files: input.files, from: input.fromSlug },
+          detail: {
+            domain: site.domain,
+            database: input.database,
+            files: input.files,
+            from: input.fromSlug,
+            path: input.path,
+          },
         });
-        return siteJob(ctx, input.siteId, 'backup.restore', `Restore the ${parts} of`, async (job, s) => {
+        const title = input.path ? `Restore ${parts} of` : `Restore the ${parts} of`;
+        return siteJob(ctx, input.siteId, 'backup.restore', title, async (job, s) => {
           // The database restore makes the safety backup itself; a files-only restore makes one here.
           if (input.database) {
             await d.runner.run(job, s.serverId, 'backup', 'restore', {
@@ -296,7 +305,12 @@ export function createBackups(d: BackupsDeps): Backups {
               stepPrefix: 'safety backup: ',
             });
           }
-          if (input.files) {
+          if (input.files && input.path) {
+            await d.runner.run(job, s.serverId, 'site', 'recover', {
+              args: ['--site', s.slug, '--snapshot', input.files, '--path', input.path, ...from],
+              stepPrefix: '',
+            });
+          } else if (input.files) {
             await d.runner.run(job, s.serverId, 'site', 'deploy', {
               args: [
                 '--site',

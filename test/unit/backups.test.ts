@@ -107,3 +107,40 @@ describe('backups: retention', () => {
     expect(input.safeParse({ serverId, retention: { ...retention, weekly: 1.5 } }).success).toBe(false);
   });
 });
+
+describe('backups: one file or folder back', () => {
+  const input = contract.commands['backups.restore'].input;
+  const siteId = '00000000-0000-4000-8000-000000000001';
+  const files = 'abcdef12';
+  it('takes paths the tenant owns, from the files snapshot only', () => {
+    for (const path of [
+      'current',
+      'current/public/index.php',
+      'shared/uploads/2026/a photo.jpg',
+      'shared/storage/app',
+    ]) {
+      expect(input.safeParse({ siteId, files, path }).success, path).toBe(true);
+    }
+    expect(
+      input.safeParse({ siteId, files, database: files, path: 'current' }).error?.issues[0],
+    ).toMatchObject({
+      path: ['path'],
+      message: 'a single file or folder comes from the files snapshot only',
+    });
+  });
+  it("refuses root's files, climbing out, absolute paths and control characters", () => {
+    for (const path of [
+      'shared/.env',
+      'shared/wp-config.php',
+      'shared/uploads/../../.env',
+      'current/./x',
+      '/etc/passwd',
+      'tmp/x',
+      'shared/uploads/a\nb',
+      'shared/uploads/',
+      `shared/uploads/${'x'.repeat(1100)}`,
+    ]) {
+      expect(input.safeParse({ siteId, files, path }).success, path).toBe(false);
+    }
+  });
+});

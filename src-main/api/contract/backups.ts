@@ -73,6 +73,16 @@ export const backupsSetup = z
   .object({ serverId, schedule: backupSchedule.default('daily'), retention: backupRetention.optional() })
   .strict();
 const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a snapshot id');
+/** A path the site's tenant owns (the host checks it again): current/…, shared/uploads/…, shared/storage/…. */
+export const recoverPath = z
+  .string()
+  .max(1024)
+  .regex(
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+    /^(current|shared\/uploads|shared\/storage)(\/[^/\x00-\x1f\x7f]+)*$/,
+    'a path like current/public/index.php, shared/uploads/2026/photo.jpg or shared/storage/app',
+  )
+  .refine((p) => !p.split('/').some((x) => x === '.' || x === '..'), { message: "no '.' or '..' in it" });
 /** What to put back from a run: its database snapshot, its files snapshot, or both. */
 export const backupsRestore = z
   .object({
@@ -81,11 +91,20 @@ export const backupsRestore = z
     files: snapshotId.nullable().default(null),
     /** The site the run is of, when not this one: another site of the server, or a deleted one. */
     fromSlug: slug.optional(),
+    /**
+     * Only this file or folder of the files snapshot, relative to the site: current/…,
+     * shared/uploads/… or shared/storage/… (what the tenant owns), merged into place.
+     */
+    path: recoverPath.optional(),
   })
   .strict()
   .refine((r) => r.database !== null || r.files !== null, {
     message: 'choose the database, the files or both',
     path: ['database'],
+  })
+  .refine((r) => !r.path || (r.files !== null && r.database === null), {
+    message: 'a single file or folder comes from the files snapshot only',
+    path: ['path'],
   });
 
 /** The backups slice of the contract: its commands (with their traits) and events. */

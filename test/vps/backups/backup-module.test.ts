@@ -343,6 +343,45 @@ describe('backup module', () => {
         expect((await get(host, A.domain)).body).toContain('version two');
         await sh(host, 'umount /var/lib/hostdeck/staging');
 
+        // One file, and one folder, put back by the tenant; a dry run first changes nothing.
+        const recover = (args: string[]) =>
+          site(host, 'recover', ['--site', A.site, '--snapshot', files.id.slice(0, 8), ...args]);
+        await sh(
+          host,
+          `runuser -u t-acme -- sh -c 'rm -f ${SITE}/shared/uploads/photo.txt; ln -s /etc/shadow ${SITE}/shared/uploads/photo.txt'`,
+        );
+        const dryFile = await ok(recover(['--check', '--path', 'shared/uploads/photo.txt']));
+        expect(stepsIn(dryFile, 'would-change')).toEqual([
+          expect.stringMatching(
+            /^recover shared\/uploads\/photo\.txt: would put back the file \(.*\) from snapshot [0-9a-f]{8}$/,
+          ),
+        ]);
+        expect(await sh(host, `stat -c %F ${SITE}/shared/uploads/photo.txt`)).toBe('symbolic link');
+        await ok(recover(['--path', 'shared/uploads/photo.txt']));
+        expect(await sh(host, `cat ${SITE}/shared/uploads/photo.txt`)).toBe('photo-one');
+        expect(await sh(host, `stat -c '%F %U' ${SITE}/shared/uploads/photo.txt`)).toBe(
+          'regular file t-acme',
+        );
+        expect(await sh(host, 'stat -c "%a %U %G %s" /etc/shadow; sha256sum /etc/shadow')).toBe(shadow);
+        expect((await get(host, A.domain)).body).toContain('version two');
+        const folder = await ok(recover(['--path', 'current/public']));
+        expect(stepsIn(folder, 'changed').join('\n')).toMatch(
+          /put back the folder \(\d+ entries, .*\) from snapshot/,
+        );
+        expect((await get(host, A.domain)).body).toContain('version one');
+        for (const path of [
+          'shared/.env',
+          'shared/uploads/../../.env',
+          'current/../../shared',
+          '/etc/passwd',
+          'tmp/x',
+        ]) {
+          expect((await recover(['--path', path])).code, path).toBe(2);
+        }
+        expect(
+          stepsIn(await recover(['--path', 'shared/uploads/nothing-here']), 'failed').join('\n'),
+        ).toMatch(/has no shared\/uploads\/nothing-here/);
+
         // An id that is not a files snapshot of this site is refused before anything is unpacked.
         const wrong = await site(host, 'deploy', [
           '--site',

@@ -91,6 +91,24 @@ describe('backups from the app', () => {
       expect(restore.title).toBe('Restore the database and files of shop.acme.test');
       expect(await sql('SELECT body FROM notes WHERE id = 1')).toBe('first');
       expect(await sh(host, `cat ${marker}`)).toBe('one');
+      // One file of that run, back in place.
+      await sh(host, `runuser -u t-acme -- sh -c 'echo three > ${marker}'`);
+      const one = await done(
+        app,
+        app.call('backups.restore', {
+          siteId: site.id,
+          files: first!.files!,
+          path: 'current/public/marker.txt',
+        }),
+      );
+      expect(one.title).toBe('Restore current/public/marker.txt of shop.acme.test');
+      expect(await sh(host, `cat ${marker}`)).toBe('one');
+      expect(
+        await app.fail('backups.restore', { siteId: site.id, files: first!.files!, path: 'shared/.env' }),
+      ).toMatchObject({
+        code: 'VALIDATION',
+        field: 'path',
+      });
       const live = (await app.call('sites.get', { siteId: site.id })).live;
       expect(live?.release).not.toBe('initial');
       expect(live?.releases).toContain('initial');
@@ -104,8 +122,8 @@ describe('backups from the app', () => {
         ),
       });
       await done(app, app.call('jobs.rerun', { id: ran.id }));
-      // The first run, the restore's safety run, and the run again.
-      expect((await app.call('backups.list', { siteId: site.id })).runs).toHaveLength(3);
+      // The first run, the two restores' safety runs, and the run again.
+      expect((await app.call('backups.list', { siteId: site.id })).runs).toHaveLength(4);
       // Deleting the site keeps an encrypted final snapshot, never a plaintext archive.
       await done(app, app.call('sites.delete', { siteId: site.id, backup: true }));
       const finals = await sh(
@@ -137,7 +155,7 @@ describe('backups from the app', () => {
       // A host that deletes its snapshots (compromised, or by mistake) takes nothing from the copy.
       await done(app, app.call('backups.pull', { serverId }));
       const copied = (JSON.parse(localRestic('snapshots', '--json')) as unknown[]).length;
-      expect(copied).toBe(10); // 3 runs, the final backup and the clone's safety run, 2 parts each
+      expect(copied).toBe(12); // 4 runs, the final backup and the clone's safety run, 2 parts each
       await sh(host, 'rm -f /var/backups/hostdeck/restic/snapshots/*');
       await done(app, app.call('backups.pull', { serverId }));
       expect(JSON.parse(localRestic('snapshots', '--json'))).toHaveLength(copied);

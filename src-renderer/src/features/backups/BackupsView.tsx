@@ -254,11 +254,13 @@ function RestoreDialog({
   from: string;
   run: BackupRun;
   onClose(): void;
-  onRestore(parts: { database: string | null; files: string | null }): void;
+  onRestore(parts: { database: string | null; files: string | null; path?: string }): void;
 }) {
   const [database, setDatabase] = useState(run.database !== null);
   const [files, setFiles] = useState(run.files !== null);
-  const parts = [database && 'database', files && 'files'].filter(Boolean).join(' and ');
+  const [path, setPath] = useState('');
+  const only = path.trim();
+  const parts = only ? only : [database && 'database', files && 'files'].filter(Boolean).join(' and ');
   return (
     <div className="card confirm" role="dialog" aria-labelledby="restore-title">
       <h3 id="restore-title">
@@ -266,13 +268,28 @@ function RestoreDialog({
           ? `Restore site ${from}'s backup taken ${ago(run.at)} into ${site.domain}?`
           : `Restore ${site.domain} to the backup taken ${ago(run.at)}?`}
       </h3>
-      <CheckboxField checked={database} disabled={!run.database} onChange={setDatabase}>
+      <CheckboxField
+        checked={database && !only}
+        disabled={!run.database || Boolean(only)}
+        onChange={setDatabase}
+      >
         The database: replaced by the backup's
       </CheckboxField>
       <CheckboxField checked={files} disabled={!run.files} onChange={setFiles}>
         The files: the backup's release becomes a new release (the current one stays, one rollback away), and
         the uploads or storage are put back
       </CheckboxField>
+      {run.files && (
+        <label className="stack">
+          Or only this file or folder of it (put back in place, written by the site's user)
+          <input
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            placeholder="shared/uploads/2026/photo.jpg or current/public/index.php"
+            aria-label="Only this file or folder"
+          />
+        </label>
+      )}
       <p>
         A backup of the site as it is now is taken first, so this can be undone from the list. The site's
         settings (domains, PHP, its database password) are not changed.
@@ -281,9 +298,13 @@ function RestoreDialog({
         <button
           type="button"
           className="danger"
-          disabled={!database && !files}
+          disabled={!only && !database && !files}
           onClick={() =>
-            onRestore({ database: database ? run.database : null, files: files ? run.files : null })
+            onRestore(
+              only
+                ? { database: null, files: run.files, path: only }
+                : { database: database ? run.database : null, files: files ? run.files : null },
+            )
           }
         >
           {parts ? `Restore ${parts}` : 'Choose what to restore'}
