@@ -33,12 +33,8 @@ site_recover() {
   site_load
   site_ensure_skeleton
   local step="recover ${HD_OPT[path]}" from=${HD_OPT[from-site]:-$SITE} src rel now inner
-  hd_restic_ready || hd_fail "$step" "this host has no backup repository (set up backups first)" 2
-  SITE_SNAPSHOT=$(hd_restic_snapshot_id "$from" files "${HD_OPT[snapshot]}")
-  [[ -n $SITE_SNAPSHOT ]] || hd_fail "$step" "no files snapshot of $from has that id" 2
-  src=$(hd_restic_snapshot_path "$SITE_SNAPSHOT")
-  [[ $src =~ ^$SITE_TENANTS/[a-z0-9-]{1,40}/$from$ ]] ||
-    hd_fail "$step" "the snapshot is not of a site's directory (it holds '${src:0:80}')"
+  site_find_snapshot "$step"
+  src=$SITE_SNAPSHOT_DIR
   # Where it was in the snapshot, and where it goes now (root reads only its own links: current).
   local from_path to_path
   if [[ ${HD_OPT[path]} == current || ${HD_OPT[path]} == current/* ]]; then

@@ -86,15 +86,25 @@ site_fetch_archive() { # DEST (an empty directory of the tenant's)
 # a root-only staging file and unpacked by the tenant, like an archive. The tenant-writable shared
 # directories (WordPress uploads, Laravel storage) come back the same way into new directories of
 # the tenant's, swapped in by site_swap_shared once the release is staged.
-site_fetch_snapshot() { # DEST (an empty directory of the tenant's)
-  local step="snapshot ${HD_OPT[snapshot]}" rel from=${HD_OPT[from-site]:-$SITE} src
-  hd_restic_ready || hd_fail "$step" "this host has no backup repository (set up backups first)" 2
+# The files snapshot --snapshot names, of this site or of --from-site: SITE_SNAPSHOT, and the
+# site directory it was taken of in SITE_SNAPSHOT_DIR (another site's, or a deleted one's, files
+# come from its own directory).
+site_find_snapshot() { # STEP
+  local from=${HD_OPT[from-site]:-$SITE} src
+  hd_restic_ready || hd_fail "$1" "this host has no backup repository (set up backups first)" 2
   SITE_SNAPSHOT=$(hd_restic_snapshot_id "$from" files "${HD_OPT[snapshot]}")
-  [[ -n $SITE_SNAPSHOT ]] || hd_fail "$step" "no files snapshot of $from has that id" 2
-  # Where the files were (another site's, or a deleted one's, come from its own directory).
+  [[ -n $SITE_SNAPSHOT ]] || hd_fail "$1" "no files snapshot of $from has that id" 2
   src=$(hd_restic_snapshot_path "$SITE_SNAPSHOT")
   [[ $src =~ ^$SITE_TENANTS/[a-z0-9-]{1,40}/$from$ ]] ||
-    hd_fail "$step" "the snapshot is not of a site's directory (it holds '${src:0:80}')"
+    hd_fail "$1" "the snapshot is not of a site's directory (it holds '${src:0:80}')"
+  SITE_SNAPSHOT_DIR=$src
+}
+SITE_SNAPSHOT_DIR=''
+
+site_fetch_snapshot() { # DEST (an empty directory of the tenant's)
+  local step="snapshot ${HD_OPT[snapshot]}" rel from=${HD_OPT[from-site]:-$SITE} src
+  site_find_snapshot "$step"
+  src=$SITE_SNAPSHOT_DIR
   rel=$(site_snapshot_release "$src") ||
     hd_fail "$step" "the snapshot has no release to restore (its current is '${rel:0:80}')"
   site_unpack_snapshot_dir "$step" "$src/releases/$rel" "$1" ||
