@@ -150,11 +150,20 @@ ensure_db_grant() { # USER HOST PRIVS OBJECT with-grant|no-grant
 }
 
 # Filters a `mariadb-dump --databases FROM` stream so that it loads into the client's default
-# database instead: FROM's CREATE DATABASE and USE lines are dropped and its definers renamed to TO
-# (both checked SQL names). Row data never starts a line (a dump writes newlines in values as \n),
-# so nothing a tenant stored can turn into one of these lines; the loading user's rights bound the
-# rest.
+# database instead: FROM's CREATE DATABASE and USE lines are dropped and, on the lines that declare
+# a definer (CREATE DEFINER=…, and mariadb-dump's /*!5…*/ headers of triggers, views and events),
+# FROM's definer is renamed to TO. Row data never starts such a line (INSERT lines; a dump writes
+# newlines in values as \n), so what a tenant stored is not rewritten.
 hd_dump_retarget() { # FROM TO
   sed -e "/^CREATE DATABASE .*\`$1\`/d" -e "/^USE \`$1\`;\$/d" \
-    -e "s/DEFINER=\`$1\`@\`localhost\`/DEFINER=\`$2\`@\`localhost\`/g"
+    -e "/^\(CREATE DEFINER=\|\/\*!5\)/s/DEFINER=\`$1\`@\`localhost\`/DEFINER=\`$2\`@\`localhost\`/g"
+}
+
+# The mariadb client for replaying a dump (a tenant's content) as root on the host: a routine body
+# can hide client commands from the server (`--` then a control character is a comment to the
+# server, not to the client), so no client command may run: --binary-mode (no \ commands, \e
+# included, which --sandbox allows), --sandbox, no LOAD DATA LOCAL, and no editor or pager to start.
+hd_replay_client() { # ARGS... (a --defaults-extra-file first)
+  env -u EDITOR -u VISUAL -u PAGER EDITOR=/bin/false VISUAL=/bin/false PAGER=/bin/false \
+    mariadb "$@" --binary-mode --sandbox --local-infile=0 --no-auto-rehash
 }

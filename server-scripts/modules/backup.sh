@@ -487,15 +487,14 @@ backup_restore() {
   backup_run
   # The dump is replayed as the site's own database user, never as root: whatever the tenant put
   # in its database can do no more on the way back than the tenant could already. The client runs
-  # as root on the host, so --sandbox: a client command hidden in the dump (a routine body with
-  # `/*!99999 \! cmd */`) is refused, never run. It loads into the site's database whichever site
-  # it was made of (hd_dump_retarget).
+  # as root on the host, so no client command hidden in the dump may run (hd_replay_client). It
+  # loads into the site's database whichever site it was made of (hd_dump_retarget).
   backup_site_client
   local -a st=()
   {
     hd_restic dump "$found" "/$from.sql" 2>"$HD_TMP/rdump.err" |
       hd_dump_retarget "hd_${from//-/_}" "$BACKUP_DB" |
-      mariadb --defaults-extra-file="$HD_TMP/site.cnf" --sandbox 2>"$HD_TMP/load.err"
+      hd_replay_client --defaults-extra-file="$HD_TMP/site.cnf" 2>"$HD_TMP/load.err"
     st=("${PIPESTATUS[@]}")
   } || true
   if [[ ${st[0]-1} != 0 || ${st[1]-1} != 0 || ${st[2]-1} != 0 ]]; then

@@ -109,7 +109,7 @@ site_drill_database() {
     hd_restic dump "$SITE_DRILL_DB_SNAP" "/$SITE.sql" 2>"$HD_TMP/drill-dump.err" |
       tee >(grep -c '^CREATE TABLE ' >"$HD_TMP/drill-tables" || true) |
       hd_dump_retarget "$live" "$SITE_DRILL_DB" |
-      mariadb --defaults-extra-file="$HD_TMP/drill.cnf" --sandbox 2>"$HD_TMP/drill-load.err"
+      hd_replay_client --defaults-extra-file="$HD_TMP/drill.cnf" 2>"$HD_TMP/drill-load.err"
     st=("${PIPESTATUS[@]}")
   } || true
   if [[ ${st[0]-1} != 0 || ${st[1]-1} != 0 || ${st[2]-1} != 0 || ${st[3]-1} != 0 ]]; then
@@ -143,12 +143,12 @@ site_drill_database() {
 
 # "<table>\t<rows>" per base table of the client's database, as that client (never root: table
 # names are the tenant's; the statements are built in SQL with the names quoted there).
-# (--raw: the generated statements come out as SQL made them, not with -B's escaping; --sandbox:
-# no client command runs, whatever a table is called.)
+# (--raw: the generated statements come out as SQL made them, not with -B's escaping; the replay
+# client: no client command runs, whatever a table is called.)
 site_drill_counts() { # CNF
   local q="SELECT CONCAT('SELECT ', QUOTE(TABLE_NAME), ', COUNT(*) FROM \`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`;') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
-  printf '%s\n' "$q" | mariadb --defaults-extra-file="$1" --sandbox -N -B --raw 2>/dev/null |
-    mariadb --defaults-extra-file="$1" --sandbox -N -B 2>/dev/null
+  printf '%s\n' "$q" | hd_replay_client --defaults-extra-file="$1" -N -B --raw 2>/dev/null |
+    hd_replay_client --defaults-extra-file="$1" -N -B 2>/dev/null
 }
 
 site_drill_live_client() {

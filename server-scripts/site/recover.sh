@@ -8,9 +8,10 @@
 # snapshot has is written back, files added since are left. Root's files (shared/.env,
 # wp-config.php) are Hostdeck's to write and never come back this way.
 
-# Allowed: current, shared/uploads or shared/storage, then names without a leading dot-dot, no
-# control characters, at most 1024 characters.
-readonly SITE_RE_RECOVER='^(current|shared/uploads|shared/storage)(/[^/[:cntrl:]]+)*$'
+# Allowed: current, shared/uploads or shared/storage, then names (not . or ..), no control
+# characters and no $, at most 1024 characters.
+# (No $: systemd-run, which starts the tenant's task, would read ${…} and $$ in its arguments.)
+readonly SITE_RE_RECOVER='^(current|shared/uploads|shared/storage)(/[^/$[:cntrl:]]+)*$'
 
 site_options_recover() {
   hd_option snapshot "$HD_RE_SNAPSHOT" '' "a files snapshot of this site (8-64 hex digits)"
@@ -95,7 +96,7 @@ site_recover() {
     # (the parent is worked out here: systemd-run would take ${...} in the command for its own)
     # shellcheck disable=SC2016 # the tenant's sh expands $1 and $2
     SITE_TASK_STDIN=1 hd_run_stdin site_as_tenant "$SITE_DIR" /bin/sh -c \
-      'mkdir -p -- "$2" && cat >"$1.hostdeck-recover" && mv -f -- "$1.hostdeck-recover" "$1"' \
+      'if [ -d "$1" ] && [ ! -L "$1" ]; then echo "$1 is a folder now; the backup has a file there"; exit 3; fi; mkdir -p -- "$2" && cat >"$1.hostdeck-recover" && mv -fT -- "$1.hostdeck-recover" "$1"' \
       hostdeck-recover "$to_path" "${to_path%/*}" <"$staging" ||
       hd_fail "$step" "writing it as $TUSER failed: $HD_LAST_OUTPUT"
   fi

@@ -131,8 +131,11 @@ test('set up backups, back a site up and restore its database and files from the
   const into = page.getByRole('dialog', {
     name: /^Restore site shop's backup taken .* into clone\.acme\.test\?$/,
   });
+  const go = into.getByRole('button', { name: 'Restore database and files' });
+  await expect(go).toBeDisabled();
+  await into.getByRole('checkbox', { name: /^Site shop's files, database and code go to/ }).check();
   await page.screenshot({ path: 'test-results/backups-restore-into.png' });
-  await into.getByRole('button', { name: 'Restore database and files' }).click();
+  await go.click();
   const cloned = page
     .locator('.job')
     .filter({ hasText: 'Restore the database and files of clone.acme.test' });

@@ -139,6 +139,7 @@ describe('backups: one file or folder back', () => {
       'shared/uploads/a\nb',
       'shared/uploads/',
       `shared/uploads/${'x'.repeat(1100)}`,
+      'shared/uploads/${HOME}',
     ]) {
       expect(input.safeParse({ siteId, files, path }).success, path).toBe(false);
     }

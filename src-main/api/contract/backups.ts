@@ -79,7 +79,7 @@ export const recoverPath = z
   .max(1024)
   .regex(
     // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-    /^(current|shared\/uploads|shared\/storage)(\/[^/\x00-\x1f\x7f]+)*$/,
+    /^(current|shared\/uploads|shared\/storage)(\/[^/$\x00-\x1f\x7f-\x9f]+)*$/,
     'a path like current/public/index.php, shared/uploads/2026/photo.jpg or shared/storage/app',
   )
   .refine((p) => !p.split('/').some((x) => x === '.' || x === '..'), { message: "no '.' or '..' in it" });
@@ -92,6 +92,11 @@ export const backupsRestore = z
     /** The site the run is of, when not this one: another site of the server, or a deleted one. */
     fromSlug: slug.optional(),
     /**
+     * With fromSlug: the operator confirms that the other site's files, database and code (which
+     * may be another customer's) are handed to this site's tenant.
+     */
+    handOver: z.boolean().optional(),
+    /**
      * Only this file or folder of the files snapshot, relative to the site: current/…,
      * shared/uploads/… or shared/storage/… (what the tenant owns), merged into place.
      */
@@ -101,6 +106,11 @@ export const backupsRestore = z
   .refine((r) => r.database !== null || r.files !== null, {
     message: 'choose the database, the files or both',
     path: ['database'],
+  })
+  .refine((r) => !r.fromSlug || r.handOver === true, {
+    message:
+      "restoring another site's backup hands its files, database and code to this site's tenant: confirm it",
+    path: ['handOver'],
   })
   .refine((r) => !r.path || (r.files !== null && r.database === null), {
     message: 'a single file or folder comes from the files snapshot only',

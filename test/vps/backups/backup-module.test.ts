@@ -109,6 +109,47 @@ describe('backup module', () => {
           status: { 'last-failure': '' },
         });
 
+        // Routines and triggers come back too (the dump's DELIMITER blocks replay as before) ...
+        await sql(host, 'CREATE PROCEDURE hello() SELECT "hi"');
+        await sql(
+          host,
+          'CREATE TRIGGER up BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = UPPER(NEW.body)',
+        );
+        // ... and a routine body that hides client commands from the server (`--` then a control
+        // character is a comment to the server, not to the client) runs none of them on the way
+        // back: the root-only admin credentials never reach the tenant's table.
+        await sql(host, 'CREATE TABLE loot (line TEXT)');
+        const evil =
+          'DELIMITER $$\n' +
+          "CREATE PROCEDURE evil() SELECT 1 --\x01 ;; LOAD DATA LOCAL INFILE '/etc/hostdeck/mariadb-admin.cnf' INTO TABLE loot ;;\n" +
+          '$$\nDELIMITER ;\n';
+        await host.exec('cat > /root/evil.sql', { input: evil });
+        const made = await host.exec('mariadb --binary-mode hd_shop < /root/evil.sql');
+        expect(made.code, made.stderr).toBe(0);
+        expect(
+          await sql(
+            host,
+            'SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = "hd_shop"',
+          ),
+        ).toBe('2');
+        await ok(backup(host, 'run', ['--site', A.site]));
+        const withRoutines = (await snapshots(host)).filter((x) => x.tags.includes('hd-part=db')).at(-1)!;
+        await sql(host, 'DROP PROCEDURE hello; DROP TRIGGER up');
+        const replayed = await backup(host, 'restore', ['--site', A.site, '--snapshot', withRoutines.id]);
+        expect(await sql(host, 'SELECT COUNT(*) FROM loot')).toBe('0');
+        expect(
+          await sh(
+            host,
+            'grep -l -a -r -F -f <(sed -n "s/^password=//p" /etc/hostdeck/mariadb-admin.cnf) /var/lib/mysql/hd_shop | wc -l',
+          ),
+        ).toBe('0');
+        if (replayed.code === 0) {
+          expect(await sql(host, 'CALL hello()')).toBe('hi');
+        } else {
+          // Refused (the client will not run LOAD DATA LOCAL): said, and the safety backup is there.
+          expect(stepsIn(replayed, 'failed').join('\n')).toMatch(/restore failed .*safety snapshot/);
+        }
+
         // The verification ladder: restic's check, with a sampled read the first time (auto: once
         // a week), then the structure only; a damaged pack is found and recorded, never silent.
         const sampled = await ok(backup(host, 'check'));

@@ -140,11 +140,16 @@ describe('backups from the app', () => {
       const theirs = await app.call('backups.list', { siteId: clone.id, fromSlug: 'shop' });
       expect(theirs.of).toBe('shop');
       const final = theirs.runs[0]!;
+      // Another site's data goes to this site's tenant: only when the operator says so.
+      expect(
+        await app.fail('backups.restore', { siteId: clone.id, fromSlug: 'shop', files: final.files! }),
+      ).toMatchObject({ code: 'VALIDATION', field: 'handOver' });
       await done(
         app,
         app.call('backups.restore', {
           siteId: clone.id,
           fromSlug: 'shop',
+          handOver: true,
           database: final.database!,
           files: final.files!,
         }),

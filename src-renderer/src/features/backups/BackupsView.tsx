@@ -230,7 +230,7 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
               await api.call('backups.restore', {
                 siteId: site.id,
                 ...parts,
-                ...(from ? { fromSlug: from } : {}),
+                ...(from ? { fromSlug: from, handOver: true } : {}),
               });
               setConfirm(null);
             })
@@ -259,6 +259,7 @@ function RestoreDialog({
   const [database, setDatabase] = useState(run.database !== null);
   const [files, setFiles] = useState(run.files !== null);
   const [path, setPath] = useState('');
+  const [handOver, setHandOver] = useState(false);
   const only = path.trim();
   const parts = only ? only : [database && 'database', files && 'files'].filter(Boolean).join(' and ');
   return (
@@ -290,6 +291,12 @@ function RestoreDialog({
           />
         </label>
       )}
+      {from && (
+        <CheckboxField checked={handOver} onChange={setHandOver}>
+          Site {from}'s files, database and code go to {site.domain}'s tenant ({site.tenantName}). If {from}{' '}
+          was another customer's, this hands its data over.
+        </CheckboxField>
+      )}
       <p>
         A backup of the site as it is now is taken first, so this can be undone from the list. The site's
         settings (domains, PHP, its database password) are not changed.
@@ -298,7 +305,7 @@ function RestoreDialog({
         <button
           type="button"
           className="danger"
-          disabled={!only && !database && !files}
+          disabled={(!only && !database && !files) || (Boolean(from) && !handOver)}
           onClick={() =>
             onRestore(
               only
