@@ -75,10 +75,10 @@ site_recover() {
     hd_changed "$step" "would put back $what from snapshot ${SITE_SNAPSHOT:0:8}${HD_OPT[from-site]:+ of site $from}"
     return 0
   fi
-  hd_require_space "$step" "$SITE_DIR" $((bytes * 2)) "${HD_OPT[path]}"
   local staging
   staging=$(site_staging_file recover)
   HD_CLEANUP+=("$staging")
+  site_require_restore_space "$step" "$staging" "$bytes" "${HD_OPT[path]}"
   hd_tmpdir
   if [[ $kind == d ]]; then
     hd_restic dump --archive tar "$SITE_SNAPSHOT" "$from_path" >"$staging" 2>"$HD_TMP/recover.err" ||

@@ -139,6 +139,16 @@ site_snapshot_release() { # DIR
   [[ $link == releases/* && $rel =~ $SITE_RE_RELEASE ]]
 }
 
+# Room for BYTES twice: in the staging file and unpacked into the site, on one filesystem or two.
+site_require_restore_space() { # STEP STAGING_FILE BYTES WHAT
+  if [[ $(stat -c %d -- "$2") == $(stat -c %d -- "$SITE_DIR") ]]; then
+    hd_require_space "$1" "$SITE_DIR" $(($3 * 2)) "$4"
+  else
+    hd_require_space "$1" "${2%/*}" "$3" "staging $4"
+    hd_require_space "$1" "$SITE_DIR" "$3" "$4"
+  fi
+}
+
 # PATH of the snapshot, unpacked by the tenant into DEST (its own empty directory); disk space is
 # checked first, for the staging file and the unpacked tree.
 site_unpack_snapshot_dir() { # STEP PATH DEST
@@ -150,12 +160,7 @@ site_unpack_snapshot_dir() { # STEP PATH DEST
   read -r bytes entries <<<"$sizes"
   archive=$(site_staging_file snapshot.tar)
   HD_CLEANUP+=("$archive")
-  if [[ $(stat -c %d -- "$archive") == $(stat -c %d -- "$SITE_DIR") ]]; then
-    hd_require_space "$1" "$SITE_DIR" $((bytes * 2)) "$2 ($entries entries)"
-  else
-    hd_require_space "$1" "${archive%/*}" "$bytes" "staging $2"
-    hd_require_space "$1" "$SITE_DIR" "$bytes" "$2 ($entries entries)"
-  fi
+  site_require_restore_space "$1" "$archive" "$bytes" "$2 ($entries entries)"
   hd_tmpdir
   if ! hd_restic dump --archive tar "$SITE_SNAPSHOT" "$2" >"$archive" 2>"$HD_TMP/dump.err"; then
     HD_LAST_OUTPUT="restic dump: $(tail -n 1 "$HD_TMP/dump.err")"

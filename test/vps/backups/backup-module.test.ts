@@ -382,6 +382,19 @@ describe('backup module', () => {
           /not enough disk space for staging .*: it needs .* free on the filesystem of \/var\/lib\/hostdeck\/staging, which has .*Nothing was changed\./,
         );
         expect((await get(host, A.domain)).body).toContain('version two');
+        // The same for one folder put back.
+        const tooBig = await site(host, 'recover', [
+          '--site',
+          A.site,
+          '--snapshot',
+          big.id,
+          '--path',
+          'current/public',
+        ]);
+        expect(tooBig.code).toBe(1);
+        expect(stepsIn(tooBig, 'failed').join('\n')).toMatch(
+          /not enough disk space for staging current\/public: it needs .* free on the filesystem of \/var\/lib\/hostdeck\/staging/,
+        );
         await sh(host, 'umount /var/lib/hostdeck/staging');
 
         // One file, and one folder, put back by the tenant; a dry run first changes nothing.
