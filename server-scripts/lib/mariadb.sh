@@ -149,6 +149,18 @@ ensure_db_grant() { # USER HOST PRIVS OBJECT with-grant|no-grant
   hd_changed "$step" "grant $privs on $object$extra"
 }
 
+# The database password in a site's shared/.env (DB_PASSWORD="…"), read only from a plain file in
+# directories root alone can change; fails otherwise (an older, tenant-owned layout).
+hd_site_env_password() { # ENV_FILE
+  hd_root_file "$1" || return 1
+  sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$1" | head -n 1
+}
+
+# A client option file (0600) for USER with PASSWORD, DATABASE its default database.
+hd_client_cnf() { # FILE USER PASSWORD DATABASE
+  (umask 077 && printf '[client]\nuser=%s\npassword=%s\ndatabase=%s\n' "$2" "$3" "$4" >"$1")
+}
+
 # Filters a `mariadb-dump --databases FROM` stream so that it loads into the client's default
 # database instead: FROM's CREATE DATABASE and USE lines are dropped and, on the lines that declare
 # a definer (CREATE DEFINER=…, and mariadb-dump's /*!5…*/ headers of triggers, views and events),

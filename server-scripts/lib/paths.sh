@@ -36,3 +36,6 @@ hd_root_path_problem() { # PATH
     fi
   done < <(stat -c '%F|%u|%a|%n' -- "${dirs[@]}" 2>/dev/null || true)
 }
+
+# Whether PATH is a plain file (no link) whose parents only root can change: safe for root to read.
+hd_root_file() { [[ -f $1 && ! -L $1 && -z $(hd_root_path_problem "$1") ]]; } # PATH

@@ -28,9 +28,11 @@ hd_restic_snapshot_path() { # SNAPSHOT
   hd_restic snapshots --json "$1" 2>/dev/null | sed -n 's/.*"paths":\["\([^"]*\)"\].*/\1/p' | head -n 1
 }
 
-# Every site that has snapshots in the repository (its hd-site tag), one slug a line.
-hd_restic_sites() {
-  hd_restic snapshots --json 2>/dev/null | grep -o '"hd-site=[a-z0-9-]*"' | sed 's/^"hd-site=//; s/"$//' | sort -u
+# SITE's snapshots, one "<run> <part> <id> <time>" line each (part: db or files; from the
+# hd-run= and hd-part= tags backup run gives them).
+hd_restic_parts() { # SITE
+  hd_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | sed 's/},{/}\n{/g' |
+    sed -n 's/.*"time":"\([^"]*\)".*"hd-run=\([^"]*\)".*"hd-part=\(db\|files\)".*"id":"\([0-9a-f]\{64\}\)".*/\2 \3 \4 \1/p'
 }
 
 # Whether PATH is in SNAPSHOT (restic ls succeeds for a path it does not have, listing nothing).

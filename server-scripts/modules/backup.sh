@@ -221,19 +221,21 @@ backup_status() {
   hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
   hd_status last-check "$(hd_state_get last-check)"
   hd_status last-read "$(hd_state_get last-read)"
-  # Every site the repository holds snapshots of (deleted ones too), for restoring one elsewhere.
-  [[ $ready == yes ]] && hd_status sites "$(hd_restic_sites | paste -sd, -)"
+  # One listing of the repository (status takes no host lock): every site it holds snapshots of
+  # (deleted ones too, for restoring one elsewhere), and below the one site's snapshots.
+  local all='' listed=no
+  if [[ $ready == yes ]] && all=$(hd_restic snapshots --json 2>"$HD_TMP/err"); then
+    listed=yes
+    hd_status sites "$(grep -o '"hd-site=[a-z0-9-]*"' <<<"$all" | sed 's/^"hd-site=//; s/"$//' | sort -u | paste -sd, -)"
+  fi
   [[ -n ${HD_OPT[site]} ]] || return 0
   hd_status last-run "$(hd_state_get "last-run:${HD_OPT[site]}")"
   hd_status last-failure "$(hd_state_get "last-failure:${HD_OPT[site]}")"
   hd_status last-drill "$(HD_STATE_NAME="site-${HD_OPT[site]}" hd_state_get last-drill)"
-  # The site's snapshots as restic lists them (one JSON array); status takes no host lock.
-  if [[ $ready == yes ]]; then
-    local out
-    out=$(hd_restic snapshots --tag "hd-site=${HD_OPT[site]}" --json 2>"$HD_TMP/err") ||
-      hd_fail "snapshots" "restic snapshots failed: $(tail -n 1 "$HD_TMP/err")"
-    hd_status snapshots "$out"
-  fi
+  [[ $ready == yes ]] || return 0
+  [[ $listed == yes ]] || hd_fail "snapshots" "restic snapshots failed: $(tail -n 1 "$HD_TMP/err")"
+  # The site's snapshots as restic lists them (one JSON array, its objects in restic's order).
+  hd_status snapshots "[$(sed 's/^\[//; s/\]$//; s/},{/}\n{/g' <<<"$all" | grep -F -- "\"hd-site=${HD_OPT[site]}\"" | paste -sd, -)]"
 }
 
 # The site's tenant, as the site module recorded it; fails for a site this host does not have.
@@ -290,9 +292,8 @@ backup_tidy() { # SLUG
     hd_ok "repository locks" "$after held by running processes"
   fi
   local -a unfinished=()
-  mapfile -t unfinished < <(hd_restic snapshots --tag "hd-site=$1" --json 2>/dev/null | sed 's/},{/}\n{/g' |
-    sed -n 's/.*"hd-run=\([^"]*\)".*"id":"\([0-9a-f]*\)".*/\1 \2/p' |
-    awk '{ n[$1]++; id[$1] = id[$1] " " $2 } END { for (r in n) if (n[r] < 2) print id[r] }' | tr ' ' '\n' | grep . || true)
+  mapfile -t unfinished < <(hd_restic_parts "$1" |
+    awk '{ n[$1]++; id[$1] = id[$1] " " $3 } END { for (r in n) if (n[r] < 2) print id[r] }' | tr ' ' '\n' | grep . || true)
   if ((${#unfinished[@]} == 0)); then
     hd_ok "unfinished runs" "none"
     return 0
@@ -468,12 +469,11 @@ backup_check() {
 # the password from root's shared/.env; the password is masked in every line this run prints.
 backup_site_client() {
   local env="$BACKUP_DIR/shared/.env" pw
-  [[ -z $(hd_root_path_problem "$env") && -f $env && ! -L $env ]] ||
+  pw=$(hd_site_env_password "$env") ||
     hd_fail "database $BACKUP_DB" "$env is not root's (an older site layout): run the site's update first"
-  pw=$(sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$env" | head -n 1)
   [[ -n $pw ]] || hd_fail "database $BACKUP_DB" "no database password in $env"
   HD_REDACT+=("$pw")
-  (umask 077 && printf '[client]\nuser=%s\npassword=%s\ndatabase=%s\n' "$BACKUP_DB" "$pw" "$BACKUP_DB" >"$HD_TMP/site.cnf")
+  hd_client_cnf "$HD_TMP/site.cnf" "$BACKUP_DB" "$pw" "$BACKUP_DB"
 }
 
 # Database restore: a safety run of the current state first, then the snapshot's dump replayed.

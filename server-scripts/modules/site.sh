@@ -207,10 +207,9 @@ site_load() {
 # The site's database password, from root's shared/.env, is masked in every step line and the
 # host log of this run too (deploy and rollback print tenant-controlled output: hooks, git errors).
 site_redact_database_password() {
-  local env="$SITE_DIR/shared/.env" pw
+  local pw
   # An older, tenant-owned skeleton is converted later in the run: until then nothing is read here.
-  [[ -z $(hd_root_path_problem "$env") && -f $env && ! -L $env ]] || return 0
-  pw=$(sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$env" | head -n 1)
+  pw=$(hd_site_env_password "$SITE_DIR/shared/.env") || return 0
   [[ -n $pw ]] && HD_REDACT+=("$pw")
   return 0
 }

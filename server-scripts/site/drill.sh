@@ -70,8 +70,7 @@ site_drill_pick() {
     [[ $part == db ]] && db[$run]=$id
     [[ $part == files ]] && files[$run]=$id
     at[$run]=$time
-  done < <(hd_restic snapshots --tag "hd-site=$SITE" --json 2>/dev/null | sed 's/},{/}\n{/g' |
-    sed -n 's/.*"time":"\([^"]*\)".*"hd-run=\([^"]*\)".*"hd-part=\(db\|files\)".*"id":"\([0-9a-f]\{64\}\)".*/\2 \3 \4 \1/p')
+  done < <(hd_restic_parts "$SITE")
   SITE_DRILL_RUN=''
   for run in $(printf '%s\n' "${!files[@]}" | sort -r); do
     [[ -n ${db[$run]-} ]] || continue
@@ -103,7 +102,7 @@ site_drill_database() {
   site_drill_drop_database
   hd_sql_or_fail "$step" "CREATE DATABASE \`$SITE_DRILL_DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; CREATE USER '$SITE_DRILL_DB'@'localhost' IDENTIFIED BY '$pw'; GRANT ALL PRIVILEGES ON \`$SITE_DRILL_DB\`.* TO '$SITE_DRILL_DB'@'localhost'"
   hd_tmpdir
-  (umask 077 && printf '[client]\nuser=%s\npassword=%s\ndatabase=%s\n' "$SITE_DRILL_DB" "$pw" "$SITE_DRILL_DB" >"$HD_TMP/drill.cnf")
+  hd_client_cnf "$HD_TMP/drill.cnf" "$SITE_DRILL_DB" "$pw" "$SITE_DRILL_DB"
   local -a st=()
   {
     hd_restic dump "$SITE_DRILL_DB_SNAP" "/$SITE.sql" 2>"$HD_TMP/drill-dump.err" |
@@ -119,7 +118,9 @@ site_drill_database() {
   # database's (as the site's own user), which may have changed since the backup.
   local restored now tables rows differ
   restored=$(site_drill_counts "$HD_TMP/drill.cnf") || hd_fail "$step" "counting the restored rows failed"
-  site_drill_live_client
+  local live_pw
+  live_pw=$(hd_site_env_password "$SITE_DRILL_LIVE/shared/.env") || live_pw=''
+  hd_client_cnf "$HD_TMP/live.cnf" "$SITE_DB" "$live_pw" "$SITE_DB"
   now=$(site_drill_counts "$HD_TMP/live.cnf") || now=''
   tables=$(grep -c . <<<"$restored" || true)
   # (the count comes from a process substitution, which may still be finishing)
@@ -149,14 +150,6 @@ site_drill_counts() { # CNF
   local q="SELECT CONCAT('SELECT ', QUOTE(TABLE_NAME), ', COUNT(*) FROM \`', REPLACE(TABLE_NAME, '\`', '\`\`'), '\`;') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
   printf '%s\n' "$q" | hd_replay_client --defaults-extra-file="$1" -N -B --raw 2>/dev/null |
     hd_replay_client --defaults-extra-file="$1" -N -B 2>/dev/null
-}
-
-site_drill_live_client() {
-  local env="$SITE_DRILL_LIVE/shared/.env" pw=''
-  if [[ -z $(hd_root_path_problem "$env") && -f $env && ! -L $env ]]; then
-    pw=$(sed -n 's/^DB_PASSWORD="\(.*\)"$/\1/p' "$env" | head -n 1)
-  fi
-  (umask 077 && printf '[client]\nuser=%s\npassword=%s\ndatabase=%s\n' "$SITE_DB" "$pw" "$SITE_DB" >"$HD_TMP/live.cnf")
 }
 
 # The scratch copy: root's skeleton beside the site, the release and shared directories unpacked by
@@ -200,7 +193,7 @@ site_drill_settings() {
   local f src line out
   for f in .env wp-config.php; do
     src="$SITE_DRILL_LIVE/shared/$f"
-    [[ -f $src && ! -L $src && -z $(hd_root_path_problem "$src") ]] || continue
+    hd_root_file "$src" || continue
     out=''
     while IFS= read -r line || [[ -n $line ]]; do
       case $line in
@@ -294,7 +287,7 @@ site_drill_end() {
   rm -rf -- "${SITE_INI_DIR:?}/$instance"
   systemctl daemon-reload >/dev/null 2>&1 || true
   systemctl reset-failed -- "hostdeck-php@$instance.service" >/dev/null 2>&1 || true
-  hd_site_guard_installed && { systemctl reload-or-restart hostdeck-site-guard.service >/dev/null 2>&1 || true; }
+  { hd_site_guard_installed && hd_site_guard_reload; } >/dev/null 2>&1 || true
   site_drill_drop_database
   [[ -n $SITE_DRILL_DIR && $SITE_DRILL_DIR == "$SITE_TENANTS"/*/*--drill ]] && rm -rf --one-file-system -- "$SITE_DRILL_DIR"
   rm -rf --one-file-system -- "/var/lib/hostdeck-php/$instance"
