@@ -146,3 +146,21 @@ hd_service_drift() { # UNIT
     [[ $act != active ]] || printf 'service:%s:active\n' "$1"
   fi
 }
+
+# sshd's whole config (every drop-in in place) passes `sshd -t`: the validate hook of the sshd
+# drop-ins (ssh-hardening, the backup module's offsite accounts). sshd -t needs its privilege
+# separation dir.
+hd_sshd_check() {
+  [[ -d /run/sshd ]] || mkdir -p /run/sshd
+  hd_run sshd -t
+}
+
+# The reload hook of those drop-ins: a running sshd reloads (existing sessions stay); one that is
+# not running (socket-activated setups start it on demand) is left alone. HD_SSHD_RELOADED=1 when
+# it reloaded.
+hd_sshd_reload() {
+  [[ $(hd_unit_active ssh) == active ]] || return 0
+  hd_run systemctl reload ssh || return 1
+  HD_SSHD_RELOADED=1
+}
+HD_SSHD_RELOADED=0

@@ -33,27 +33,12 @@ ssh_hardening_effective() {
   sshd -T 2>/dev/null | awk '$1 ~ /^(permitrootlogin|permitemptypasswords|passwordauthentication|kbdinteractiveauthentication)$/'
 }
 
-# The validate hook: the whole resulting config, the drop-in in place (sshd -t needs its
-# privilege separation dir).
-ssh_hardening_check() {
-  [[ -d /run/sshd ]] || mkdir -p /run/sshd
-  hd_run sshd -t
-}
-
-# The reload hook: a running sshd reloads (existing sessions stay); one that is not running
-# (socket-activated setups start it on demand) is left alone.
-ssh_hardening_reload_hook() {
-  [[ $(hd_unit_active ssh) == active ]] || return 0
-  hd_run systemctl reload ssh || return 1
-  SSHH_RELOADED=1
-}
-
 # Writes (or with empty CONTENT removes) the drop-in through ensure_validated_file: checked with
 # sshd -t in place, sshd reloaded, the previous state restored if either fails.
 ssh_hardening_apply() { # CONTENT
   local step="file $SSHH_DROPIN" what=written
   local -a opts=(--ok "0644 root:root")
-  SSHH_RELOADED=0
+  HD_SSHD_RELOADED=0
   if [[ -z $1 ]]; then
     step+=" absent"
     what=removed
@@ -61,7 +46,7 @@ ssh_hardening_apply() { # CONTENT
   fi
   [[ -d ${SSHH_DROPIN%/*} ]] || ensure_dir "${SSHH_DROPIN%/*}" 0755 root root
   ensure_validated_file "$step" "$SSHH_DROPIN" 0644 root root "$1" "${opts[@]}" \
-    --validate ssh_hardening_check --in-place --reload ssh_hardening_reload_hook --unit ssh \
+    --validate hd_sshd_check --in-place --reload hd_sshd_reload --unit ssh \
     --would "would be $what (checked with sshd -t first)" --changed "$what, sshd -t passed" \
     --invalid "sshd -t rejected the resulting config, nothing was changed and sshd was not reloaded" \
     --refused "sshd refused the new config on reload; the previous drop-in was put back"
@@ -70,7 +55,7 @@ ssh_hardening_apply() { # CONTENT
 
 # What happened to sshd after a change, as its own step (ssh_hardening_apply reloaded it).
 ssh_hardening_reload() {
-  if [[ $SSHH_RELOADED == 1 ]]; then
+  if [[ $HD_SSHD_RELOADED == 1 ]]; then
     hd_changed "service ssh" "reloaded"
   else
     hd_ok "service ssh" "$(hd_unit_active ssh)"
