@@ -9,10 +9,48 @@ readonly HD_RESTIC_PASS=/etc/hostdeck/backup/restic.pass
 readonly HD_RESTIC_CACHE=/var/cache/hostdeck/restic
 readonly HD_RE_SNAPSHOT='^[0-9a-f]{8,64}$'
 
-# restic with this host's repository, password file and cache; output on stderr unless redirected.
-hd_restic() { restic --repo "$HD_RESTIC_REPO" --password-file "$HD_RESTIC_PASS" --cache-dir "$HD_RESTIC_CACHE" "$@"; }
+# Copies other hosts keep here (backup accept): one chroot per source, /<root>/hd-off-<name>/repo,
+# written over SFTP by that host and nobody else.
+readonly HD_OFFSITE_ROOT=/var/backups/hostdeck-offsite
+readonly HD_RE_OFFSITE_NAME='^[a-z0-9]{8}$'
+# Set by hd_restic_use_offsite: the copy this run reads instead of the host's own repository.
+HD_RESTIC_OFFSITE_USER=''
+HD_RESTIC_OFFSITE_PW=''
 
-hd_restic_ready() { command -v restic >/dev/null && [[ -f $HD_RESTIC_REPO/config && -f $HD_RESTIC_PASS ]]; }
+# restic with this host's repository, password file and cache; output on stderr unless redirected.
+# Reading another host's copy, restic runs as that copy's own user (root never opens a path in a
+# directory someone else writes), with its password in the environment (never argv) and no cache.
+hd_restic() {
+  if [[ -n $HD_RESTIC_OFFSITE_USER ]]; then
+    (cd / && RESTIC_PASSWORD=$HD_RESTIC_OFFSITE_PW exec setpriv --reuid="$HD_RESTIC_OFFSITE_USER" \
+      --regid="$HD_RESTIC_OFFSITE_USER" --clear-groups --no-new-privs -- \
+      restic --repo "$HD_OFFSITE_ROOT/$HD_RESTIC_OFFSITE_USER/repo" --no-cache "$@")
+    return
+  fi
+  restic --repo "$HD_RESTIC_REPO" --password-file "$HD_RESTIC_PASS" --cache-dir "$HD_RESTIC_CACHE" "$@"
+}
+
+hd_restic_ready() {
+  command -v restic >/dev/null || return 1
+  if [[ -n $HD_RESTIC_OFFSITE_USER ]]; then hd_restic cat config >/dev/null 2>&1; return; fi
+  [[ -f $HD_RESTIC_REPO/config && -f $HD_RESTIC_PASS ]]
+}
+
+# Options of the verbs that can read another host's copy instead of this host's repository.
+hd_restic_offsite_option() {
+  hd_option offsite "^([a-z0-9]{8})?\$" '' "read the copy of another host's backups kept here (backup accept --source NAME) instead of this host's; its password on the first line of stdin"
+}
+
+# With --offsite NAME: the copy must be here, and its password arrives on stdin (validation time).
+hd_restic_use_offsite() {
+  local name=${HD_OPT[offsite]-}
+  [[ -n $name ]] || return 0
+  getent passwd "hd-off-$name" >/dev/null ||
+    hd_usage_fail "offsite" "this host keeps no copy of another host's backups named $name"
+  hd_read_secret "offsite copy password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+  HD_RESTIC_OFFSITE_USER="hd-off-$name"
+  HD_RESTIC_OFFSITE_PW=$HD_SECRET
+}
 
 # The full id of the snapshot of SITE and PART (db or files) whose id starts with PREFIX, or nothing.
 hd_restic_snapshot_id() { # SITE PART PREFIX
@@ -62,3 +100,23 @@ hd_require_space() { # STEP DIR NEED_BYTES WHAT
 }
 
 hd_human() { numfmt --to=iec-i --suffix=B --format='%.1f' -- "$1" 2>/dev/null || printf '%s bytes' "$1"; }
+
+# A site's own backup schedule (backup schedule --site): a timer and service of its own, instead
+# of the server's timer. Named here because the site module removes them with the site.
+hd_backup_site_unit() { printf 'hostdeck-backup-site-%s' "$1"; } # SITE
+
+# SITE backs up with the server's schedule again: its own timer and service gone (if any).
+hd_backup_site_schedule_absent() { # SITE
+  local unit dir=/etc/systemd/system
+  unit=$(hd_backup_site_unit "$1")
+  if [[ ! -e $dir/$unit.timer && ! -e $dir/$unit.service ]]; then
+    hd_ok "backup schedule of $1" "the server's"
+    return 0
+  fi
+  [[ $HD_CHECK == 1 ]] || systemctl disable --now -- "$unit.timer" >/dev/null 2>&1 || true
+  ensure_file_absent "$dir/$unit.timer"
+  ensure_file_absent "$dir/$unit.service"
+  hd_daemon_reload "the site's own backup schedule removed"
+  HD_STATE_NAME=backup hd_state_set "schedule:$1" ''
+  HD_STATE_NAME=backup hd_state_set "schedule-since:$1" ''
+}

@@ -26,7 +26,7 @@ readonly BACKUP_TIMER=/etc/systemd/system/hostdeck-backup.timer
 readonly BACKUP_READ_PERCENT=10  # of the data read back by the weekly sampled check
 readonly BACKUP_READ_EVERY=604800 # seconds between sampled reads (auto)
 
-backup_VERBS="run all prune restore check"
+backup_VERBS="run all prune restore check schedule key offsite copy accept revoke"
 
 backup_options_install() {
   hd_flag password-stdin "read the repository password from the first line of stdin"
@@ -59,6 +59,16 @@ backup_validate_keep() { # -> BACKUP_KEEP: last daily weekly monthly
   BACKUP_KEEP=("${keep[@]}")
 }
 BACKUP_KEEP=()
+backup_options_schedule() {
+  backup_option_site "$BACKUP_RE_SLUG"
+  hd_option schedule "^\$|$BACKUP_RE_SCHEDULE" '' "the site's own systemd calendar expression (hourly, or '*-*-* 03:00:00')"
+  hd_flag default "back the site up on the server's schedule again"
+}
+backup_validate_schedule() {
+  backup_validate_run
+  [[ -n ${HD_OPT[schedule]} || ${HD_OPT[default]} == 1 ]] || hd_usage_fail "schedule" "give --schedule EXPR or --default"
+  [[ -z ${HD_OPT[schedule]} || ${HD_OPT[default]} != 1 ]] || hd_usage_fail "schedule" "--schedule and --default exclude each other"
+}
 backup_options_check() {
   hd_option read-data '^(auto|[0-9]{1,3})$' auto "percent of the data to read back and verify (0-100), or auto: $BACKUP_READ_PERCENT% when the last read is a week old, else none"
 }
@@ -67,7 +77,11 @@ backup_validate_check() {
     hd_usage_fail "read-data" "--read-data is a percentage (0-100) or auto"
 }
 backup_option_site() { hd_option site "$1" '' "a site slug (lower case, 2-29 characters)"; }
-backup_options_status() { backup_option_site "^($BACKUP_RE_SLUG)?\$"; }
+backup_options_status() {
+  backup_option_site "^($BACKUP_RE_SLUG)?\$"
+  hd_restic_offsite_option
+}
+backup_validate_status() { hd_restic_use_offsite; }
 backup_options_run() {
   backup_option_site "$BACKUP_RE_SLUG"
   hd_flag final "the last backup before the site is deleted (tagged hd-final=yes; never pruned)"
@@ -76,6 +90,7 @@ backup_options_restore() {
   backup_option_site "$BACKUP_RE_SLUG"
   hd_option snapshot "$HD_RE_SNAPSHOT" '' "a snapshot id (8-64 hex digits)"
   hd_option from-site "^($BACKUP_RE_SLUG)?\$" '' "the site the snapshot is of, when not --site (another site, or one deleted since)"
+  hd_restic_offsite_option
 }
 
 backup_validate_password() {
@@ -89,6 +104,9 @@ backup_validate_run() { [[ -n ${HD_OPT[site]} ]] || hd_usage_fail "site" "--site
 backup_validate_restore() {
   backup_validate_run
   [[ -n ${HD_OPT[snapshot]} ]] || hd_usage_fail "snapshot" "--snapshot is required"
+  [[ -z ${HD_OPT[offsite]} || -n ${HD_OPT[from-site]} ]] ||
+    hd_usage_fail "from-site" "a restore from another host's copy names the site it is of (--from-site)"
+  hd_restic_use_offsite
 }
 
 
@@ -139,12 +157,13 @@ backup_ensure_timer() {
     hd_fail "backup schedule" "systemd does not understand the schedule '$schedule'" 2
   ensure_file "$BACKUP_SERVICE" 0644 root root "# $HD_MANAGED_MARK (backup module).
 [Unit]
-Description=Hostdeck: back up every site, apply the retention, check the repository, drill restores
+Description=Hostdeck: back up every site, copy offsite, apply the retention, check the repository, drill restores
 After=network-online.target mariadb.service
 
 [Service]
 Type=oneshot
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup all
+ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup copy
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup prune
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup check
 ExecStart=/bin/bash $HD_DIR/hostdeck.sh site drill --due
@@ -208,7 +227,7 @@ backup_status() {
   local v ready=no
   HD_STATE_NAME=backup
   v=$(hd_pkg_version restic)
-  [[ -n $v && -f $BACKUP_REPO/config && -f $BACKUP_PASS ]] && ready=yes
+  [[ -n $v ]] && hd_restic_ready && ready=yes
   hd_status installed "$([[ -n $v ]] && echo yes || echo no)"
   hd_status version "$v"
   hd_status enabled "$ready"
@@ -221,6 +240,8 @@ backup_status() {
   hd_status last-scheduled "$(systemctl show -P Result hostdeck-backup.service 2>/dev/null || true)"
   hd_status last-check "$(hd_state_get last-check)"
   hd_status last-read "$(hd_state_get last-read)"
+  hd_status offsite "$(hd_state_get offsite)"
+  hd_status last-copy "$(hd_state_get last-copy)"
   # One listing of the repository (status takes no host lock): every site it holds snapshots of
   # (deleted ones too, for restoring one elsewhere), and below the one site's snapshots.
   local all='' listed=no
@@ -229,6 +250,9 @@ backup_status() {
     hd_status sites "$(grep -o '"hd-site=[a-z0-9-]*"' <<<"$all" | sed 's/^"hd-site=//; s/"$//' | sort -u | paste -sd, -)"
   fi
   [[ -n ${HD_OPT[site]} ]] || return 0
+  hd_status site-schedule "$(hd_state_get "schedule:${HD_OPT[site]}")"
+  hd_status site-schedule-since "$(hd_state_get "schedule-since:${HD_OPT[site]}")"
+  hd_status site-next-run "$(systemctl show -P NextElapseUSecRealtime "$(hd_backup_site_unit "${HD_OPT[site]}").timer" 2>/dev/null || true)"
   hd_status last-run "$(hd_state_get "last-run:${HD_OPT[site]}")"
   hd_status last-failure "$(hd_state_get "last-failure:${HD_OPT[site]}")"
   hd_status last-drill "$(HD_STATE_NAME="site-${HD_OPT[site]}" hd_state_get last-drill)"
@@ -358,6 +382,54 @@ backup_run() {
   hd_status run "$run"
 }
 
+# A site's own schedule: a timer of its own runs the site's backup and the offsite copy (Persistent=,
+# a randomized delay, a timeout), and the server's timer leaves the site out of `all`; the server's
+# retention, check and drills still cover it.
+backup_schedule() {
+  backup_require_repo
+  backup_site
+  local slug=${HD_OPT[site]} schedule=${HD_OPT[schedule]} unit
+  if [[ ${HD_OPT[default]} == 1 ]]; then
+    hd_backup_site_schedule_absent "$slug"
+    return 0
+  fi
+  [[ $HD_CHECK == 1 ]] || systemd-analyze calendar "$schedule" >/dev/null 2>&1 ||
+    hd_fail "backup schedule of $slug" "systemd does not understand the schedule '$schedule'" 2
+  unit=$(hd_backup_site_unit "$slug")
+  ensure_file "/etc/systemd/system/$unit.service" 0644 root root "# $HD_MANAGED_MARK (backup module).
+[Unit]
+Description=Hostdeck: back up site $slug (its own schedule), copy offsite
+After=network-online.target mariadb.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup run --site $slug
+ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup copy
+TimeoutStartSec=6h
+Nice=10
+IOSchedulingClass=idle
+"
+  local service_changed=$HD_FILE_CHANGED
+  ensure_file "/etc/systemd/system/$unit.timer" 0644 root root "# $HD_MANAGED_MARK (backup module).
+[Unit]
+Description=Hostdeck: backups of site $slug ($schedule)
+
+[Timer]
+OnCalendar=$schedule
+Persistent=true
+RandomizedDelaySec=10min
+AccuracySec=1min
+
+[Install]
+WantedBy=timers.target
+"
+  if ((service_changed == 1 || HD_FILE_CHANGED == 1)); then hd_daemon_reload "the site's backup timer changed"; fi
+  ensure_service "$unit.timer" enabled active
+  [[ $(hd_state_get "schedule:$slug") == "$schedule" ]] ||
+    hd_state_set "schedule-since:$slug" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  hd_state_set "schedule:$slug" "$schedule"
+}
+
 # The sites this host has (the site module's records), one slug a line.
 backup_host_sites() {
   local f slug
@@ -386,13 +458,21 @@ backup_all() {
     hd_ok "sites" "none on this host"
     return 0
   fi
+  local own=0
   for slug in "${sites[@]}"; do
+    if [[ -n $(hd_state_get "schedule:$slug") ]]; then
+      hd_ok "site $slug" "left to its own schedule ($(hd_state_get "schedule:$slug"))"
+      own=$((own + 1))
+      continue
+    fi
     HD_OPT[site]=$slug
     hd_subshell backup_run
     ((HD_SUB_RC == 0)) || failed+=("$slug")
   done
   ((${#failed[@]} == 0)) || hd_fail "backups" "${#failed[@]} of ${#sites[@]} site(s) failed: ${failed[*]}"
-  hd_ok "backups" "${#sites[@]} site(s) backed up"
+  local done_text="$((${#sites[@]} - own)) site(s) backed up"
+  ((own == 0)) || done_text+="; $own on their own schedule"
+  hd_ok "backups" "$done_text"
 }
 
 # Retention, per site and part: restic forget with the keep rules (newest runs always kept), then
@@ -420,10 +500,12 @@ backup_prune() {
   done
   if ((removed == 0)); then
     hd_ok "repository space" "nothing to free"
+    backup_prune_offsite "${keep[@]}"
     return 0
   fi
   [[ $HD_CHECK == 1 ]] || hd_run hd_restic prune || hd_fail "repository space" "restic prune failed: $HD_LAST_OUTPUT"
   hd_changed "repository space" "packs no snapshot uses any more removed"
+  backup_prune_offsite "${keep[@]}"
 }
 
 # The repository's own check (restic check: its structure and indexes), and a share of the data
@@ -483,8 +565,14 @@ backup_restore() {
   local slug=${HD_OPT[site]} snap=${HD_OPT[snapshot]} found from=${HD_OPT[from-site]:-${HD_OPT[site]}}
   found=$(hd_restic_snapshot_id "$from" db "$snap")
   [[ -n $found ]] || hd_fail "snapshot $snap" "no database snapshot of $from has that id" 2
-  hd_ok "snapshot ${found:0:8}" "database snapshot of $from"
+  local where=''
+  [[ -z ${HD_OPT[offsite]} ]] || where=" (in the copy of another host's backups)"
+  hd_ok "snapshot ${found:0:8}" "database snapshot of $from$where"
+  # The safety run goes to this host's own repository, whichever one the snapshot comes from.
+  local offsite_user=$HD_RESTIC_OFFSITE_USER
+  HD_RESTIC_OFFSITE_USER=''
   backup_run
+  HD_RESTIC_OFFSITE_USER=$offsite_user
   # The dump is replayed as the site's own database user, never as root: whatever the tenant put
   # in its database can do no more on the way back than the tenant could already. The client runs
   # as root on the host, so no client command hidden in the dump may run (hd_replay_client). It
@@ -502,3 +590,6 @@ backup_restore() {
   fi
   hd_changed "database $BACKUP_DB" "restored from snapshot ${found:0:8}${HD_OPT[from-site]:+ of site $from}"
 }
+
+# shellcheck source=../backup/offsite.sh
+source "$HD_DIR/backup/offsite.sh"

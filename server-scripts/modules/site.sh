@@ -107,6 +107,7 @@ site_options_deploy() {
   hd_flag deploy-key-stdin "deploy: an SSH private key for the repository arrives on stdin"
   hd_option keep '^([1-9]|[1-4][0-9]|50)$' 5 "deploy: how many releases to keep (1-50)"
   hd_option hooks '^(none|laravel)$' none "deploy: none, or laravel (migrate, storage:link, config:cache)"
+  hd_restic_offsite_option
 }
 
 site_options_rollback() {
@@ -178,9 +179,18 @@ site_validate_deploy() {
   fi
   if [[ ${HD_OPT[source]} == snapshot ]]; then
     [[ -n ${HD_OPT[snapshot]} ]] || hd_usage_fail "option --snapshot" "is required for a deploy from a snapshot (${HD_OPT_HELP[snapshot]})"
-  elif [[ -n ${HD_OPT[snapshot]} || -n ${HD_OPT[from-site]} ]]; then
-    hd_usage_fail "option --snapshot" "--snapshot and --from-site are for --source snapshot only"
+  elif [[ -n ${HD_OPT[snapshot]} || -n ${HD_OPT[from-site]} || -n ${HD_OPT[offsite]} ]]; then
+    hd_usage_fail "option --snapshot" "--snapshot, --from-site and --offsite are for --source snapshot only"
   fi
+  site_validate_offsite
+}
+
+# A snapshot from another host's copy kept here (--offsite): of a site named with --from-site, the
+# copy's password on stdin.
+site_validate_offsite() {
+  [[ -z ${HD_OPT[offsite]} || -n ${HD_OPT[from-site]} ]] ||
+    hd_usage_fail "option --from-site" "a snapshot from another host's copy names the site it is of (--from-site)"
+  hd_restic_use_offsite
 }
 
 # Names everything of the site from its slug and tenant.

@@ -17,6 +17,7 @@ site_options_recover() {
   hd_option snapshot "$HD_RE_SNAPSHOT" '' "a files snapshot of this site (8-64 hex digits)"
   hd_option from-site "^($SITE_RE_SLUG)?\$" '' "the site the snapshot is of, when another (or one deleted since)"
   hd_option path "^.{1,1024}\$" '' "what to put back, relative to the site: current/…, shared/uploads/… or shared/storage/…"
+  hd_restic_offsite_option
 }
 
 site_validate_recover() {
@@ -28,6 +29,7 @@ site_validate_recover() {
   for part in "${parts[@]}"; do
     [[ $part != . && $part != .. ]] || hd_usage_fail "option --path" "refused: '.' and '..' are not names"
   done
+  site_validate_offsite
 }
 
 site_recover() {

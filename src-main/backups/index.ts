@@ -2,16 +2,25 @@
 // vault, owned by the server by id) and each site's runs, listed and restored through the backup
 // module of the server scripts.
 import { join } from 'node:path';
-import type { BackupCheck, BackupRetention, backupsCommands, BackupRun, SiteBackups } from '@contract';
+import type {
+  BackupCheck,
+  BackupOffsite,
+  BackupRetention,
+  backupsCommands,
+  BackupRun,
+  SiteBackups,
+} from '@contract';
 import { AppError } from '../base/app-error';
 import type { CallContext } from '../base/call';
 import type { Capability, CapabilityBase, SliceNames } from '../base/capability';
+import type { Database } from '../infra/store/database';
 import type { OwnedSecrets } from '../infra/store/owned-secrets';
 import type { JobContext, JobStarter } from '../jobs';
 import type { ScriptRunner } from '../remote/runner';
 import type { ServerService } from '../servers';
 import type { SiteService } from '../sites';
 import { ownedSecret, randomPassword } from '../vault';
+import { BackupCopies } from './copies';
 import { pullRepository } from './pull';
 import type { VaultService } from '../vault';
 
@@ -21,10 +30,11 @@ export const RESTIC_PASSWORD = 'restic-password';
 export interface BackupsDeps extends CapabilityBase {
   runner: ScriptRunner;
   jobs: JobStarter;
-  servers: Pick<ServerService, 'get' | 'list'>;
+  servers: Pick<ServerService, 'get' | 'list' | 'pinnedHostKey'>;
   sites: Pick<SiteService, 'get' | 'refresh'>;
   vault: Pick<VaultService, 'list' | 'use' | 'add'>;
   owned: OwnedSecrets;
+  db: Database;
   /** Where the laptop keeps its copies of the servers' repositories (one folder per server). */
   copiesDir: string;
 }
@@ -120,12 +130,44 @@ export function createBackups(d: BackupsDeps): Backups {
     }),
   });
 
+  const copies = new BackupCopies(d.db);
+  const nameOf = (id: string) => d.servers.list().find((s) => s.id === id)?.name ?? id;
+  // A server is in use while its backups are copied elsewhere, and while it keeps another's copy.
+  d.references.declare('server', (id) => {
+    const own = copies.of(id);
+    return [
+      ...(own ? [`its offsite backup copy on ${nameOf(own.targetServerId)} (stop it in Backups first)`] : []),
+      ...copies
+        .keptOn(id)
+        .map(
+          (c) =>
+            `the offsite copy of ${nameOf(c.sourceServerId)}'s backups it keeps (stop it in Backups first)`,
+        ),
+    ];
+  });
+
+  /**
+   * The copy of another server's backups that a site's server keeps: its account name and the
+   * password its snapshots open with (the other server's repository password, on stdin only).
+   */
+  const copyKeptFor = (siteServerId: string, fromServerId: string) => {
+    const copy = copies.of(fromServerId);
+    if (!copy || copy.targetServerId !== siteServerId) {
+      throw new AppError(
+        'VALIDATION',
+        `${nameOf(fromServerId)}'s backups are not copied to ${nameOf(siteServerId)}: set up its offsite copy there first (Backups → Offsite copy).`,
+        { field: 'fromServerId' },
+      );
+    }
+    return { args: ['--offsite', copy.name], stdin: `${repoPassword(fromServerId).password}\n` };
+  };
+
   const siteJob = (
     ctx: CallContext,
     siteId: string,
     kind: string,
     title: string,
-    run: (job: JobContext, site: { serverId: string; slug: string }) => Promise<void>,
+    run: (job: JobContext, site: { serverId: string; slug: string }) => Promise<unknown>,
   ) => {
     const site = d.sites.get(siteId);
     const job = d.jobs.start(
@@ -225,6 +267,100 @@ export function createBackups(d: BackupsDeps): Backups {
               return { state: r.files > 0 ? 'changed' : 'ok', detail };
             }),
         ),
+      'backups.schedule': (input, ctx) => {
+        const site = d.sites.get(input.siteId);
+        ctx.audit({ target: site.id, detail: { domain: site.domain, schedule: input.schedule } });
+        const args = input.schedule ? ['--schedule', input.schedule] : ['--default'];
+        return siteJob(ctx, input.siteId, 'backup.schedule', 'Backup schedule of', (job, s) =>
+          d.runner.run(job, s.serverId, 'backup', 'schedule', {
+            args: ['--site', s.slug, ...args],
+            stepPrefix: '',
+          }),
+        );
+      },
+      'backups.offsite': (input, ctx) => {
+        const source = d.servers.get(input.serverId);
+        const target = input.targetServerId ? d.servers.get(input.targetServerId) : null;
+        const hostKey = target ? d.servers.pinnedHostKey(target.id) : null;
+        if (target && !hostKey) {
+          throw new AppError(
+            'VALIDATION',
+            `${target.name}'s host key is not confirmed yet, so ${source.name} could not check it is talking to ${target.name}: connect to ${target.name} once and confirm its key.`,
+            { field: 'targetServerId' },
+          );
+        }
+        // Read before the job starts: a locked vault refuses here, with nothing started.
+        repoPassword(source.id);
+        const before = copies.of(source.id);
+        const on = (name: string) => `${name}: `;
+        return serverJob(
+          ctx,
+          source.id,
+          'backup.offsite',
+          (name) =>
+            target ? `Copy ${name}'s backups to ${target.name}` : `Stop copying ${name}'s backups offsite`,
+          async (job, serverId) => {
+            await d.runner.upload(job, serverId);
+            if (before && before.targetServerId !== target?.id) {
+              await d.runner.run(job, serverId, 'backup', 'offsite', {
+                args: ['--none'],
+                stepPrefix: on(source.name),
+              });
+              copies.remove(serverId);
+              const old = nameOf(before.targetServerId);
+              // The old target may be gone or down: its copy stays either way, only the key is taken away.
+              try {
+                await d.runner.upload(job, before.targetServerId);
+                await d.runner.run(job, before.targetServerId, 'backup', 'revoke', {
+                  args: ['--source', before.name],
+                  stepPrefix: on(old),
+                });
+              } catch (err) {
+                job.log(
+                  `${old} could not be told to refuse ${source.name} any more (${(err as Error).message}); remove /etc/ssh/hostdeck-offsite/hd-off-${before.name}.keys there by hand.`,
+                  'err',
+                );
+              }
+            }
+            if (!target) return;
+            const name = before?.targetServerId === target.id ? before.name : copies.newName();
+            const key = await d.runner.run(job, serverId, 'backup', 'key', { stepPrefix: on(source.name) });
+            const publicKey = key['public-key'];
+            if (!publicKey) throw new AppError('SSH_ERROR', `${source.name} did not report its offsite key.`);
+            await d.runner.upload(job, target.id);
+            await d.runner.run(job, target.id, 'backup', 'accept', {
+              args: ['--source', name, '--public-key-stdin'],
+              stdin: `${publicKey}\n`,
+              stepPrefix: on(target.name),
+            });
+            await d.runner.run(job, serverId, 'backup', 'offsite', {
+              args: [
+                '--target',
+                `hd-off-${name}@${target.host}`,
+                '--port',
+                String(target.port),
+                '--host-key-stdin',
+              ],
+              stdin: `${hostKey}\n`,
+              stepPrefix: on(source.name),
+            });
+            copies.set({ sourceServerId: serverId, targetServerId: target.id, name });
+            await d.runner.run(job, serverId, 'backup', 'copy', { stepPrefix: on(source.name) });
+          },
+          { target: target?.name ?? null },
+        );
+      },
+      'backups.copy': (input, ctx) =>
+        serverJob(
+          ctx,
+          input.serverId,
+          'backup.copy',
+          (name) => `Copy ${name}'s backups offsite`,
+          async (job, serverId) => {
+            await d.runner.upload(job, serverId);
+            await d.runner.run(job, serverId, 'backup', 'copy', { stepPrefix: '' });
+          },
+        ),
       'backups.check': (input, ctx) =>
         serverJob(
           ctx,
@@ -249,7 +385,13 @@ export function createBackups(d: BackupsDeps): Backups {
       'backups.list': async (input): Promise<SiteBackups> => {
         const site = d.sites.get(input.siteId);
         const of = input.fromSlug ?? site.slug;
-        const { status, error } = await d.runner.status(site.serverId, 'backup', ['--site', of]);
+        const elsewhere = input.fromServerId ? copyKeptFor(site.serverId, input.fromServerId) : null;
+        const { status, error } = await d.runner.status(
+          site.serverId,
+          'backup',
+          ['--site', of, ...(elsewhere?.args ?? [])],
+          elsewhere?.stdin,
+        );
         if (error) throw new AppError('SSH_ERROR', `Reading the backups of ${site.domain} failed: ${error}.`);
         const ready = status['enabled'] === 'yes';
         let snapshots: ResticSnapshot[];
@@ -259,19 +401,50 @@ export function createBackups(d: BackupsDeps): Backups {
           throw new AppError('SSH_ERROR', 'The host answered with a snapshot list Hostdeck cannot read.');
         }
         const runs = runsOf(snapshots);
-        const schedule = status['schedule'] || null;
+        const sitesIn = (line: string | undefined) => (line ?? '').split(',').filter(Boolean);
+        // The host's own state (schedule, checks, copy) is read without --offsite.
+        const own = elsewhere ? (await d.runner.status(site.serverId, 'backup')).status : status;
+        const schedule = own['schedule'] || null;
+        const copy = copies.of(site.serverId);
+        const offsite: BackupOffsite | null = copy
+          ? {
+              targetServerId: copy.targetServerId,
+              targetName: nameOf(copy.targetServerId),
+              lastCopy: checkOf(own['last-copy']),
+            }
+          : null;
+        // What the copies this server keeps of other servers hold (each opened as its own account).
+        const kept: SiteBackups['elsewhere'] = [];
+        for (const c of copies.keptOn(site.serverId)) {
+          const read = copyKeptFor(site.serverId, c.sourceServerId);
+          const r = await d.runner.status(site.serverId, 'backup', read.args, read.stdin);
+          kept.push({
+            serverId: c.sourceServerId,
+            serverName: nameOf(c.sourceServerId),
+            sites: r.error ? [] : sitesIn(r.status['sites']),
+          });
+        }
         return {
           siteId: site.id,
           of,
-          sources: (status['sites'] ?? '').split(',').filter((x) => x && x !== site.slug),
+          sources: sitesIn(own['sites']).filter((x) => x !== site.slug),
+          offsite,
+          elsewhere: kept,
           runs,
-          overdue: ready ? overdue(runs, schedule, status['schedule-since'] || null) : null,
-          lastFailure: status['last-failure'] || null,
-          retention: retentionOf(status['retention']),
-          check: checkOf(status['last-check']),
-          drill: checkOf(status['last-drill']),
+          overdue:
+            ready && !elsewhere
+              ? status['site-schedule']
+                ? overdue(runs, status['site-schedule'], status['site-schedule-since'] || null)
+                : overdue(runs, schedule, own['schedule-since'] || null)
+              : null,
+          lastFailure: elsewhere ? null : status['last-failure'] || null,
+          retention: retentionOf(own['retention']),
+          check: checkOf(own['last-check']),
+          drill: elsewhere ? null : checkOf(status['last-drill']),
           schedule,
-          nextRun: status['next-run'] || null,
+          nextRun: own['next-run'] || null,
+          siteSchedule: (!elsewhere && status['site-schedule']) || null,
+          siteNextRun: (!elsewhere && status['site-next-run']) || null,
           ready,
         };
       },
@@ -280,7 +453,14 @@ export function createBackups(d: BackupsDeps): Backups {
         const parts = input.path
           ? input.path
           : [input.database && 'database', input.files && 'files'].filter(Boolean).join(' and ');
-        const from = input.fromSlug && input.fromSlug !== site.slug ? ['--from-site', input.fromSlug] : [];
+        const elsewhere = input.fromServerId ? copyKeptFor(site.serverId, input.fromServerId) : null;
+        const from = [
+          ...(input.fromSlug && (input.fromSlug !== site.slug || elsewhere)
+            ? ['--from-site', input.fromSlug]
+            : []),
+          ...(elsewhere?.args ?? []),
+        ];
+        const stdin = elsewhere ? { stdin: elsewhere.stdin } : {};
         ctx.audit({
           target: site.id,
           detail: {
@@ -288,6 +468,7 @@ export function createBackups(d: BackupsDeps): Backups {
             database: input.database,
             files: input.files,
             from: input.fromSlug,
+            ...(input.fromServerId ? { fromServer: nameOf(input.fromServerId) } : {}),
             path: input.path,
           },
         });
@@ -297,6 +478,7 @@ export function createBackups(d: BackupsDeps): Backups {
           if (input.database) {
             await d.runner.run(job, s.serverId, 'backup', 'restore', {
               args: ['--site', s.slug, '--snapshot', input.database, ...from],
+              ...stdin,
               stepPrefix: '',
             });
           } else {
@@ -308,6 +490,7 @@ export function createBackups(d: BackupsDeps): Backups {
           if (input.files && input.path) {
             await d.runner.run(job, s.serverId, 'site', 'recover', {
               args: ['--site', s.slug, '--snapshot', input.files, '--path', input.path, ...from],
+              ...stdin,
               stepPrefix: '',
             });
           } else if (input.files) {
@@ -323,6 +506,7 @@ export function createBackups(d: BackupsDeps): Backups {
                 '--hooks',
                 site.type === 'laravel' ? 'laravel' : 'none',
               ],
+              ...stdin,
               stepPrefix: '',
             });
             await job.step('Read the site back', async () => {

@@ -171,6 +171,7 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     sites: sites.service,
     vault: vault.service,
     owned,
+    db,
     copiesDir: join(opts.dataDir, 'backups'),
   });
   const logs = createLogs({ ...base, pool: servers.pool, redact: redactor.redact });

@@ -92,14 +92,23 @@ export class ScriptRunner {
    * Runs `hostdeck.sh <module> <verb> [args]` on the host inside a job: each protocol step line
    * becomes a job step as it arrives; a failed run throws with the failing step and a hint.
    */
-  async run(ctx: StepSink, serverId: string, module: string, verb: string, opts: ScriptRun = {}) {
+  /** Runs a verb as steps of the job; resolves to the status lines it printed (key -> value). */
+  async run(
+    ctx: StepSink,
+    serverId: string,
+    module: string,
+    verb: string,
+    opts: ScriptRun = {},
+  ): Promise<Record<string, string>> {
     const { args = [], stdin, check = false, stepPrefix = `${module}: ` } = opts;
     ctx.log(`== ${module} ${verb}${check ? ' (dry run)' : ''}`, 'info');
     const splitter = new LineSplitter();
     let failure: string | null = null;
+    const status: Record<string, string> = {};
     const onLine = (line: string) => {
       const p = parseLine(line);
-      if (p.kind === 'step') {
+      if (p.kind === 'status') status[p.key] = p.value;
+      else if (p.kind === 'step') {
         const handle = ctx.beginStep(`${stepPrefix}${p.name}`);
         const state = p.state === 'would-change' ? 'changed' : p.state;
         handle.finish(
@@ -129,13 +138,15 @@ export class ScriptRunner {
         },
       );
     }
+    return status;
   }
 
   /** `hostdeck.sh <module> status [args]`, outside a job (uploads the scripts first if needed). */
-  async status(serverId: string, module: string, args: string[] = []): Promise<ScriptStatus> {
+  async status(serverId: string, module: string, args: string[] = [], stdin?: string): Promise<ScriptStatus> {
     await this.ensurePresent(serverId);
     const result = await this.d.exec(serverId, this.command(serverId, [module, 'status', ...args]), {
       timeoutMs: 60_000,
+      ...(stdin ? { stdin } : {}),
     });
     const status: Record<string, string> = {};
     for (const line of result.stdout.split('\n')) {

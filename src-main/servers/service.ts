@@ -317,6 +317,17 @@ export class ServerService {
   }
 
   /**
+   * The server's pinned host key as an OpenSSH public key line ("ssh-ed25519 AAAA…"), checked
+   * against its HMAC first: what another server of the fleet pins to reach this one (an offsite
+   * backup copy), with nothing trusted on first use. Null when none is pinned yet.
+   */
+  pinnedHostKey(id: string): string | null {
+    const server = this.record(id);
+    this.verifyPin(server);
+    return server.hostKey && server.hostKeyBlob ? `${server.hostKey.type} ${server.hostKeyBlob}` : null;
+  }
+
+  /**
    * The pinned host key is the one Hostdeck stored: its HMAC under the vault must match, or the
    * pin was changed in the SQLite file (to let a different server pass as this one) and nothing
    * connects with it. A 'legacy' pin (made before pins were bound) is signed on first use.

@@ -4,7 +4,7 @@ import { addTestHost } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
 import { openSection, sitesHostForFile } from './vps-hosts';
 
-const host = sitesHostForFile(test);
+const host = sitesHostForFile(test, 2); // the second keeps the offsite copy
 
 const sql = async (q: string) => {
   const r = await host().exec(`mariadb -N -B hd_shop -e ${JSON.stringify(q)}`);
@@ -60,6 +60,16 @@ test('set up backups, back a site up and restore its database and files from the
   await expect(setup.last()).toHaveAttribute('data-state', 'succeeded');
   await expect(card.getByTestId('backup-policy')).toContainText('Keeps the newest 5 run(s)');
   await expect(card.getByTestId('backup-schedule')).toContainText('(*-*-* 04:00:00');
+  // This site on a schedule of its own (a timer of its own on the host).
+  const own = card.getByTestId('backup-site-schedule');
+  await expect(own).toContainText("shop.acme.test is backed up on the server's schedule.");
+  await own.getByRole('button', { name: 'Give it a schedule of its own…' }).click();
+  await own.getByLabel('Site schedule (systemd calendar)').fill('hourly');
+  await own.getByRole('button', { name: 'Save on the server' }).click();
+  const scheduled = page.locator('.job').filter({ hasText: 'Backup schedule of shop.acme.test' });
+  await expect(scheduled).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+  await expect(own).toContainText(/shop\.acme\.test has a schedule of its own \(hourly\) · next \S+ \d{4}-/);
+  await page.screenshot({ path: 'test-results/backups-site-schedule.png' });
   await card.getByRole('button', { name: 'Back up now' }).click();
   const run = page.locator('.job').filter({ hasText: 'Back up shop.acme.test' });
   await expect(run).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
@@ -77,6 +87,21 @@ test('set up backups, back a site up and restore its database and files from the
   await card.getByRole('button', { name: 'Copy to this laptop' }).click();
   const pull = page.locator('.job').filter({ hasText: "Copy vps-1's backups to this laptop" });
   await expect(pull).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+
+  // A second server keeps a copy, made over SFTP after every run.
+  const offsite = card.getByTestId('backup-offsite');
+  await expect(offsite).toContainText('Add a second server');
+  await addTestHost(call, host(1), 'vps-2');
+  await expect(offsite.getByLabel('Offsite server')).toHaveValue(/.+/, { timeout: 30_000 });
+  await offsite.getByLabel('Offsite server').selectOption({ label: 'vps-2' });
+  await offsite.getByRole('button', { name: 'Copy offsite' }).click();
+  const copy = page.locator('.job').filter({ hasText: "Copy vps-1's backups to vps-2" });
+  await expect(copy).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+  await expect(offsite).toContainText(
+    /Offsite copy: to vps-2 after every run · last copy just now: 2 new snapshot\(s\)/,
+  );
+  await offsite.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/backups-offsite.png' });
 
   await sql('UPDATE notes SET body = "changed" WHERE id = 1');
   await asTenant(`echo two > ${marker}`);

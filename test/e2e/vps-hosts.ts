@@ -35,27 +35,30 @@ export async function bootHosts(
 }
 
 /**
- * One host booted from the sites layer for the whole spec file (registers its beforeAll/afterAll);
- * `host()` is that host inside the tests.
+ * N hosts (default one) booted from the sites layer for the whole spec file (registers its
+ * beforeAll/afterAll); `host()` is the first inside the tests, `host(i)` the others.
  */
-export function sitesHostForFile(test: {
-  beforeAll(fn: () => Promise<void>): void;
-  afterAll(fn: () => Promise<void>): void;
-  setTimeout(ms: number): void;
-}): () => Host {
+export function sitesHostForFile(
+  test: {
+    beforeAll(fn: () => Promise<void>): void;
+    afterAll(fn: () => Promise<void>): void;
+    setTimeout(ms: number): void;
+  },
+  n = 1,
+): (i?: number) => Host {
   let booted: Awaited<ReturnType<typeof bootHosts>> | null = null;
   test.beforeAll(async () => {
     test.setTimeout(900_000);
     // A host of an earlier run may have had this address: forget its MAC.
     spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
-    booted = await bootHosts(1, async () => [await sitesLayer()]);
+    booted = await bootHosts(n, async () => [await sitesLayer()]);
   });
   test.afterAll(async () => {
     await booted?.stop();
   });
-  return () => {
+  return (i = 0) => {
     if (!booted) throw new Error('the sites host is not booted (beforeAll failed)');
-    return booted.hosts[0]!;
+    return booted.hosts[i]!;
   };
 }
 

@@ -145,3 +145,42 @@ describe('backups: one file or folder back', () => {
     }
   });
 });
+
+describe('backups: offsite copies', () => {
+  const a = '00000000-0000-4000-8000-00000000000a';
+  const b = '00000000-0000-4000-8000-00000000000b';
+  const siteId = '00000000-0000-4000-8000-000000000001';
+
+  it('copies to another server only, or stops with null', () => {
+    const input = contract.commands['backups.offsite'].input;
+    expect(input.safeParse({ serverId: a, targetServerId: b }).success).toBe(true);
+    expect(input.safeParse({ serverId: a, targetServerId: null }).success).toBe(true);
+    const same = input.safeParse({ serverId: a, targetServerId: a });
+    expect(same.error?.issues[0]).toMatchObject({ path: ['targetServerId'] });
+    expect(input.safeParse({ serverId: a }).success).toBe(false);
+  });
+
+  it("restores and lists another server's site only by its slug, and with the hand-over confirmed", () => {
+    const restore = contract.commands['backups.restore'].input;
+    const list = contract.commands['backups.list'].input;
+    const files = 'abcdef12';
+    expect(
+      restore.safeParse({ siteId, fromServerId: a, fromSlug: 'blog', handOver: true, files }).success,
+    ).toBe(true);
+    expect(
+      restore.safeParse({ siteId, fromServerId: a, handOver: true, files }).error?.issues[0],
+    ).toMatchObject({
+      path: ['fromSlug'],
+    });
+    expect(
+      restore.safeParse({ siteId, fromServerId: a, fromSlug: 'blog', files }).error?.issues[0],
+    ).toMatchObject({ path: ['handOver'] });
+    expect(
+      restore.safeParse({ siteId, fromServerId: 'web-1', fromSlug: 'blog', handOver: true, files }).success,
+    ).toBe(false);
+    expect(list.safeParse({ siteId, fromServerId: a, fromSlug: 'blog' }).success).toBe(true);
+    expect(list.safeParse({ siteId, fromServerId: a }).error?.issues[0]).toMatchObject({
+      path: ['fromSlug'],
+    });
+  });
+});

@@ -24,6 +24,9 @@ export interface SiteBackups {
   /** The host's backup timer: its systemd calendar expression and next run, as systemd says. */
   schedule: string | null;
   nextRun: string | null;
+  /** The site's own schedule (backups.schedule), instead of the server's, and its next run; or null. */
+  siteSchedule: string | null;
+  siteNextRun: string | null;
   /** The retention the host's scheduled prune applies (null before the first setup). */
   retention: BackupRetention | null;
   /** The run list is of this site (its slug), or of another one's backups (`fromSlug`). */
@@ -37,11 +40,26 @@ export interface SiteBackups {
    * removed. `detail` names the run and what was restored, or what failed.
    */
   drill: BackupCheck | null;
+  /** The server's repository copied to another server over SFTP (backups.offsite), or null. */
+  offsite: BackupOffsite | null;
+  /**
+   * Copies of other servers' backups this site's server keeps: their sites can be restored into
+   * this site (fromServerId and fromSlug), while the other server is down too.
+   */
+  elsewhere: { serverId: string; serverName: string; sites: string[] }[];
   /**
    * Why the operator should look, in one sentence: no backup yet, or the newest good one is older
    * than its schedule plus a grace period. Null while all is well (a failure is `lastFailure`).
    */
   overdue: string | null;
+}
+
+/** Where a server's backups are copied, and how the last copy went. */
+export interface BackupOffsite {
+  targetServerId: string;
+  targetName: string;
+  /** The host's record of its last copy: detail "N new snapshot(s) to …" or the failure. */
+  lastCopy: BackupCheck | null;
 }
 
 /** A check the host ran and recorded: when, whether it passed, and what it found. */
@@ -67,7 +85,31 @@ export const backupRetention = z
   .strict();
 export type BackupRetention = z.infer<typeof backupRetention>;
 
-export const backupsList = siteRef.extend({ fromSlug: slug.optional() }).strict();
+export const backupsList = siteRef
+  .extend({
+    fromSlug: slug.optional(),
+    /** With fromSlug: the site is of this other server, read from its copy on this site's server. */
+    fromServerId: serverId.optional(),
+  })
+  .strict()
+  .refine((r) => !r.fromServerId || r.fromSlug, {
+    message: "name the other server's site (fromSlug)",
+    path: ['fromSlug'],
+  });
+
+export const backupsSchedule = siteRef.extend({ schedule: backupSchedule.nullable() }).strict();
+
+export const backupsOffsite = z
+  .object({
+    serverId,
+    /** The server that keeps the copy; null stops copying (what it has stays there). */
+    targetServerId: serverId.nullable(),
+  })
+  .strict()
+  .refine((r) => r.targetServerId !== r.serverId, {
+    message: 'a copy on the same server is not offsite: choose another server',
+    path: ['targetServerId'],
+  });
 
 export const backupsSetup = z
   .object({ serverId, schedule: backupSchedule.default('daily'), retention: backupRetention.optional() })
@@ -91,6 +133,8 @@ export const backupsRestore = z
     files: snapshotId.nullable().default(null),
     /** The site the run is of, when not this one: another site of the server, or a deleted one. */
     fromSlug: slug.optional(),
+    /** With fromSlug: a site of another server, from that server's copy kept on this site's server. */
+    fromServerId: serverId.optional(),
     /**
      * With fromSlug: the operator confirms that the other site's files, database and code (which
      * may be another customer's) are handed to this site's tenant.
@@ -111,6 +155,10 @@ export const backupsRestore = z
     message:
       "restoring another site's backup hands its files, database and code to this site's tenant: confirm it",
     path: ['handOver'],
+  })
+  .refine((r) => !r.fromServerId || r.fromSlug, {
+    message: "name the other server's site (fromSlug)",
+    path: ['fromSlug'],
   })
   .refine((r) => !r.path || (r.files !== null && r.database === null), {
     message: 'a single file or folder comes from the files snapshot only',
@@ -143,6 +191,21 @@ export const backupsCommands = {
     siteRef,
     "Prove a site's newest backup restores: its database and files restored into a scratch copy, its home page served, then removed, as a job.",
     { audit: 'backup.drill' },
+  ),
+  'backups.schedule': command<{ jobId: string }>()(
+    backupsSchedule,
+    "Give a site a backup schedule of its own (a timer of its own on the host, instead of the server's), or put it back on the server's with null, as a job.",
+    { audit: 'backup.schedule' },
+  ),
+  'backups.offsite': command<{ jobId: string }>()(
+    backupsOffsite,
+    "Copy a server's backups to another server over SFTP after every scheduled run (an account there that can do nothing but SFTP into its own folder), or stop copying, as a job; it makes the first copy.",
+    { audit: 'backup.offsite' },
+  ),
+  'backups.copy': command<{ jobId: string }>()(
+    backupsSetup.pick({ serverId: true }).strict(),
+    "Bring a server's offsite copy up to date now (only what the copy lacks), as a job.",
+    { audit: 'backup.copy' },
   ),
   'backups.list': command<SiteBackups>()(
     backupsList,

@@ -203,4 +203,19 @@ export const migrations: Migration[] = [
         SELECT 1, 0, '', 'legacy' WHERE EXISTS (SELECT 1 FROM vault_meta);
     `,
   },
+  {
+    version: 7,
+    name: 'offsite copies of backups',
+    // A server's backup repository copied over SFTP into an account on another server (its name
+    // there: hd-off-<name>). Kept here so a restore on the other server works while the first one is
+    // down, and so removing either server while the copy is set up is refused.
+    sql: `
+      CREATE TABLE backup_copies (
+        source_server_id  TEXT PRIMARY KEY REFERENCES servers(id),
+        target_server_id  TEXT NOT NULL REFERENCES servers(id),
+        name              TEXT NOT NULL UNIQUE,
+        created_at        TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

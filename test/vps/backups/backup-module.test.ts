@@ -241,6 +241,40 @@ describe('backup module', () => {
         expect(left.filter((s) => s.tags.includes('hd-part=db'))).toHaveLength(2);
         // keep-last 0 would drop the newest backup: refused before anything runs.
         expect((await backup(host, 'prune', ['--keep-last', '0'])).code).toBe(2);
+
+        // A site with a schedule of its own: a timer of its own, and the server's run leaves it out.
+        const unit = 'hostdeck-backup-site-shop';
+        await ok(backup(host, 'schedule', ['--site', A.site, '--schedule', 'hourly']));
+        const own = await sh(
+          host,
+          `systemctl show -P TimersCalendar -P Persistent ${unit}.timer; systemctl is-enabled ${unit}.timer; systemctl is-active ${unit}.timer`,
+        );
+        expect(own).toMatch(/OnCalendar=\*-\*-\* \*:00:00/);
+        expect(own.split('\n')).toEqual(expect.arrayContaining(['yes', 'enabled', 'active']));
+        const status = (await ok(backup(host, 'status', ['--site', A.site]))).status;
+        expect(status['site-schedule']).toBe('hourly');
+        expect(status['site-next-run']).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/); // within the hour's random delay
+        const all = await ok(backup(host, 'all'));
+        expect(all.steps.map((x) => `${x.name}: ${x.detail}`)).toEqual(
+          expect.arrayContaining([
+            'site shop: left to its own schedule (hourly)',
+            'backups: 0 site(s) backed up; 1 on their own schedule',
+          ]),
+        );
+        expect(await snapshots(host)).toHaveLength(4);
+        const ran = await host.exec(`systemctl start ${unit}.service`, { timeoutMs: 300_000 });
+        expect(ran.code, await sh(host, `journalctl -u ${unit}.service -n 30 --no-pager`)).toBe(0);
+        expect(await snapshots(host)).toHaveLength(6);
+        expect((await backup(host, 'schedule', ['--site', A.site, '--schedule', 'every tuesday'])).code).toBe(
+          2,
+        );
+        await ok(backup(host, 'schedule', ['--site', A.site, '--default']));
+        expect(await sh(host, `ls /etc/systemd/system | grep -c ${unit} || true`)).toBe('0');
+        expect((await ok(backup(host, 'status', ['--site', A.site]))).status['site-schedule']).toBe('');
+        // Removing the site removes its own schedule with it.
+        await ok(backup(host, 'schedule', ['--site', A.site, '--schedule', 'daily']));
+        await ok(hostdeck(host, 'site', 'remove', ['--site', A.site]));
+        expect(await sh(host, `ls /etc/systemd/system | grep -c ${unit} || true`)).toBe('0');
       },
       { layers: [layer] },
     ));

@@ -13,15 +13,24 @@ beforeAll(async () => {
   layer = await sitesLayer();
 }, 900_000);
 
-export async function withAppOnHost(fn: (app: TestApp, host: Host, serverId: string) => Promise<void>) {
+export function withAppOnHost(fn: (app: TestApp, host: Host, serverId: string) => Promise<void>) {
+  return withAppOnHosts(1, (app, [on]) => fn(app, on!.host, on!.serverId));
+}
+
+/** N hosts of the sites layer, each added to one app (host key confirmed, key login). */
+export async function withAppOnHosts(
+  n: number,
+  fn: (app: TestApp, hosts: { host: Host; serverId: string }[]) => Promise<void>,
+) {
   await withFreshHosts(
-    1,
-    async ([host]) => {
+    n,
+    async (hosts) => {
       const app = await startApp();
       try {
-        const call = (n: string, i: unknown) => app.call(n as never, i as never);
-        const { serverId } = await addTestHost(call, host!);
-        await fn(app, host!, serverId);
+        const call = (name: string, i: unknown) => app.call(name as never, i as never);
+        const added = [];
+        for (const host of hosts) added.push({ host, serverId: (await addTestHost(call, host)).serverId });
+        await fn(app, added);
       } finally {
         await app.close();
       }

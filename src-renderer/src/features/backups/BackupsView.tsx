@@ -10,7 +10,8 @@ import { SelectField } from '../../components/SelectField';
 import { View } from '../../components/View';
 import { ago } from '../../lib/format';
 import { followSites, useSites } from '../sites/store';
-import { useSiteBackups } from './useSiteBackups';
+import { OffsiteCopy } from './OffsiteCopy';
+import { runsSource, useSiteBackups } from './useSiteBackups';
 import './backups.css';
 
 /** Each site's backup runs on its server (restic), a run now, and a restore of its database and files. */
@@ -23,8 +24,8 @@ export function BackupsView() {
   return (
     <View title="Backups">
       <p className="muted">
-        Encrypted, deduplicated snapshots (restic) of each site's files and database, kept on its server and
-        copied to this laptop on request.
+        Encrypted, deduplicated snapshots (restic) of each site's files and database, kept on its server,
+        copied to another server after every run if you choose one, and to this laptop on request.
       </p>
       {loaded && sites.length === 0 && (
         <EmptyState title="No sites to back up yet">
@@ -52,7 +53,7 @@ const short = (id: string | null) => (id ? id.slice(0, 8) : '—');
 
 function SiteBackupsCard({ site }: { site: SiteInfo }) {
   const [confirm, setConfirm] = useState<BackupRun | null>(null);
-  // Whose runs are listed: this site's (''), or another site's of the server (a deleted one too).
+  // Whose runs are listed (see runsSource): this site's, another site's, another server's site's.
   const [from, setFrom] = useState('');
   const { backups, error, attempt, load } = useSiteBackups(site, from);
 
@@ -167,6 +168,16 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
         />
       )}
       {backups?.ready && (
+        <SiteSchedule
+          key={backups.siteSchedule ?? ''}
+          site={site}
+          backups={backups}
+          onSave={(schedule) =>
+            void attempt(() => api.call('backups.schedule', { siteId: site.id, schedule }))
+          }
+        />
+      )}
+      {backups?.ready && (
         <p className="muted" data-testid="backup-check">
           {backups.check
             ? backups.check.ok
@@ -189,7 +200,8 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
           <p>Back up now to take the first one.</p>
         </EmptyState>
       )}
-      {backups?.ready && (backups.sources.length > 0 || from) && (
+      {backups?.ready && <OffsiteCopy site={site} offsite={backups.offsite} attempt={attempt} />}
+      {backups?.ready && (backups.sources.length > 0 || backups.elsewhere.length > 0 || from) && (
         <div className="backups-source">
           <SelectField
             label="Runs of"
@@ -197,10 +209,15 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
             onChange={(v) => setFrom(v)}
             options={[
               { value: '', label: `${site.domain} (this site)` },
-              ...[...new Set([...backups.sources, ...(from ? [from] : [])])].map((slug) => ({
-                value: slug,
-                label: `site ${slug} (restore its backup into ${site.domain})`,
-              })),
+              ...[...new Set([...backups.sources, ...(from && !from.includes('/') ? [from] : [])])].map(
+                (slug) => ({ value: slug, label: `site ${slug} (restore its backup into ${site.domain})` }),
+              ),
+              ...backups.elsewhere.flatMap((e) =>
+                e.sites.map((slug) => ({
+                  value: `${e.serverId}/${slug}`,
+                  label: `site ${slug} of ${e.serverName} (its copy on ${site.serverName})`,
+                })),
+              ),
             ]}
           />
         </div>
@@ -230,7 +247,7 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
               await api.call('backups.restore', {
                 siteId: site.id,
                 ...parts,
-                ...(from ? { fromSlug: from, handOver: true } : {}),
+                ...(from ? { ...runsSource(from), handOver: true } : {}),
               });
               setConfirm(null);
             })
@@ -266,7 +283,7 @@ function RestoreDialog({
     <div className="card confirm" role="dialog" aria-labelledby="restore-title">
       <h3 id="restore-title">
         {from
-          ? `Restore site ${from}'s backup taken ${ago(run.at)} into ${site.domain}?`
+          ? `Restore site ${runsSource(from).fromSlug}'s backup taken ${ago(run.at)} into ${site.domain}?`
           : `Restore ${site.domain} to the backup taken ${ago(run.at)}?`}
       </h3>
       <CheckboxField
@@ -293,8 +310,8 @@ function RestoreDialog({
       )}
       {from && (
         <CheckboxField checked={handOver} onChange={setHandOver}>
-          Site {from}'s files, database and code go to {site.domain}'s tenant ({site.tenantName}). If {from}{' '}
-          was another customer's, this hands its data over.
+          Site {runsSource(from).fromSlug}'s files, database and code go to {site.domain}'s tenant (
+          {site.tenantName}). If it was another customer's, this hands its data over.
         </CheckboxField>
       )}
       <p>
@@ -407,5 +424,62 @@ function SchedulePolicy({
         </button>
       </div>
     </fieldset>
+  );
+}
+
+/** The site's own schedule (a timer of its own on the host), or the server's. */
+function SiteSchedule({
+  site,
+  backups,
+  onSave,
+}: {
+  site: SiteInfo;
+  backups: SiteBackups;
+  onSave(schedule: string | null): void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [schedule, setSchedule] = useState(backups.siteSchedule ?? 'hourly');
+  if (backups.siteSchedule && !open) {
+    return (
+      <p className="muted" data-testid="backup-site-schedule">
+        {site.domain} has a schedule of its own ({backups.siteSchedule})
+        {backups.siteNextRun ? ` · next ${backups.siteNextRun}` : ''}.{' '}
+        <button type="button" className="link" onClick={() => setOpen(true)}>
+          Change…
+        </button>{' '}
+        <button type="button" className="link" onClick={() => onSave(null)}>
+          Use the server's schedule
+        </button>
+      </p>
+    );
+  }
+  if (!open) {
+    return (
+      <p className="muted" data-testid="backup-site-schedule">
+        {site.domain} is backed up on the server's schedule.{' '}
+        <button type="button" className="link" onClick={() => setOpen(true)}>
+          Give it a schedule of its own…
+        </button>
+      </p>
+    );
+  }
+  return (
+    <div className="row backups-site-schedule" data-testid="backup-site-schedule">
+      <label className="inline">
+        {site.domain} runs
+        <input
+          value={schedule}
+          onChange={(e) => setSchedule(e.target.value)}
+          aria-label="Site schedule (systemd calendar)"
+          placeholder="hourly"
+        />
+      </label>
+      <button type="button" className="primary" onClick={() => onSave(schedule.trim())}>
+        Save on the server
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </div>
   );
 }
