@@ -1,12 +1,14 @@
 // Backups from the app on a real host: the same router calls the UI makes, restic's repository
 // password made in the vault and owned by the server, runs and restores as jobs.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopAll } from '../harness/index.js';
 import { sh } from '../provision/hostdeck-scripts.js';
 import { done, newSite, withAppOnHost } from '../sites/app-helpers.js';
+import { get } from '../sites/helpers.js';
 
 afterAll(stopAll);
 
@@ -174,5 +176,69 @@ describe('backups from the app', () => {
           'jobs.rerun',
         ]),
       );
+    }));
+
+  it('backs a Laravel site up and puts its database, release and storage back as they were', () =>
+    withAppOnHost(async (app, host, serverId) => {
+      const site = await newSite(app, serverId, 'acme', {
+        slug: 'app',
+        domain: 'app.acme.test',
+        type: 'laravel',
+      });
+      const sql = (q: string) => sh(host, `mariadb -N -B hd_app -e ${JSON.stringify(q)}`);
+      const STORAGE = '/srv/tenants/acme/app/shared/storage/app/note.txt';
+      const asTenant = (cmd: string) => sh(host, `runuser -u t-acme -- sh -c ${JSON.stringify(cmd)}`);
+      // A release whose page shows a row of its database and a file of its storage (its own PHP,
+      // its own database user); its artisan records the deploy hooks (no Laravel here).
+      const deploy = async (version: string) => {
+        const folder = mkdtempSync(join(tmpdir(), 'hostdeck-laravel-'));
+        mkdirSync(join(folder, 'public'));
+        writeFileSync(
+          join(folder, 'public', 'index.php'),
+          `<?php $e = [];
+foreach (file(__DIR__ . '/../.env') as $l) if (preg_match('/^(\\w+)="?(.*?)"?$/', trim($l), $m)) $e[$m[1]] = $m[2];
+$db = new PDO('mysql:unix_socket=' . $e['DB_SOCKET'] . ';dbname=' . $e['DB_DATABASE'], $e['DB_USERNAME'], $e['DB_PASSWORD']);
+echo '${version} ', $db->query('SELECT body FROM notes WHERE id = 1')->fetchColumn(), ' ', trim(file_get_contents(__DIR__ . '/../storage/app/note.txt'));`,
+        );
+        writeFileSync(
+          join(folder, 'artisan'),
+          `<?php file_put_contents(__DIR__ . '/storage/logs/hooks.log', '${version} ' . implode(' ', array_slice($argv, 1)) . "\\n", FILE_APPEND);`,
+        );
+        try {
+          await done(app, app.call('sites.deploy', { siteId: site.id, folder }));
+        } finally {
+          rmSync(folder, { recursive: true, force: true });
+        }
+      };
+      await sql('CREATE TABLE notes (id INT PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, "first")');
+      await deploy('v1'); // (the first deploy makes the shared storage)
+      await asTenant(`mkdir -p ${STORAGE.replace(/\/[^/]+$/, '')} && echo one > ${STORAGE}`);
+      expect((await get(host, 'app.acme.test')).body).toBe('v1 first one');
+
+      await done(app, app.call('backups.setup', { serverId }));
+      await done(app, app.call('backups.run', { siteId: site.id }));
+      const [run] = (await app.call('backups.list', { siteId: site.id })).runs;
+
+      await sql('UPDATE notes SET body = "second" WHERE id = 1');
+      await asTenant(`echo two > ${STORAGE}`);
+      await deploy('v2');
+      expect((await get(host, 'app.acme.test')).body).toBe('v2 second two');
+      const hooksLog = async () =>
+        (await sh(host, 'cat /srv/tenants/acme/app/shared/storage/logs/hooks.log')).split('\n');
+      const v1 = ['v1 migrate --force', 'v1 storage:link', 'v1 config:cache'];
+      expect(await hooksLog()).toEqual([...v1, ...v1.map((l) => l.replace('v1', 'v2'))]);
+
+      await done(
+        app,
+        app.call('backups.restore', { siteId: site.id, database: run!.database!, files: run!.files! }),
+      );
+      expect((await get(host, 'app.acme.test')).body).toBe('v1 first one');
+      expect(await sh(host, `stat -c %U ${STORAGE}`)).toBe('t-acme');
+      // The storage as it was (v2's hook lines gone), and the restored release went through the
+      // Laravel hooks again, as the tenant.
+      expect(await hooksLog()).toEqual([...v1, ...v1]);
+      // A drill of a Laravel site: its copy served from the restored run.
+      await done(app, app.call('backups.drill', { siteId: site.id }));
+      expect((await app.call('backups.list', { siteId: site.id })).drill).toMatchObject({ ok: true });
     }));
 });
