@@ -86,7 +86,7 @@ backup_key() {
 # prompt, no trust on first use), the repository's own password.
 backup_remote() {
   local target port
-  read -r target port <<<"$(hd_state_get offsite)"
+  read -r target port <<<"${BACKUP_REMOTE:-$(hd_state_get offsite)}"
   [[ $target =~ $BACKUP_RE_TARGET && $port =~ $HD_RE_PORT ]] || hd_fail "offsite copy" "none set up (backup offsite --target)"
   restic --repo "sftp:$target:/repo" --password-file "$BACKUP_PASS" --cache-dir "$BACKUP_CACHE" \
     -o "sftp.command=ssh -i $BACKUP_OFFSITE_KEY -o IdentitiesOnly=yes -o UserKnownHostsFile=$BACKUP_OFFSITE_KNOWN -o HostKeyAlias=hostdeck-offsite -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -p $port $target -s sftp" \
@@ -108,25 +108,30 @@ backup_offsite() {
   [[ -f $BACKUP_OFFSITE_KEY ]] || hd_fail "offsite key" "none yet: run backup key first"
   ensure_file "$BACKUP_OFFSITE_KNOWN" 0600 root root "hostdeck-offsite $BACKUP_HOSTKEY
 "
-  local want="${HD_OPT[target]} $((10#${HD_OPT[port]}))"
-  if [[ $(hd_state_get offsite) == "$want" ]]; then
-    hd_ok "offsite copy" "${HD_OPT[target]}"
-  else
-    hd_state_set offsite "$want"
-    hd_changed "offsite copy" "to ${HD_OPT[target]} (port ${want##* })"
-  fi
-  [[ $HD_CHECK != 1 ]] || return 0
+  local want="${HD_OPT[target]} $((10#${HD_OPT[port]}))" had
+  [[ $HD_CHECK != 1 ]] || { hd_ok "offsite copy" "would copy to ${HD_OPT[target]}"; return 0; }
+  # The target is recorded (and the timer copies to it) only once its repository opens.
+  had=$(hd_state_get offsite)
+  BACKUP_REMOTE=$want
   local step="offsite repository" why
   if hd_run backup_remote cat config; then
     hd_ok "$step" "there, and opens with this repository's password"
-    return 0
+  else
+    why=$(tail -n 1 <<<"$HD_LAST_OUTPUT")
+    hd_run backup_remote init --repository-version 2 --from-repo "$BACKUP_REPO" \
+      --from-password-file "$BACKUP_PASS" --copy-chunker-params ||
+      hd_fail "$step" "cannot open or make the copy at ${HD_OPT[target]} ($why; $(tail -n 1 <<<"$HD_LAST_OUTPUT")). Check that the other host accepted this one (backup accept) and is reachable on port ${want##* }; nothing was changed here"
+    hd_changed "$step" "made at ${HD_OPT[target]} (encrypted with this repository's password, its chunker parameters)"
   fi
-  why=$(tail -n 1 <<<"$HD_LAST_OUTPUT")
-  hd_run backup_remote init --repository-version 2 --from-repo "$BACKUP_REPO" \
-    --from-password-file "$BACKUP_PASS" --copy-chunker-params ||
-    hd_fail "$step" "cannot open or make the copy at ${HD_OPT[target]} ($why; $(tail -n 1 <<<"$HD_LAST_OUTPUT")). Check that the other host accepted this one (backup accept) and is reachable on port ${want##* }"
-  hd_changed "$step" "made at ${HD_OPT[target]} (encrypted with this repository's password, its chunker parameters)"
+  if [[ $had == "$want" ]]; then
+    hd_ok "offsite copy" "${HD_OPT[target]}"
+  else
+    hd_state_set offsite "$want"
+    hd_state_set last-copy ''
+    hd_changed "offsite copy" "to ${HD_OPT[target]} (port ${want##* }) after every scheduled run"
+  fi
 }
+BACKUP_REMOTE='' # the copy backup_remote talks to: "user@host port" (default: as recorded)
 
 # The copy brought up to date: restic copies the snapshots it lacks (by their original id), and
 # with them only the data it does not have. Stale locks of a copy that was cut short go first (restic
@@ -156,16 +161,38 @@ backup_copy() {
 }
 
 # The retention on the copy too, once the host's own prune succeeded: the same keep rules for each
-# site's database and files (grouped by the path each was taken of), final backups always kept.
+# site this host has, per part (grouped by the path each was taken of), final backups always kept;
+# snapshots of sites deleted since stay, as they do here. A failure here is reported and recorded
+# but does not fail the host's own prune (the copy then keeps more until the next one).
 backup_prune_offsite() { # KEEP-ARGS...
   [[ -n $(hd_state_get offsite) ]] || return 0
   if [[ $HD_CHECK == 1 ]]; then
     hd_ok "offsite retention" "would apply the same rules on the copy"
     return 0
   fi
-  hd_run backup_remote forget --group-by host,paths --keep-tag hd-final=yes "$@" --prune ||
-    hd_fail "offsite retention" "restic forget on the copy failed: $(tail -n 1 <<<"$HD_LAST_OUTPUT")"
-  hd_ok "offsite retention" "applied on the copy"
+  local slug
+  local -a sites=()
+  mapfile -t sites < <(backup_host_sites)
+  for slug in "${sites[@]}"; do
+    if ! hd_run backup_remote forget --tag "hd-site=$slug" --group-by host,paths --keep-tag hd-final=yes "$@"; then
+      backup_offsite_failed "offsite retention" "restic forget of $slug on the copy failed: $HD_LAST_OUTPUT"
+      return 0
+    fi
+  done
+  if ! hd_run backup_remote prune; then
+    backup_offsite_failed "offsite retention" "restic prune on the copy failed: $HD_LAST_OUTPUT"
+    return 0
+  fi
+  hd_ok "offsite retention" "applied on the copy (${#sites[@]} site(s))"
+}
+
+# An offsite step that failed: recorded as the last copy's result (the app shows it as an alert)
+# and reported, without ending the run.
+backup_offsite_failed() { # STEP REASON
+  local target
+  target=$(hd_state_get offsite)
+  hd_state_set last-copy "$(date -u +%Y-%m-%dT%H:%M:%SZ) failed to ${target%% *}: $2"
+  hd_ok "$1" "FAILED: $2 (recorded; the next scheduled run tries again)"
 }
 
 backup_offsite_sshd_conf() {
@@ -174,8 +201,10 @@ backup_offsite_sshd_conf() {
   cat <<EOF
 Match User hd-off-*
     ChrootDirectory $HD_OFFSITE_ROOT/%u
-    ForceCommand internal-sftp
+    ForceCommand internal-sftp -P symlink,hardlink@openssh.com
     AuthorizedKeysFile $BACKUP_OFFSITE_KEYS/%u.keys
+    AuthorizedKeysCommand none
+    DisableForwarding yes
     AuthenticationMethods publickey
     PasswordAuthentication no
     KbdInteractiveAuthentication no
@@ -199,6 +228,14 @@ backup_accept() {
   # sshd's chroot must be root's all the way down; the account writes only in repo/.
   ensure_dir "$chroot" 0755 root root
   ensure_dir "$chroot/repo" 0700 "$user" "$user"
+  [[ $HD_CHECK == 1 ]] || hd_run usermod --expiredate '' -- "$user" ||
+    hd_fail "user $user" "could not unlock it: $HD_LAST_OUTPUT"
+  # SFTP has no quota: a source host (if compromised) can write until its filesystem is full.
+  if [[ $(stat -c %d -- "$HD_OFFSITE_ROOT") == $(stat -c %d /) ]]; then
+    hd_ok "copy filesystem" "WARNING: $HD_OFFSITE_ROOT is on the root filesystem, so the other host can fill it; mount a filesystem of its own there"
+  else
+    hd_ok "copy filesystem" "$HD_OFFSITE_ROOT has a filesystem of its own"
+  fi
   ensure_dir "$BACKUP_OFFSITE_KEYS" 0755 root root
   ensure_file "$BACKUP_OFFSITE_KEYS/$user.keys" 0644 root root "restrict $BACKUP_PUBKEY
 "
@@ -215,6 +252,10 @@ backup_accept() {
 backup_revoke() {
   local user="hd-off-${HD_OPT[source]}"
   ensure_file_absent "$BACKUP_OFFSITE_KEYS/$user.keys"
-  if [[ $HD_CHECK != 1 ]] && command -v pkill >/dev/null; then pkill -KILL -u "$user" 2>/dev/null || true; fi
+  if [[ $HD_CHECK != 1 ]] && getent passwd "$user" >/dev/null; then
+    # Locked first, so a login that got in before the key went is the last one; then its sessions end.
+    hd_run usermod --expiredate 1 -- "$user" || hd_fail "user $user" "could not lock it: $HD_LAST_OUTPUT"
+    pkill -KILL -u "$user" 2>/dev/null || true
+  fi
   hd_ok "offsite copy of ${HD_OPT[source]}" "kept in $HD_OFFSITE_ROOT/$user/repo"
 }

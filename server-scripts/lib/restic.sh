@@ -18,13 +18,22 @@ HD_RESTIC_OFFSITE_USER=''
 HD_RESTIC_OFFSITE_PW=''
 
 # restic with this host's repository, password file and cache; output on stderr unless redirected.
-# Reading another host's copy, restic runs as that copy's own user (root never opens a path in a
-# directory someone else writes), with its password in the environment (never argv) and no cache.
+# Reading another host's copy (which that host, maybe compromised, wrote), restic runs as the copy's
+# own account (root never opens a path in a directory someone else writes), without capabilities,
+# root's descriptors (the protocol stream, the host lock) or a cache, in a scope of its own with a
+# memory, task and time bound (a hostile copy cannot exhaust the host), its password in the
+# environment (never argv).
 hd_restic() {
   if [[ -n $HD_RESTIC_OFFSITE_USER ]]; then
-    (cd / && RESTIC_PASSWORD=$HD_RESTIC_OFFSITE_PW exec setpriv --reuid="$HD_RESTIC_OFFSITE_USER" \
-      --regid="$HD_RESTIC_OFFSITE_USER" --clear-groups --no-new-privs -- \
-      restic --repo "$HD_OFFSITE_ROOT/$HD_RESTIC_OFFSITE_USER/repo" --no-cache "$@")
+    (
+      cd /
+      ((HD_OUT <= 2)) || exec {HD_OUT}>&-
+      [[ -z ${HD_LOCK_FD-} ]] || exec {HD_LOCK_FD}>&-
+      RESTIC_PASSWORD=$HD_RESTIC_OFFSITE_PW exec systemd-run --scope --quiet --collect -p MemoryMax=1G -p TasksMax=256 -p RuntimeMaxSec=6h -- \
+      setpriv --reuid="$HD_RESTIC_OFFSITE_USER" --regid="$HD_RESTIC_OFFSITE_USER" --clear-groups \
+      --no-new-privs --inh-caps=-all --bounding-set=-all -- \
+      restic --repo "$HD_OFFSITE_ROOT/$HD_RESTIC_OFFSITE_USER/repo" --no-cache "$@"
+    )
     return
   fi
   restic --repo "$HD_RESTIC_REPO" --password-file "$HD_RESTIC_PASS" --cache-dir "$HD_RESTIC_CACHE" "$@"

@@ -21,8 +21,6 @@ readonly BACKUP_RE_SLUG='^[a-z]([a-z0-9-]{0,27}[a-z0-9])?$'
 readonly BACKUP_RE_KEEP='^[0-9]{1,3}$'
 # systemd calendar expressions: the shorthands, or "*-*-* 03:00:00"-style (checked again by systemd-analyze).
 readonly BACKUP_RE_SCHEDULE='^(hourly|daily|weekly|monthly|[*0-9,/-]{1,20} [*0-9,/:-]{1,20}|[A-Z][a-z]{2}(,[A-Z][a-z]{2}){0,6} [*0-9,/:-]{1,20})$'
-readonly BACKUP_SERVICE=/etc/systemd/system/hostdeck-backup.service
-readonly BACKUP_TIMER=/etc/systemd/system/hostdeck-backup.timer
 readonly BACKUP_READ_PERCENT=10  # of the data read back by the weekly sampled check
 readonly BACKUP_READ_EVERY=604800 # seconds between sampled reads (auto)
 
@@ -153,42 +151,53 @@ backup_ensure_timer() {
   local schedule=${HD_OPT[schedule]}
   [[ -n $schedule ]] || schedule=$(hd_state_get schedule)
   [[ -n $schedule ]] || schedule=daily
+  backup_ensure_timer_unit hostdeck-backup "$schedule" 30min '' \
+    "back up every site, copy offsite, apply the retention, check the repository, drill restores" \
+    "backup all" "-backup copy" "backup prune" "backup check" "site drill --due"
+}
+
+# A oneshot service running hostdeck.sh with each ARGS in turn (6 h timeout, idle I/O, niced) and
+# its timer (Persistent=, a randomized delay), enabled; the schedule recorded as schedule<KEY>, and
+# since when as schedule-since<KEY> (KEY: '' for the server's, :<site> for a site's own).
+backup_ensure_timer_unit() { # UNIT SCHEDULE DELAY KEY WHAT ARGS...
+  local unit=$1 schedule=$2 delay=$3 key=$4 what=$5 exec='' line
+  shift 5
   [[ $HD_CHECK == 1 ]] || systemd-analyze calendar "$schedule" >/dev/null 2>&1 ||
     hd_fail "backup schedule" "systemd does not understand the schedule '$schedule'" 2
-  ensure_file "$BACKUP_SERVICE" 0644 root root "# $HD_MANAGED_MARK (backup module).
+  # ("-ARGS": a failure of that step, recorded on the host, does not stop the ones after it)
+  for line in "$@"; do
+    if [[ $line == -* ]]; then exec+="ExecStart=-/bin/bash $HD_DIR/hostdeck.sh ${line#-}"$'\n'; else exec+="ExecStart=/bin/bash $HD_DIR/hostdeck.sh $line"$'\n'; fi
+  done
+  ensure_file "/etc/systemd/system/$unit.service" 0644 root root "# $HD_MANAGED_MARK (backup module).
 [Unit]
-Description=Hostdeck: back up every site, copy offsite, apply the retention, check the repository, drill restores
+Description=Hostdeck: $what
 After=network-online.target mariadb.service
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup all
-ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup copy
-ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup prune
-ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup check
-ExecStart=/bin/bash $HD_DIR/hostdeck.sh site drill --due
-TimeoutStartSec=6h
+${exec}TimeoutStartSec=6h
 Nice=10
 IOSchedulingClass=idle
 "
   local service_changed=$HD_FILE_CHANGED
-  ensure_file "$BACKUP_TIMER" 0644 root root "# $HD_MANAGED_MARK (backup module).
+  ensure_file "/etc/systemd/system/$unit.timer" 0644 root root "# $HD_MANAGED_MARK (backup module).
 [Unit]
-Description=Hostdeck: scheduled backups ($schedule)
+Description=Hostdeck: $what ($schedule)
 
 [Timer]
 OnCalendar=$schedule
 Persistent=true
-RandomizedDelaySec=30min
+RandomizedDelaySec=$delay
 AccuracySec=1min
 
 [Install]
 WantedBy=timers.target
 "
-  if ((service_changed == 1 || HD_FILE_CHANGED == 1)); then hd_daemon_reload "the backup timer changed"; fi
-  ensure_service hostdeck-backup.timer enabled active
-  [[ $(hd_state_get schedule) == "$schedule" ]] || hd_state_set schedule-since "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  hd_state_set schedule "$schedule"
+  if ((service_changed == 1 || HD_FILE_CHANGED == 1)); then hd_daemon_reload "the timer $unit changed"; fi
+  ensure_service "$unit.timer" enabled active
+  [[ $(hd_state_get "schedule$key") == "$schedule" ]] ||
+    hd_state_set "schedule-since$key" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  hd_state_set "schedule$key" "$schedule"
 }
 
 backup_ensure_repo() {
@@ -388,46 +397,13 @@ backup_run() {
 backup_schedule() {
   backup_require_repo
   backup_site
-  local slug=${HD_OPT[site]} schedule=${HD_OPT[schedule]} unit
+  local slug=${HD_OPT[site]} schedule=${HD_OPT[schedule]}
   if [[ ${HD_OPT[default]} == 1 ]]; then
     hd_backup_site_schedule_absent "$slug"
     return 0
   fi
-  [[ $HD_CHECK == 1 ]] || systemd-analyze calendar "$schedule" >/dev/null 2>&1 ||
-    hd_fail "backup schedule of $slug" "systemd does not understand the schedule '$schedule'" 2
-  unit=$(hd_backup_site_unit "$slug")
-  ensure_file "/etc/systemd/system/$unit.service" 0644 root root "# $HD_MANAGED_MARK (backup module).
-[Unit]
-Description=Hostdeck: back up site $slug (its own schedule), copy offsite
-After=network-online.target mariadb.service
-
-[Service]
-Type=oneshot
-ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup run --site $slug
-ExecStart=/bin/bash $HD_DIR/hostdeck.sh backup copy
-TimeoutStartSec=6h
-Nice=10
-IOSchedulingClass=idle
-"
-  local service_changed=$HD_FILE_CHANGED
-  ensure_file "/etc/systemd/system/$unit.timer" 0644 root root "# $HD_MANAGED_MARK (backup module).
-[Unit]
-Description=Hostdeck: backups of site $slug ($schedule)
-
-[Timer]
-OnCalendar=$schedule
-Persistent=true
-RandomizedDelaySec=10min
-AccuracySec=1min
-
-[Install]
-WantedBy=timers.target
-"
-  if ((service_changed == 1 || HD_FILE_CHANGED == 1)); then hd_daemon_reload "the site's backup timer changed"; fi
-  ensure_service "$unit.timer" enabled active
-  [[ $(hd_state_get "schedule:$slug") == "$schedule" ]] ||
-    hd_state_set "schedule-since:$slug" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  hd_state_set "schedule:$slug" "$schedule"
+  backup_ensure_timer_unit "$(hd_backup_site_unit "$slug")" "$schedule" 10min ":$slug" \
+    "back up site $slug on its own schedule, copy offsite" "backup run --site $slug" "backup copy"
 }
 
 # The sites this host has (the site module's records), one slug a line.

@@ -93,8 +93,15 @@ site_recover() {
       hostdeck-recover "$to_path" "$depth" <"$staging" ||
       hd_fail "$step" "unpacking it as $TUSER failed: $HD_LAST_OUTPUT"
   else
-    hd_restic dump "$SITE_SNAPSHOT" "$from_path" >"$staging" 2>"$HD_TMP/recover.err" ||
-      hd_fail "$step" "restic dump: $(tail -n 1 "$HD_TMP/recover.err")"
+    # No more than the listing said (a crafted snapshot, say another host's copy, could name one
+    # blob many times over): head stops there, and restic, cut off, fails the step.
+    local -a st=()
+    {
+      hd_restic dump "$SITE_SNAPSHOT" "$from_path" 2>"$HD_TMP/recover.err" | head -c "$bytes" >"$staging"
+      st=("${PIPESTATUS[@]}")
+    } || true
+    [[ ${st[0]-1} == 0 && ${st[1]-1} == 0 ]] ||
+      hd_fail "$step" "restic dump: $(tail -n 1 "$HD_TMP/recover.err") (exit ${st[0]-?}; the backup may be larger than its listing says)"
     # (the parent is worked out here: systemd-run would take ${...} in the command for its own)
     # shellcheck disable=SC2016 # the tenant's sh expands $1 and $2
     SITE_TASK_STDIN=1 hd_run_stdin site_as_tenant "$SITE_DIR" /bin/sh -c \

@@ -31,7 +31,7 @@ export interface BackupsDeps extends CapabilityBase {
   runner: ScriptRunner;
   jobs: JobStarter;
   servers: Pick<ServerService, 'get' | 'list' | 'pinnedHostKey'>;
-  sites: Pick<SiteService, 'get' | 'refresh'>;
+  sites: Pick<SiteService, 'get' | 'refresh' | 'list'>;
   vault: Pick<VaultService, 'list' | 'use' | 'add'>;
   owned: OwnedSecrets;
   db: Database;
@@ -198,6 +198,19 @@ export function createBackups(d: BackupsDeps): Backups {
     return { jobId: job.id };
   };
 
+  /** One verb of the backup module on a server, as a job (kind backup.<verb>). */
+  const backupVerbJob = (
+    ctx: CallContext,
+    serverId: string,
+    verb: string,
+    title: (name: string) => string,
+    args: string[] = [],
+  ) =>
+    serverJob(ctx, serverId, `backup.${verb}`, title, async (job, id) => {
+      await d.runner.upload(job, id);
+      await d.runner.run(job, id, 'backup', verb, { args, stepPrefix: '' });
+    });
+
   return {
     service: null,
     async finalBackup(job, site) {
@@ -301,12 +314,13 @@ export function createBackups(d: BackupsDeps): Backups {
             target ? `Copy ${name}'s backups to ${target.name}` : `Stop copying ${name}'s backups offsite`,
           async (job, serverId) => {
             await d.runner.upload(job, serverId);
+            // Said at the end of the job (it fails): the old target still lets this server in.
+            let unrevoked: string | null = null;
             if (before && before.targetServerId !== target?.id) {
               await d.runner.run(job, serverId, 'backup', 'offsite', {
                 args: ['--none'],
                 stepPrefix: on(source.name),
               });
-              copies.remove(serverId);
               const old = nameOf(before.targetServerId);
               // The old target may be gone or down: its copy stays either way, only the key is taken away.
               try {
@@ -316,13 +330,14 @@ export function createBackups(d: BackupsDeps): Backups {
                   stepPrefix: on(old),
                 });
               } catch (err) {
-                job.log(
-                  `${old} could not be told to refuse ${source.name} any more (${(err as Error).message}); remove /etc/ssh/hostdeck-offsite/hd-off-${before.name}.keys there by hand.`,
-                  'err',
-                );
+                unrevoked = `${old} could not be told to refuse ${source.name} any more (${(err as Error).message}): remove /etc/ssh/hostdeck-offsite/hd-off-${before.name}.keys there by hand.`;
               }
+              copies.remove(serverId);
             }
-            if (!target) return;
+            const finish = () => {
+              if (unrevoked) throw new AppError('SSH_ERROR', unrevoked);
+            };
+            if (!target) return finish();
             const name = before?.targetServerId === target.id ? before.name : copies.newName();
             const key = await d.runner.run(job, serverId, 'backup', 'key', { stepPrefix: on(source.name) });
             const publicKey = key['public-key'];
@@ -333,6 +348,8 @@ export function createBackups(d: BackupsDeps): Backups {
               stdin: `${publicKey}\n`,
               stepPrefix: on(target.name),
             });
+            // Recorded as soon as the target has the account: stopping it later revokes it there.
+            copies.set({ sourceServerId: serverId, targetServerId: target.id, name });
             await d.runner.run(job, serverId, 'backup', 'offsite', {
               args: [
                 '--target',
@@ -344,37 +361,19 @@ export function createBackups(d: BackupsDeps): Backups {
               stdin: `${hostKey}\n`,
               stepPrefix: on(source.name),
             });
-            copies.set({ sourceServerId: serverId, targetServerId: target.id, name });
             await d.runner.run(job, serverId, 'backup', 'copy', { stepPrefix: on(source.name) });
+            finish();
           },
           { target: target?.name ?? null },
         );
       },
       'backups.copy': (input, ctx) =>
-        serverJob(
-          ctx,
-          input.serverId,
-          'backup.copy',
-          (name) => `Copy ${name}'s backups offsite`,
-          async (job, serverId) => {
-            await d.runner.upload(job, serverId);
-            await d.runner.run(job, serverId, 'backup', 'copy', { stepPrefix: '' });
-          },
-        ),
+        backupVerbJob(ctx, input.serverId, 'copy', (name) => `Copy ${name}'s backups offsite`),
       'backups.check': (input, ctx) =>
-        serverJob(
-          ctx,
-          input.serverId,
-          'backup.check',
-          (name) => `Check ${name}'s backup repository`,
-          async (job, serverId) => {
-            await d.runner.upload(job, serverId);
-            await d.runner.run(job, serverId, 'backup', 'check', {
-              args: ['--read-data', '10'],
-              stepPrefix: '',
-            });
-          },
-        ),
+        backupVerbJob(ctx, input.serverId, 'check', (name) => `Check ${name}'s backup repository`, [
+          '--read-data',
+          '10',
+        ]),
       'backups.drill': (input, ctx) => {
         const site = d.sites.get(input.siteId);
         ctx.audit({ target: site.id, detail: { domain: site.domain } });
@@ -413,17 +412,17 @@ export function createBackups(d: BackupsDeps): Backups {
               lastCopy: checkOf(own['last-copy']),
             }
           : null;
-        // What the copies this server keeps of other servers hold (each opened as its own account).
-        const kept: SiteBackups['elsewhere'] = [];
-        for (const c of copies.keptOn(site.serverId)) {
-          const read = copyKeptFor(site.serverId, c.sourceServerId);
-          const r = await d.runner.status(site.serverId, 'backup', read.args, read.stdin);
-          kept.push({
-            serverId: c.sourceServerId,
-            serverName: nameOf(c.sourceServerId),
-            sites: r.error ? [] : sitesIn(r.status['sites']),
-          });
-        }
+        // The copies this server keeps of other servers, with those servers' sites as Hostdeck knows
+        // them: a copy is opened (its password sent to this server) only when one is browsed.
+        const kept: SiteBackups['elsewhere'] = copies.keptOn(site.serverId).map((c) => ({
+          serverId: c.sourceServerId,
+          serverName: nameOf(c.sourceServerId),
+          sites: d.sites
+            .list()
+            .filter((s) => s.serverId === c.sourceServerId)
+            .map((s) => s.slug)
+            .sort(),
+        }));
         return {
           siteId: site.id,
           of,

@@ -61,6 +61,23 @@ describe('offsite copies', () => {
         `echo 'ls -1 /' | sftp -b - -i ${KEY} -o BatchMode=yes -o UserKnownHostsFile=/etc/hostdeck/backup/offsite_known_hosts -o HostKeyAlias=hostdeck-offsite ${target}`,
       );
       expect(listing.stdout.split('\n').filter((l) => l && !l.startsWith('sftp>'))).toEqual(['/repo']);
+      // No links either: nothing of the host's can be pointed at from inside the copy.
+      const link = await a!.host.exec(
+        `echo 'symlink /etc/shadow /repo/shadow' | sftp -b - -i ${KEY} -o BatchMode=yes -o UserKnownHostsFile=/etc/hostdeck/backup/offsite_known_hosts -o HostKeyAlias=hostdeck-offsite ${target}`,
+      );
+      expect(link.code).not.toBe(0);
+      expect(await sh(b!.host, `ls /var/backups/hostdeck-offsite/${user}/repo`)).not.toContain('shadow');
+      // SFTP has no quota: the target says plainly when the copy shares its root filesystem.
+      expect(steps.find((s) => s.name.endsWith('copy filesystem'))?.detail).toMatch(
+        /^WARNING: .* on the root filesystem/,
+      );
+      // A failed copy does not stop the timer's retention, check and drills.
+      expect(
+        await sh(
+          a!.host,
+          "systemctl cat hostdeck-backup.service | grep -c '^ExecStart=-/bin/bash .* backup copy$'",
+        ),
+      ).toBe('1');
       const escape = await a!.host.exec(
         `echo 'get /etc/shadow /tmp/stolen' | sftp -b - -i ${KEY} -o BatchMode=yes -o UserKnownHostsFile=/etc/hostdeck/backup/offsite_known_hosts -o HostKeyAlias=hostdeck-offsite ${target}`,
       );
@@ -171,6 +188,7 @@ describe('offsite copies', () => {
       expect(
         await sh(b!.host, `test -f /var/backups/hostdeck-offsite/${user}/repo/config && echo kept`),
       ).toBe('kept');
+      expect(await sh(b!.host, `getent shadow ${user} | cut -d: -f8`)).toBe('1'); // locked, too
       const actions = (await app.call('audit.list', {})).map((x) => x.action);
       expect(actions).toEqual(expect.arrayContaining(['backup.offsite', 'backup.copy', 'backup.restore']));
     }));
