@@ -7,14 +7,17 @@
  *   - the repository after five runs with 1% of the files changed each time, against five full
  *     tar|zstd archives;
  *   - restoring the files (restic restore into the backup volume's staging) and the database.
- * (The laptop pull fetching nothing on an unchanged re-run is asserted by
- * test/vps/backups/backups-app.test.ts.) Prints figures; asserts only that each run succeeded.
+ *   - the laptop pull (the app's backups.pull): the whole repository once, then what it moves after
+ *     an unchanged run (target: only the new snapshot and index files, no data packs again).
+ * Prints figures; asserts only that each run succeeded.
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
 import { startHosts, stopAll } from '../test/vps/harness/index.js';
 import type { Host } from '../test/vps/harness/index.js';
 import { hostdeck, sh, uploadScripts } from '../test/vps/provision/hostdeck-scripts.js';
+import { startApp } from '../test/ssh/harness/app.js';
+import { addTestHost } from '../test/support/trusted-server.js';
 import { createSite, ok } from '../test/vps/sites/helpers.js';
 import { sitesLayer } from '../test/vps/sites/sites-layer.js';
 
@@ -110,6 +113,32 @@ it('backs a 250 MB site up close to the speed of tar | zstd', async () => {
     `/opt/hostdeck/scripts/test/hostdeck.sh backup restore --site bench --snapshot ${dbSnap.slice(0, 12)}`,
   );
 
+  // The laptop's copy (the app's backups.pull): all of it once, then an unchanged run's worth.
+  const app = await startApp();
+  const pulls: string[] = [];
+  try {
+    const call = (n: string, i: unknown) => app.call(n as never, i as never);
+    const { serverId } = await addTestHost(call, h);
+    const pull = async () => {
+      const { jobId } = await app.call('backups.pull', { serverId });
+      const job = await app.hd.jobs.wait(jobId);
+      expect(job.state).toBe('succeeded');
+      return (await app.call('jobs.get', { id: jobId })).steps.at(-1)!.detail ?? '';
+    };
+    pulls.push(await pull());
+    await run();
+    pulls.push(await pull());
+  } finally {
+    await app.close();
+  }
+  const pulled = (detail: string | undefined) => {
+    const m = /^(\d+) new file\(s\), (\d+) bytes/.exec(detail ?? '');
+    return { files: Number(m?.[1] ?? NaN), bytes: Number(m?.[2] ?? NaN) };
+  };
+  const whole = pulled(pulls[0]);
+  const again = pulled(pulls[1]);
+  const repoAfter = Number(await sh(h, 'du -sb /var/backups/hostdeck/restic | cut -f1'));
+
   console.log(
     [
       '',
@@ -118,6 +147,7 @@ it('backs a 250 MB site up close to the speed of tar | zstd', async () => {
       `  unchanged re-run: ${unchanged.toFixed(2)} s (target <= 3 s)`,
       `  repository after 5 runs (1% of files changed in 3 of them): ${(repoBytes / 1e6).toFixed(1)} MB   five full archives: ${((5 * archiveBytes) / 1e6).toFixed(1)} MB   ratio ${(repoBytes / (5 * archiveBytes)).toFixed(2)}`,
       `  restore: files ${restoreFiles.toFixed(2)} s (restic restore into staging), database ${restoreDb.toFixed(2)} s (includes its safety backup)`,
+      `  laptop pull: first ${whole.files} file(s), ${(whole.bytes / 1e6).toFixed(1)} MB; after an unchanged run ${again.files} file(s), ${(again.bytes / 1e3).toFixed(1)} kB = ${((100 * again.bytes) / repoAfter).toFixed(2)}% of the ${(repoAfter / 1e6).toFixed(1)} MB repository (target: only new snapshot/index files)`,
     ].join('\n'),
   );
 }, 3_600_000);
