@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { defaultFlowControl } from '../src-main/terminal/service';
 import { startSshd } from '../test/ssh/harness/sshd';
 import { bridgeCall, expect, test } from '../test/e2e/fixtures';
-import { addTrustedServer } from '../test/support/trusted-server';
+import { addSshdServer } from '../test/support/trusted-server';
 
 const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 200) * 1024 * 1024;
 
@@ -29,13 +29,7 @@ test('terminal throughput and echo latency', async ({ page, bridge }) => {
   const sshd = await startSshd();
   try {
     const call = bridgeCall(bridge);
-    await addTrustedServer(call, {
-      name: 'bench',
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: sshd.clientKey,
-    });
+    await addSshdServer(call, sshd, 'bench');
 
     await page.addInitScript(() => {
       const w = window as unknown as {

@@ -1,14 +1,8 @@
 import type { JobDetail, JobLogLine, JobState, JobStep, JobSummary, StepState } from '@contract';
 import type { Database } from '../infra/store/database';
 
-interface JobRow {
-  id: string;
-  kind: string;
-  title: string;
-  target: string | null;
-  state: JobState;
-  progress: number;
-  error: string | null;
+/** A jobs row: the summary's own fields under their names, the rest as SQLite names them. */
+type JobRow = Pick<JobSummary, 'id' | 'kind' | 'title' | 'target' | 'state' | 'progress' | 'error'> & {
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
@@ -16,7 +10,7 @@ interface JobRow {
   ok: number;
   changed: number;
   failed: number;
-}
+};
 
 interface StepRow {
   seq: number;

@@ -60,16 +60,11 @@ const toRecord = (r: ServerRow): ServerRecord => ({
 
 export const toInfo = ({ hostKeyBlob: _blob, hostKeyMac: _mac, ...info }: ServerRecord): ServerInfo => info;
 
-export interface ServerWrite {
-  name: string;
-  host: string;
-  port: number;
-  username: string;
-  auth: ServerAuth;
-  jumpServerId: string | null;
-  tags: string[];
-  notes: string;
-}
+/** What the operator asks for: the fields of a server the app does not read back itself. */
+export type ServerWrite = Pick<
+  ServerInfo,
+  'name' | 'host' | 'port' | 'username' | 'auth' | 'jumpServerId' | 'tags' | 'notes'
+>;
 
 /** The server inventory: what the operator asked for, plus the last facts read back. */
 export class ServerRepository {

@@ -33,20 +33,22 @@ const toInfo = (r: SecretRow): SecretInfo => ({
 });
 
 /** Vault rows: the wrapped data key and sealed secrets. Holds no plaintext, ever. */
+/** The vault's one row of metadata as SQLite holds it (tests that tamper with the file read it too). */
+export interface VaultMetaRow {
+  vault_id: string;
+  kdf: string;
+  salt: Buffer;
+  wrapped_key: Buffer;
+  key_check: Buffer;
+  keychain_enabled: number;
+}
+
 export class VaultRepository {
   constructor(private readonly db: Database) {}
 
   meta(): VaultMeta | null {
     const row = this.db.prepare(`SELECT * FROM vault_meta WHERE singleton = 1`).get() as
-      | {
-          vault_id: string;
-          kdf: string;
-          salt: Buffer;
-          wrapped_key: Buffer;
-          key_check: Buffer;
-          keychain_enabled: number;
-        }
-      | undefined;
+      VaultMetaRow | undefined;
     if (!row) return null;
     return {
       vaultId: row.vault_id,

@@ -22,6 +22,17 @@ test.use({ viewport: { width: 1280, height: 1150 } });
 const nav = (page: Page, label: string) =>
   page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: label }).click();
 
+/** Tenant acme and a server record (agent sign-in) that these tests never log in to. */
+async function tenantAndServer(
+  call: ReturnType<typeof bridgeCall>,
+  name: string,
+  host: string,
+  port: number,
+) {
+  await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' });
+  await call('servers.add', { name, host, port, username: 'root', auth: { kind: 'agent' } });
+}
+
 test('a tenant is added from its form, and a duplicate slug is refused under the slug field', async ({
   page,
   bridge,
@@ -65,15 +76,8 @@ test('the create form refuses look-alike, shell and oversized domains and a path
   bridge,
 }) => {
   const call = bridgeCall(bridge);
-  await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' });
   // A server record only: nothing here connects to it (192.0.2.0/24 is TEST-NET-1).
-  await call('servers.add', {
-    name: 'web-1',
-    host: '192.0.2.10',
-    port: 22,
-    username: 'root',
-    auth: { kind: 'agent' },
-  });
+  await tenantAndServer(call, 'web-1', '192.0.2.10', 22);
   const creates = countCalls(page, 'sites.create');
   await page.reload();
 
@@ -145,15 +149,8 @@ test('a site created on an unreachable server opens its page, follows its job an
   bridge,
 }) => {
   const call = bridgeCall(bridge);
-  await call('tenants.create', { name: 'Acme Ltd.', slug: 'acme' });
   // Loopback port 1 refuses at once: the create job fails without any remote host.
-  await call('servers.add', {
-    name: 'nowhere',
-    host: '127.0.0.1',
-    port: 1,
-    username: 'root',
-    auth: { kind: 'agent' },
-  });
+  await tenantAndServer(call, 'nowhere', '127.0.0.1', 1);
   await page.reload();
   await nav(page, 'Sites');
   await page.getByRole('button', { name: 'Create site' }).click();

@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { startSshd } from '../ssh/harness/sshd';
 import type { Sshd } from '../ssh/harness/sshd';
-import { addTrustedServer } from '../support/trusted-server';
+import { addSshdServer } from '../support/trusted-server';
 import { bridgeCall, expect, MASTER_PASSWORD, test } from './fixtures';
 
 /**
@@ -53,13 +53,7 @@ test.describe('the SSH terminal', () => {
   test.beforeEach(async ({ bridge }) => {
     sshd = await startSshd();
     const call = bridgeCall(bridge);
-    await addTrustedServer(call, {
-      name: 'term-host',
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      privateKey: sshd.clientKey,
-    });
+    await addSshdServer(call, sshd, 'term-host');
   });
   test.afterEach(async () => {
     await sshd?.stop();

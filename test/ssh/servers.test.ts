@@ -31,17 +31,21 @@ async function sshd(opts: Parameters<typeof startSshd>[0] = {}) {
   return s;
 }
 
+/** A server record signing in with a key of the vault (its host key not confirmed yet). */
+const keyServer = (
+  a: TestApp,
+  name: string,
+  host: string,
+  port: number,
+  username: string,
+  secretId: string,
+) => a.call('servers.add', { name, host, port, username, auth: { kind: 'key', secretId } });
+
 describe('servers over real SSH', () => {
   it('shows the fingerprint on first contact and refuses to connect until it is confirmed', async () => {
     const [a, s] = await Promise.all([app(), sshd()]);
     const key = await a.call('vault.sshKeys.import', { label: 'k', privateKey: s.clientKey });
-    const server = await a.call('servers.add', {
-      name: 'web-1',
-      host: s.host,
-      port: s.port,
-      username: s.user,
-      auth: { kind: 'key', secretId: key.id },
-    });
+    const server = await keyServer(a, 'web-1', s.host, s.port, s.user, key.id);
 
     const [before] = await a.call('servers.refresh', { ids: [server.id] });
     expect(before?.status).toBe('host-key-unknown');
@@ -166,13 +170,7 @@ describe('servers over real SSH', () => {
     const a = await app();
     const key = await a.call('vault.sshKeys.generate', { label: 'k' });
     const port = await closedPort();
-    const server = await a.call('servers.add', {
-      name: 'closed',
-      host: '127.0.0.1',
-      port,
-      username: 'root',
-      auth: { kind: 'key', secretId: key.id },
-    });
+    const server = await keyServer(a, 'closed', '127.0.0.1', port, 'root', key.id);
     const err = await a.fail('servers.probeHostKey', { id: server.id });
     expect(err.code).toBe('UNREACHABLE');
     expect(err.message).toMatch(/refused the connection/);
@@ -189,13 +187,7 @@ describe('servers over real SSH', () => {
     const a = await app({ ssh: { readyTimeoutMs: 1500 } });
     const key = await a.call('vault.sshKeys.generate', { label: 'k' });
     const port = (silent.address() as { port: number }).port;
-    const server = await a.call('servers.add', {
-      name: 'silent',
-      host: '127.0.0.1',
-      port,
-      username: 'root',
-      auth: { kind: 'key', secretId: key.id },
-    });
+    const server = await keyServer(a, 'silent', '127.0.0.1', port, 'root', key.id);
     const started = Date.now();
     const err = await a.fail('servers.probeHostKey', { id: server.id });
     expect(err.code).toBe('TIMEOUT');

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addTrustedServer, trustHostKey } from '../support/trusted-server';
+import { addSshdServer, trustHostKey } from '../support/trusted-server';
 import { sshKeygen } from '../support/ssh-keygen';
 import { startApp } from './harness/app';
 import { startPasswordServer } from './harness/password-server';
@@ -24,13 +24,7 @@ describe('tampering with the SQLite file', () => {
       () => other.stop(),
     );
     const call = (n: string, i: unknown) => a.call(n as never, i as never);
-    const { serverId } = await addTrustedServer(call, {
-      name: 'web-1',
-      host: s.host,
-      port: s.port,
-      username: s.user,
-      privateKey: s.clientKey,
-    });
+    const { serverId } = await addSshdServer(call, s, 'web-1');
     expect((await a.call('servers.refresh', { ids: [serverId] }))[0]?.status).toBe('online');
 
     // Someone with the file points web-1's pin at another server's key (say, a machine they run).

@@ -50,3 +50,18 @@ export function addTestHost(
     privateKey: host.ssh.privateKey.toString('utf8'),
   });
 }
+
+/** A local test sshd (test/ssh/harness/sshd.ts), added and trusted like a real server. */
+export function addSshdServer(
+  call: Call,
+  sshd: { host: string; port: number; user: string; clientKey: string },
+  name: string,
+): Promise<{ serverId: string; keyId: string }> {
+  return addTrustedServer(call, {
+    name,
+    host: sshd.host,
+    port: sshd.port,
+    username: sshd.user,
+    privateKey: sshd.clientKey,
+  });
+}

@@ -2,24 +2,18 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src-main/base/app-error';
-import { createHostdeck } from '../../src-main/core/hostdeck';
-import type { Hostdeck } from '../../src-main/core/hostdeck';
 import { childProcesses } from '../support/processes';
+import { openedApps } from '../support/opened-apps';
 import { tempDirs } from '../support/temp-dirs';
 
 const dirs = tempDirs('hostdeck-lock-');
 const children = childProcesses();
-const opened: Hostdeck[] = [];
-
-const open = (dataDir: string) => {
-  const hostdeck = createHostdeck({ dataDir, version: 'test' });
-  opened.push(hostdeck);
-  return hostdeck;
-};
+const apps = openedApps();
+const open = apps.open;
 const lockFile = (dataDir: string) => join(dataDir, 'instance.lock');
 
 afterEach(async () => {
-  for (const hostdeck of opened.splice(0)) await hostdeck.close();
+  await apps.closeAll();
   await children.killAll();
   dirs.removeAll();
 });

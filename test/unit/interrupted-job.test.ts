@@ -4,22 +4,16 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { JobDetail, JobLogLine, Result } from '@contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHostdeck } from '../../src-main/core/hostdeck';
-import type { Hostdeck } from '../../src-main/core/hostdeck';
 import { childProcesses, exited } from '../support/processes';
+import { openedApps } from '../support/opened-apps';
 import { tempDirs } from '../support/temp-dirs';
 import { waitFor } from '../support/wait-for';
 
 const fixture = resolve(__dirname, 'fixtures/app-with-running-job.mjs');
 const dirs = tempDirs('hostdeck-interrupted-');
 const children = childProcesses();
-const opened: Hostdeck[] = [];
-
-const open = (dataDir: string) => {
-  const hostdeck = createHostdeck({ dataDir, version: 'test' });
-  opened.push(hostdeck);
-  return hostdeck;
-};
+const apps = openedApps();
+const open = apps.open;
 
 const value = <T>(result: Result<unknown>): T => {
   if (!result.ok) throw new Error(`call failed: ${JSON.stringify(result.error)}`);
@@ -56,7 +50,7 @@ async function crashWhileJobRuns(dataDir: string): Promise<{ jobId: string; pid:
 }
 
 afterEach(async () => {
-  for (const hostdeck of opened.splice(0)) await hostdeck.close();
+  await apps.closeAll();
   await children.killAll();
   dirs.removeAll();
 });

@@ -20,26 +20,24 @@ afterEach(() => {
 
 describe('the server-scripts line protocol', () => {
   it('parses step, status and result lines', () => {
-    expect(parseLine('HOSTDECK-STEP\tchanged\tpackage caddy\tinstalled 2.6.2')).toEqual({
-      kind: 'step',
-      state: 'changed',
-      name: 'package caddy',
-      detail: 'installed 2.6.2',
-    });
+    const parsed: [string, object][] = [
+      [
+        'HOSTDECK-STEP\tchanged\tpackage caddy\tinstalled 2.6.2',
+        { kind: 'step', state: 'changed', name: 'package caddy', detail: 'installed 2.6.2' },
+      ],
+      [
+        'HOSTDECK-STATUS\tcaddy\tdrift=Caddyfile,service',
+        { kind: 'status', module: 'caddy', key: 'drift', value: 'Caddyfile,service' },
+      ],
+      [
+        'HOSTDECK-RESULT\tok\tok=7 changed=0 failed=0',
+        { kind: 'result', outcome: 'ok', counts: { ok: 7, changed: 0, failed: 0 } },
+      ],
+    ];
+    for (const [line, want] of parsed) expect(parseLine(line), line).toEqual(want);
     expect(parseLine('HOSTDECK-STEP\twould-change\tfile /etc/caddy/Caddyfile\t')).toMatchObject({
       state: 'would-change',
       detail: '',
-    });
-    expect(parseLine('HOSTDECK-STATUS\tcaddy\tdrift=Caddyfile,service')).toEqual({
-      kind: 'status',
-      module: 'caddy',
-      key: 'drift',
-      value: 'Caddyfile,service',
-    });
-    expect(parseLine('HOSTDECK-RESULT\tok\tok=7 changed=0 failed=0')).toEqual({
-      kind: 'result',
-      outcome: 'ok',
-      counts: { ok: 7, changed: 0, failed: 0 },
     });
   });
 

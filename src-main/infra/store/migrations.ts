@@ -191,8 +191,7 @@ export const migrations: Migration[] = [
     // reordered entry and a truncated table are all detected (app/audit-chain.ts). Entries written
     // before this are chained on the next start; the head is 'legacy' until the next unlock signs it.
     sql: `
-      ALTER TABLE audit ADD COLUMN prev_hash TEXT;
-      ALTER TABLE audit ADD COLUMN hash TEXT;
+      ALTER TABLE audit ADD COLUMN prev_hash TEXT; ALTER TABLE audit ADD COLUMN hash TEXT;
       CREATE TABLE audit_head (
         one       INTEGER PRIMARY KEY CHECK (one = 1),
         entry_id  INTEGER NOT NULL,

@@ -1,5 +1,7 @@
 import type { ServerInfo } from '@contract';
 import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+import { View } from './View';
 import { followServers, useServers } from '../stores/servers';
 
 /**
@@ -29,5 +31,30 @@ export function ServerSelect(props: { servers: ServerInfo[]; value: string; onCh
         </option>
       ))}
     </select>
+  );
+}
+
+/** A view that works on one chosen server: the server picker first among its header's actions. */
+export function OneServerView({
+  picker,
+  actions,
+  ...view
+}: {
+  title: string;
+  className: string;
+  picker: ReturnType<typeof useChosenServer>;
+  actions: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <View
+      {...view}
+      actions={
+        <>
+          <ServerSelect servers={picker.servers} value={picker.chosen} onChange={picker.choose} />
+          {actions}
+        </>
+      }
+    />
   );
 }

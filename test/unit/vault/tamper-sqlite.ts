@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { dataKeyAad, deriveKey, open, unpackSealed } from '../../../src-main/vault/crypto';
 import type { KdfParams } from '../../../src-main/vault/crypto';
+import type { VaultMetaRow } from '../../../src-main/vault/repository';
 
 /**
  * Edits a Hostdeck database the way an attacker with file access would: through a second, ordinary
@@ -75,15 +76,6 @@ export function sealedBlobs(file: string): Map<string, Buffer> {
         ]),
       ),
   );
-}
-
-export interface VaultMetaRow {
-  vault_id: string;
-  kdf: string;
-  salt: Buffer;
-  wrapped_key: Buffer;
-  key_check: Buffer;
-  keychain_enabled: number;
 }
 
 export const vaultMetaRow = (file: string) =>

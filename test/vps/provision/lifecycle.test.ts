@@ -34,6 +34,18 @@ const status = async (h: Host, module: string) => (await ok(hostdeck(h, module, 
 const answersOn80 = async (h: Host) =>
   (await h.exec(`timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/80'`)).code === 0;
 
+/** MODULE is installed and running without drift; disable stops it, still without drift. */
+async function disableFromRunning(h: Host, module: string) {
+  expect(await status(h, module)).toMatchObject({
+    installed: 'yes',
+    enabled: 'yes',
+    active: 'yes',
+    drift: 'none',
+  });
+  await ok(hostdeck(h, module, 'disable'));
+  expect(await status(h, module)).toMatchObject({ enabled: 'no', active: 'no', drift: 'none' });
+}
+
 describe('module lifecycle', () => {
   it('disables, enables and removes caddy, with status following each step', () =>
     onProvisionedHost(async (h) => {
@@ -126,14 +138,7 @@ describe('module lifecycle', () => {
 
   it('disables, enables and removes mariadb and the firewall', () =>
     onProvisionedHost(async (h) => {
-      expect(await status(h, 'mariadb')).toMatchObject({
-        installed: 'yes',
-        enabled: 'yes',
-        active: 'yes',
-        drift: 'none',
-      });
-      await ok(hostdeck(h, 'mariadb', 'disable'));
-      expect(await status(h, 'mariadb')).toMatchObject({ enabled: 'no', active: 'no', drift: 'none' });
+      await disableFromRunning(h, 'mariadb');
       await ok(hostdeck(h, 'mariadb', 'enable'));
       expect(await status(h, 'mariadb')).toMatchObject({ enabled: 'yes', active: 'yes', drift: 'none' });
       // Unmasked, Debian's own enablement of the socket is back: drift.
@@ -146,14 +151,7 @@ describe('module lifecycle', () => {
         await sh(h, 'test -d /var/lib/mysql/mysql && test -f /etc/hostdeck/mariadb-admin.cnf && echo kept'),
       ).toBe('kept');
 
-      expect(await status(h, 'firewall')).toMatchObject({
-        installed: 'yes',
-        enabled: 'yes',
-        active: 'yes',
-        drift: 'none',
-      });
-      await ok(hostdeck(h, 'firewall', 'disable'));
-      expect(await status(h, 'firewall')).toMatchObject({ enabled: 'no', active: 'no', drift: 'none' });
+      await disableFromRunning(h, 'firewall');
       expect((await h.exec('nft list table inet hostdeck')).code).not.toBe(0);
       await ok(hostdeck(h, 'firewall', 'enable'));
       expect(await status(h, 'firewall')).toMatchObject({ enabled: 'yes', active: 'yes', drift: 'none' });

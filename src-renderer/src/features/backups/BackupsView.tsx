@@ -405,10 +405,9 @@ function SchedulePolicy({
         ))}
       </div>
       <div className="row">
-        <button
-          type="button"
-          className="primary"
-          onClick={() =>
+        <SaveOnServer
+          onCancel={() => setOpen(false)}
+          onSave={() =>
             onSave(schedule.trim(), {
               last: Number(keep.last),
               daily: Number(keep.daily),
@@ -416,12 +415,7 @@ function SchedulePolicy({
               monthly: Number(keep.monthly),
             })
           }
-        >
-          Save on the server
-        </button>
-        <button type="button" onClick={() => setOpen(false)}>
-          Cancel
-        </button>
+        />
       </div>
     </fieldset>
   );
@@ -474,12 +468,21 @@ function SiteSchedule({
           placeholder="hourly"
         />
       </label>
-      <button type="button" className="primary" onClick={() => onSave(schedule.trim())}>
+      <SaveOnServer onSave={() => onSave(schedule.trim())} onCancel={() => setOpen(false)} />
+    </div>
+  );
+}
+
+/** The two buttons of the card's inline forms. */
+function SaveOnServer({ onSave, onCancel }: { onSave(): void; onCancel(): void }) {
+  return (
+    <>
+      <button type="button" className="primary" onClick={onSave}>
         Save on the server
       </button>
-      <button type="button" onClick={() => setOpen(false)}>
+      <button type="button" onClick={onCancel}>
         Cancel
       </button>
-    </div>
+    </>
   );
 }

@@ -1,7 +1,6 @@
 import type { LogEntry } from '@contract';
 import { useMemo } from 'react';
-import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
-import { View } from '../../components/View';
+import { OneServerView, useChosenServer } from '../../components/ServerSelect';
 import { matches } from './ring';
 import type { LogFilter } from './ring';
 import { useLogs } from './store';
@@ -23,7 +22,8 @@ const SOURCES: Record<string, string[]> = {
  */
 export function LogsView() {
   const logs = useLogs();
-  const { servers, chosen, choose } = useChosenServer(logs.serverId, (serverId) => logs.choose({ serverId }));
+  const picker = useChosenServer(logs.serverId, (serverId) => logs.choose({ serverId }));
+  const { chosen } = picker;
   const source = logs.source || Object.keys(SOURCES)[0]!;
   const { customUnit, history, streamId, follow, filter, buffer, note } = logs;
   const sites = useServerSites(chosen);
@@ -60,12 +60,12 @@ export function LogsView() {
   };
 
   return (
-    <View
+    <OneServerView
       title="Logs"
       className="logs-view"
+      picker={picker}
       actions={
         <>
-          <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <select
             aria-label="Source"
             value={source}
@@ -164,6 +164,6 @@ export function LogsView() {
           if (atBottom !== follow) logs.choose({ follow: atBottom });
         }}
       />
-    </View>
+    </OneServerView>
   );
 }

@@ -11,6 +11,7 @@ import { osShort, statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
 import { ServerDetail } from './ServerDetail';
 import { EmptyState } from '../../components/EmptyState';
+import { OpenFormButton } from '../../components/OpenFormButton';
 
 /** The fleet: every server with its status and last-known facts, refreshed in parallel. */
 export function ServersView() {
@@ -31,9 +32,7 @@ export function ServersView() {
           <button type="button" disabled={refreshing || servers.length === 0} onClick={() => void refresh()}>
             {refreshing ? 'Refreshing…' : 'Refresh all'}
           </button>
-          <button type="button" className="primary" onClick={() => setAdding(true)} disabled={adding}>
-            Add server
-          </button>
+          <OpenFormButton label="Add server" open={adding} onOpen={() => setAdding(true)} />
         </>
       }
     >

@@ -33,24 +33,17 @@ export function VaultTransfer() {
     <form className="card" onSubmit={run} noValidate>
       <h2>Move the vault</h2>
       <div className="row" role="radiogroup" aria-label="Direction">
-        <label className="radio">
-          <input
-            type="radio"
-            name="transfer"
-            checked={mode === 'export'}
-            onChange={() => setMode('export')}
-          />
-          Export to a file
-        </label>
-        <label className="radio">
-          <input
-            type="radio"
-            name="transfer"
-            checked={mode === 'import'}
-            onChange={() => setMode('import')}
-          />
-          Import a file
-        </label>
+        {(
+          [
+            ['export', 'Export to a file'],
+            ['import', 'Import a file'],
+          ] as const
+        ).map(([value, label]) => (
+          <label key={value} className="radio">
+            <input type="radio" name="transfer" checked={mode === value} onChange={() => setMode(value)} />
+            {label}
+          </label>
+        ))}
       </div>
       <TextField
         label="File path"

@@ -7,6 +7,7 @@ import { SiteDetail } from './SiteDetail';
 import { SitesTable } from './SitesTable';
 import { View } from '../../components/View';
 import { EmptyState } from '../../components/EmptyState';
+import { OpenFormButton } from '../../components/OpenFormButton';
 
 /** Every site on every server, live from `sites.changed` / `sites.removed`; a site opens its page. */
 export function SitesView() {
@@ -26,11 +27,7 @@ export function SitesView() {
   return (
     <View
       title="Sites"
-      actions={
-        <button type="button" className="primary" onClick={() => setCreating(true)} disabled={creating}>
-          Create site
-        </button>
-      }
+      actions={<OpenFormButton label="Create site" open={creating} onOpen={() => setCreating(true)} />}
     >
       <ErrorAlert message={error} />
       {gone && (

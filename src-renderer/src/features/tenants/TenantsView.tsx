@@ -8,6 +8,7 @@ import { AddTenantForm } from './AddTenantForm';
 import { View } from '../../components/View';
 import { DataTable } from '../../components/DataTable';
 import { EmptyState } from '../../components/EmptyState';
+import { OpenFormButton } from '../../components/OpenFormButton';
 
 /** The operator's customers; each becomes its own Linux user on a server with its first site there. */
 export function TenantsView() {
@@ -31,11 +32,7 @@ export function TenantsView() {
   return (
     <View
       title="Tenants"
-      actions={
-        <button type="button" className="primary" onClick={() => setAdding(true)} disabled={adding}>
-          Add tenant
-        </button>
-      }
+      actions={<OpenFormButton label="Add tenant" open={adding} onOpen={() => setAdding(true)} />}
     >
       <ErrorAlert message={error ?? failure} />
       {adding && (

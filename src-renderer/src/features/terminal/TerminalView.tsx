@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
-import { View } from '../../components/View';
+import { OneServerView, useChosenServer } from '../../components/ServerSelect';
 import { useServerSites } from '../sites/useServerSites';
 import { useTerminals } from './store';
 import { TerminalTab } from './TerminalTab';
@@ -11,7 +10,8 @@ import { EmptyState } from '../../components/EmptyState';
  * the window's (the terminal store): leaving this view keeps them running.
  */
 export function TerminalView() {
-  const { servers, chosen, choose } = useChosenServer();
+  const picker = useChosenServer();
+  const { servers, chosen } = picker;
   const { tabs, active, activate, close } = useTerminals();
   const sites = useServerSites(chosen);
   const [siteId, setSiteId] = useState('');
@@ -29,12 +29,12 @@ export function TerminalView() {
   };
 
   return (
-    <View
+    <OneServerView
       title="Terminal"
       className="terminal-view"
+      picker={picker}
       actions={
         <>
-          <ServerSelect servers={servers} value={chosen} onChange={choose} />
           <select aria-label="Open as" value={siteId} onChange={(e) => setSiteId(e.target.value)}>
             <option value="">as {servers.find((s) => s.id === chosen)?.username ?? 'the server user'}</option>
             {sites.map((s) => (
@@ -83,6 +83,6 @@ export function TerminalView() {
           <TerminalTab key={t.key} tab={t} active={t.key === active} />
         ))}
       </div>
-    </View>
+    </OneServerView>
   );
 }
