@@ -251,6 +251,7 @@ backup_status() {
   hd_status last-read "$(hd_state_get last-read)"
   hd_status offsite "$(hd_state_get offsite)"
   hd_status last-copy "$(hd_state_get last-copy)"
+  [[ $ready != yes || -n ${HD_OPT[offsite]} ]] || hd_status locks "$(backup_locks)"
   # One listing of the repository (status takes no host lock): every site it holds snapshots of
   # (deleted ones too, for restoring one elsewhere), and below the one site's snapshots.
   local all='' listed=no
@@ -269,6 +270,34 @@ backup_status() {
   [[ $listed == yes ]] || hd_fail "snapshots" "restic snapshots failed: $(tail -n 1 "$HD_TMP/err")"
   # The site's snapshots as restic lists them (one JSON array, its objects in restic's order).
   hd_status snapshots "[$(sed 's/^\[//; s/\]$//; s/},{/}\n{/g' <<<"$all" | grep -F -- "\"hd-site=${HD_OPT[site]}\"" | paste -sd, -)]"
+}
+
+# The repository's locks as "pid@host since state" (comma separated), state alive or gone (its
+# process, on this host) or elsewhere (another host's, which cannot be judged here); no restic start
+# when there are none. A gone one is stale: the next run removes it (backup_tidy).
+backup_locks() {
+  local f id lock pid host since state me
+  local -a out=()
+  me=$(hostname)
+  for f in "$BACKUP_REPO"/locks/*; do
+    id=${f##*/}
+    [[ -f $f && $id =~ ^[0-9a-f]{64}$ ]] || continue
+    lock=$(hd_restic --no-lock cat lock "$id" 2>/dev/null | tr -d '\n') || continue
+    pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' <<<"$lock")
+    host=$(sed -n 's/.*"hostname": *"\([A-Za-z0-9._-]*\)".*/\1/p' <<<"$lock")
+    since=$(sed -n 's/.*"time": *"\([0-9T:-]*\)[.0-9]*\([Z+:0-9-]*\)".*/\1\2/p' <<<"$lock")
+    [[ $pid =~ ^[0-9]+$ && -n $host ]] || continue
+    if [[ $host != "$me" ]]; then
+      state=elsewhere
+    elif kill -0 "$pid" 2>/dev/null; then
+      state=alive
+    else
+      state=gone
+    fi
+    out+=("$pid@$host $since $state")
+  done
+  local IFS=,
+  printf '%s' "${out[*]}"
 }
 
 # The site's tenant, as the site module recorded it; fails for a site this host does not have.

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type {
   BackupCheck,
+  BackupLock,
   BackupOffsite,
   BackupRetention,
   backupsCommands,
@@ -100,6 +101,30 @@ export function overdue(
   const hours = Math.floor(age / HOUR);
   const ageText = hours >= 48 ? `${Math.floor(hours / 24)} days` : `${hours} hours`;
   return `The newest backup is ${ageText} old; the host's schedule (${schedule}) should have made one since. Check the server's backup timer.`;
+}
+
+/** The host's `locks` line ("pid@host since state", comma separated), malformed entries left out. */
+export function locksOf(line: string | undefined): BackupLock[] {
+  return (line ?? '')
+    .split(',')
+    .map((entry) => /^(\d+)@([A-Za-z0-9._-]+) (\S+) (alive|gone|elsewhere)$/.exec(entry))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), host: m[2]!, since: m[3]!, state: m[4] as BackupLock['state'] }));
+}
+
+/** A lock longer than a scheduled run may take (the timer's timeout is 6 h). */
+const LONG_LOCK = 6 * HOUR;
+
+/** The sentence for locks that need a look: a stale one, or one held longer than a run may take. */
+export function lockWarning(locks: BackupLock[], now = Date.now()): string | null {
+  const stale = locks.find((l) => l.state === 'gone');
+  if (stale) {
+    return `A lock of a backup that is gone (process ${stale.pid} on ${stale.host}, since ${stale.since}) is on the repository: the next run removes it, or back up now.`;
+  }
+  const long = locks.find((l) => l.state === 'alive' && now - Date.parse(l.since) > LONG_LOCK);
+  return long
+    ? `Process ${long.pid} on ${long.host} has held the repository since ${long.since}, longer than a run may take: if it hangs, stop it on the host (the next run then removes its lock).`
+    : null;
 }
 
 /** The host's `retention` line ("last daily weekly monthly"), or null. */
@@ -429,6 +454,8 @@ export function createBackups(d: BackupsDeps): Backups {
           sources: sitesIn(own['sites']).filter((x) => x !== site.slug),
           offsite,
           elsewhere: kept,
+          locks: locksOf(own['locks']),
+          lockWarning: lockWarning(locksOf(own['locks'])),
           runs,
           overdue:
             ready && !elsewhere

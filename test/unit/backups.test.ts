@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../src-main/api/contract';
-import { checkOf, overdue, retentionOf, runsOf } from '../../src-main/backups';
+import { checkOf, lockWarning, locksOf, overdue, retentionOf, runsOf } from '../../src-main/backups';
 
 const snap = (id: string, time: string, tags: string[]) => ({ id, time, tags });
 
@@ -182,5 +182,32 @@ describe('backups: offsite copies', () => {
     expect(list.safeParse({ siteId, fromServerId: a }).error?.issues[0]).toMatchObject({
       path: ['fromSlug'],
     });
+  });
+});
+
+describe('backups: repository locks', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+
+  it('reads the host line, leaving out what it cannot read', () => {
+    expect(
+      locksOf('4242@web-1 2026-12-01T11:59:00Z alive,17@web-1 2026-11-30T03:00:00+00:00 gone,junk'),
+    ).toEqual([
+      { pid: 4242, host: 'web-1', since: '2026-12-01T11:59:00Z', state: 'alive' },
+      { pid: 17, host: 'web-1', since: '2026-11-30T03:00:00+00:00', state: 'gone' },
+    ]);
+    expect(locksOf('')).toEqual([]);
+    expect(locksOf('1@a;b 2026 alive')).toEqual([]);
+  });
+
+  it('names a stale lock and its owner, and a lock held longer than a run may take', () => {
+    expect(lockWarning([], now)).toBeNull();
+    expect(lockWarning(locksOf('4242@web-1 2026-12-01T11:00:00Z alive'), now)).toBeNull();
+    expect(lockWarning(locksOf('9@web-2 2026-11-01T00:00:00Z elsewhere'), now)).toBeNull();
+    expect(lockWarning(locksOf('17@web-1 2026-11-30T03:00:00Z gone'), now)).toBe(
+      'A lock of a backup that is gone (process 17 on web-1, since 2026-11-30T03:00:00Z) is on the repository: the next run removes it, or back up now.',
+    );
+    expect(lockWarning(locksOf('4242@web-1 2026-12-01T05:00:00Z alive'), now)).toMatch(
+      /^Process 4242 on web-1 has held the repository since 2026-12-01T05:00:00Z, longer than a run may take/,
+    );
   });
 });

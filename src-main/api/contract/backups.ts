@@ -40,6 +40,10 @@ export interface SiteBackups {
    * removed. `detail` names the run and what was restored, or what failed.
    */
   drill: BackupCheck | null;
+  /** The repository's locks: the owning process, its host, since when, and whether it still runs. */
+  locks: BackupLock[];
+  /** A lock that needs a look, in one sentence (a stale one, or one held for hours), or null. */
+  lockWarning: string | null;
   /** The server's repository copied to another server over SFTP (backups.offsite), or null. */
   offsite: BackupOffsite | null;
   /**
@@ -52,6 +56,15 @@ export interface SiteBackups {
    * than its schedule plus a grace period. Null while all is well (a failure is `lastFailure`).
    */
   overdue: string | null;
+}
+
+/** A restic lock on a server's repository, as the host judged it. */
+export interface BackupLock {
+  pid: number;
+  host: string;
+  since: string;
+  /** alive: its process runs; gone: it does not (stale: the next run removes it); elsewhere: another host's. */
+  state: 'alive' | 'gone' | 'elsewhere';
 }
 
 /** Where a server's backups are copied, and how the last copy went. */

@@ -308,6 +308,9 @@ describe('backup module', () => {
         );
         expect((await host.exec('pgrep -x restic')).code).toBe(1);
         expect(Number(await sh(host, locks))).toBeGreaterThan(0);
+        // Shown with their owner, and judged: the processes that held them are gone.
+        const held = (await ok(backup(host, 'status'))).status['locks'];
+        expect(held).toMatch(/^\d+@hd-\S+ 20\d\d-\S+ gone(,\d+@hd-\S+ 20\d\d-\S+ gone)*$/);
 
         const next = await ok(backup(host, 'run', ['--site', A.site]));
         expect(
@@ -315,6 +318,7 @@ describe('backup module', () => {
           [...stepsIn(next, 'ok'), next.stderr.slice(0, 3000)].join('\n'),
         ).toMatch(/repository locks: removed \d+ stale lock/);
         expect(await sh(host, locks)).toBe('0');
+        expect((await ok(backup(host, 'status'))).status['locks']).toBe('');
         // Only the finished run is kept: both of its parts, nothing of the killed one.
         const left = await snapshots(host);
         expect(left).toHaveLength(2);

@@ -127,6 +127,23 @@ function SiteBackupsCard({ site }: { site: SiteInfo }) {
           The last backup failed: {backups.lastFailure}
         </p>
       )}
+      {backups?.lockWarning && (
+        <p className="error" role="alert" data-testid="backup-lock">
+          {backups.lockWarning}
+        </p>
+      )}
+      {backups && !backups.lockWarning && backups.locks.length > 0 && (
+        <p className="muted" data-testid="backup-lock">
+          The repository is in use:{' '}
+          {backups.locks
+            .map(
+              (l) =>
+                `process ${l.pid} on ${l.host} since ${l.since}${l.state === 'alive' ? ' (running)' : ''}`,
+            )
+            .join('; ')}
+          .
+        </p>
+      )}
       {backups?.check && !backups.check.ok && (
         <p className="error" role="alert" data-testid="backup-check-failed">
           The repository check {ago(backups.check.at)} found errors: {backups.check.detail}
