@@ -152,6 +152,11 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     vault: vault.service,
     owned,
     artifactsDir: join(opts.dataDir, 'artifacts'),
+    sitesOn: (serverId) =>
+      sites.service
+        .list()
+        .filter((s) => s.serverId === serverId)
+        .map((s) => s.domain),
   });
   const sites = createSites({
     ...base,

@@ -19,6 +19,8 @@ export interface ProvisionDeps extends CapabilityBase {
   vault: Pick<VaultService, 'list' | 'use' | 'add'>;
   owned: OwnedSecrets;
   artifactsDir: string;
+  /** The domains of a server's sites (the sites capability comes later in the root: late-bound). */
+  sitesOn(serverId: string): string[];
 }
 
 export function createProvision(
@@ -51,7 +53,7 @@ export function createProvision(
       }),
       'provision.status': (input) => provision.status(input.serverId),
       'provision.action': (input, ctx) => ({
-        jobId: provision.action(input.serverId, input.module, input.verb, ctx).id,
+        jobId: provision.action(input.serverId, input.module, input.verb, ctx, input.confirm).id,
       }),
     },
   };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModuleName, ModuleStatus } from '@contract';
+import { AppError } from '../base/app-error';
 import type { CallContext } from '../base/call';
 import type { JobContext, JobStarter } from '../jobs';
 import type { ScriptRunner } from '../remote/runner';
@@ -17,9 +18,14 @@ export interface ProvisionDeps {
    * (a rename keeps it); see provision/index.ts.
    */
   mariadbAdmin(serverId: string): { password: string };
+  /** The domains of the server's sites (they need caddy, mariadb and frankenphp). */
+  sitesOn(serverId: string): string[];
   /** Where the laptop keeps release artifacts to upload (offline installs). */
   artifactsDir?: string;
 }
+
+/** The modules every site of a server runs on. */
+const SITES_NEED = new Set<ModuleName>(['caddy', 'mariadb', 'frankenphp']);
 
 /** Server modules (caddy, mariadb, …): provision, act on one, read their status back. */
 export class ProvisionService {
@@ -61,8 +67,10 @@ export class ProvisionService {
     module: ModuleName,
     verb: 'install' | 'enable' | 'disable' | 'remove',
     call: CallContext,
+    confirm?: string,
   ) {
     const server = this.d.servers.get(serverId);
+    this.refuseUnconfirmed(server.name, this.d.sitesOn(serverId), module, verb, confirm);
     call.audit({ action: `module.${verb}`, target: serverId, detail: { module } });
     return this.d.jobs.start(
       {
@@ -76,6 +84,43 @@ export class ProvisionService {
         await this.runModule(ctx, serverId, module, verb, false);
       },
     );
+  }
+
+  /**
+   * What a destructive action would break, said before anything runs: removing a module the sites
+   * need is refused while they exist; disabling one takes them offline and disabling or removing
+   * the firewall opens every port, so both need the server's name typed.
+   */
+  private refuseUnconfirmed(
+    name: string,
+    sites: string[],
+    module: ModuleName,
+    verb: 'install' | 'enable' | 'disable' | 'remove',
+    confirm: string | undefined,
+  ) {
+    const title = moduleCatalog.find((m) => m.name === module)?.title ?? module;
+    const listed =
+      sites.length > 3 ? `${sites.slice(0, 3).join(', ')} and ${sites.length - 3} more` : sites.join(', ');
+    let consequence: string | null = null;
+    if (SITES_NEED.has(module) && sites.length > 0) {
+      if (verb === 'remove') {
+        throw new AppError(
+          'CONFLICT',
+          `${title} on ${name} is still in use by ${sites.length} site(s) (${listed}): removing it would take them down.`,
+          { hint: 'Delete those sites (or move them to another server) first.' },
+        );
+      }
+      if (verb === 'disable')
+        consequence = `Disabling ${title} takes ${sites.length} site(s) of ${name} offline (${listed})`;
+    }
+    if (module === 'firewall' && (verb === 'disable' || verb === 'remove')) {
+      consequence = `${verb === 'disable' ? 'Disabling' : 'Removing'} the firewall leaves every port of ${name} open to the internet`;
+    }
+    if (consequence && confirm !== name) {
+      throw new AppError('VALIDATION', `${consequence}: type the server's name (${name}) to confirm.`, {
+        field: 'confirm',
+      });
+    }
   }
 
   /** Reads every module's status back from the host (the host is the truth for what runs there). */

@@ -89,6 +89,24 @@ test('provision a test host from the UI and watch the steps complete', async ({ 
   await page.waitForTimeout(2_000); // a quiet period to show nothing re-reads on its own
   expect(statusCalls - before).toBe(0);
   await page.screenshot({ path: 'test-results/provision-done.png', fullPage: true });
+
+  // Disabling the firewall opens every port: it runs only with the server's name typed.
+  await table.locator('tr[data-module="firewall"]').getByRole('button', { name: 'disable' }).click();
+  const confirm = page.getByRole('dialog', { name: 'disable firewall on vps-1?' });
+  await expect(confirm).toContainText(
+    "Disabling the firewall leaves every port of vps-1 open to the internet: type the server's name (vps-1) to confirm.",
+  );
+  const go = confirm.getByRole('button', { name: 'disable firewall' });
+  await expect(go).toBeDisabled();
+  await confirm.getByLabel("Type the server's name to confirm").fill('vps-1');
+  await page.screenshot({ path: 'test-results/provision-confirm-firewall.png' });
+  await go.click();
+  await expect(confirm).toHaveCount(0);
+  const disabled = page.locator('.job').filter({ hasText: 'disable firewall on vps-1' });
+  await expect(disabled).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  await table.locator('tr[data-module="firewall"]').getByRole('button', { name: 'enable' }).click();
+  const enabled = page.locator('.job').filter({ hasText: /\benable firewall on vps-1/ });
+  await expect(enabled).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
 });
 
 test('requests to a site on the host appear in the log view, filterable by status', async ({

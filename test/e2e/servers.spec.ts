@@ -1,6 +1,6 @@
 import { startSshd } from '../ssh/harness/sshd';
 import type { Sshd } from '../ssh/harness/sshd';
-import { addTrustedServer } from '../support/trusted-server';
+import { addTrustedServer, trustHostKey } from '../support/trusted-server';
 import { bridgeCall, expect, test } from './fixtures';
 
 test.describe('first run: vault, then a real server', () => {
@@ -139,4 +139,40 @@ test.describe('managing servers and secrets', () => {
     await expect(page.getByRole('row').filter({ hasText: 'vault.secrets.reveal' })).toHaveCount(1);
     await expect(page.getByRole('row').filter({ hasText: 'servers.update' })).toHaveCount(1);
   });
+});
+
+test('a server that refuses the sign-in says why in the fleet table, and what to do on its page', async ({
+  page,
+  bridge,
+}) => {
+  const sshd = await startSshd();
+  try {
+    const call = bridgeCall(bridge);
+    // A key the server does not know: the sign-in is refused.
+    const key = (await call('vault.sshKeys.generate', { label: 'not installed' })) as { id: string };
+    const server = (await call('servers.add', {
+      name: 'locked-out',
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.user,
+      auth: { kind: 'key', secretId: key.id },
+    })) as { id: string };
+    await trustHostKey(call, server.id);
+    await call('servers.refresh', { ids: [server.id] });
+    await page.reload();
+    const row = page.locator('tr[data-server="locked-out"]');
+    await expect(row).toHaveAttribute('data-status', 'auth-failed');
+    // The reason is in the table itself, not only in a tooltip.
+    await expect(row.locator('.status-reason')).toBeVisible();
+    await expect(row.locator('.status-reason')).not.toBeEmpty();
+    await page.screenshot({ path: 'test-results/fleet-auth-failed.png' });
+    await row.getByRole('button', { name: 'locked-out' }).click();
+    // The fix matches the status: the host key is already confirmed.
+    const missing = page.getByTestId('facts-missing');
+    await expect(missing).toHaveText(/^Not read: Auth failed\. The server refused the sign-in/);
+    await expect(missing).not.toContainText('host key');
+    await page.screenshot({ path: 'test-results/server-auth-failed.png' });
+  } finally {
+    await sshd.stop();
+  }
 });

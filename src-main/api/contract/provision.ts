@@ -43,7 +43,17 @@ export const provisionRun = z
   .strict();
 export const provisionStatus = z.object({ serverId: serverRef }).strict();
 export const moduleAction = z
-  .object({ serverId: serverRef, module: z.enum(moduleNames), verb: z.enum(moduleVerbs) })
+  .object({
+    serverId: serverRef,
+    module: z.enum(moduleNames),
+    verb: z.enum(moduleVerbs),
+    /**
+     * The server's name, typed by the operator, for an action that takes its sites offline
+     * (disabling caddy, mariadb or frankenphp while sites use them) or opens it up (disabling or
+     * removing the firewall).
+     */
+    confirm: z.string().max(200).optional(),
+  })
   .strict();
 
 /** The provision slice of the contract: its commands (with their traits) and events. */
@@ -63,7 +73,7 @@ export const provisionCommands = {
   ),
   'provision.action': command<{ jobId: string }>()(
     moduleAction,
-    'Install, enable, disable or remove one module.',
+    "Install, enable, disable or remove one module. Removing one the server's sites need is refused while they exist; disabling one of those, or the firewall, needs the server's name typed (confirm).",
     { audit: 'module.action' },
   ),
 } as const;

@@ -1,6 +1,6 @@
 import type { ModuleName, ModuleStatus } from '@contract';
 import { useCallback, useState } from 'react';
-import { api, errorText } from '../../api/client';
+import { api, errorText, HostdeckError } from '../../api/client';
 import { DataTable } from '../../components/DataTable';
 import type { Column } from '../../components/DataTable';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -34,11 +34,24 @@ export function ProvisionView() {
     }
   }, [chosen]);
 
-  const act = (module: ModuleName, verb: Verb) => {
+  // An action that would take sites offline or open the server up: what Hostdeck answered, shown
+  // with a field for the server's name before it is sent again.
+  const [pending, setPending] = useState<{ module: ModuleName; verb: Verb; message: string } | null>(null);
+  const act = (module: ModuleName, verb: Verb, confirm?: string) => {
     setError(null);
     api
-      .call('provision.action', { serverId: chosen, module, verb })
-      .catch((err: unknown) => setError(errorText(err)));
+      .call('provision.action', {
+        serverId: chosen,
+        module,
+        verb,
+        ...(confirm === undefined ? {} : { confirm }),
+      })
+      .then(() => setPending(null))
+      .catch((err: unknown) => {
+        if (err instanceof HostdeckError && err.field === 'confirm' && confirm === undefined) {
+          setPending({ module, verb, message: err.message });
+        } else setError(errorText(err));
+      });
   };
 
   return (
@@ -66,6 +79,15 @@ export function ProvisionView() {
         </EmptyState>
       )}
       <ErrorAlert message={error} />
+      {pending && (
+        <ConfirmAction
+          key={`${pending.module}-${pending.verb}`}
+          serverName={servers.find((s) => s.id === chosen)?.name ?? ''}
+          {...pending}
+          onConfirm={(typed) => act(pending.module, pending.verb, typed)}
+          onCancel={() => setPending(null)}
+        />
+      )}
       {chosen && <ProvisionPanel key={chosen} serverId={chosen} onFinished={refresh} />}
       {statuses && (
         <DataTable
@@ -112,4 +134,46 @@ function statusColumns(act: (module: ModuleName, verb: Verb) => void): Column<Mo
       cellProps: () => ({ className: 'row' }),
     },
   ];
+}
+
+/** What a destructive module action breaks, and the server's name typed before it runs. */
+function ConfirmAction(props: {
+  module: ModuleName;
+  verb: Verb;
+  message: string;
+  serverName: string;
+  onConfirm(typed: string): void;
+  onCancel(): void;
+}) {
+  const [typed, setTyped] = useState('');
+  return (
+    <div className="card confirm" role="dialog" aria-labelledby="confirm-module-title">
+      <h3 id="confirm-module-title">
+        {props.verb} {props.module} on {props.serverName}?
+      </h3>
+      <p>{props.message}</p>
+      <label className="stack">
+        Server name
+        <input
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          aria-label="Type the server's name to confirm"
+          autoFocus
+        />
+      </label>
+      <div className="row">
+        <button
+          type="button"
+          className="danger"
+          disabled={typed !== props.serverName}
+          onClick={() => props.onConfirm(typed)}
+        >
+          {props.verb} {props.module}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
 }

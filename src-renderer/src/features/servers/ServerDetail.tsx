@@ -6,7 +6,7 @@ import { View } from '../../components/View';
 import { useServers } from '../../stores/servers';
 import { EditServerForm } from './EditServerForm';
 import { ago, bytes, duration } from '../../lib/format';
-import { statusLabel } from './serverText';
+import { statusFix, statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
 import { InstallKeyForm } from './InstallKeyForm';
 import { useAttempt } from '../../lib/useAttempt';
@@ -90,7 +90,12 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
             <dd>{ago(s.factsAt)}</dd>
           </dl>
         ) : (
-          <p className="muted">Not read yet: confirm the host key, then “Check now”.</p>
+          <p className="muted" data-testid="facts-missing">
+            {s.status === 'unknown' || s.status === 'online'
+              ? 'Not read yet. '
+              : `Not read: ${statusLabel[s.status]}. `}
+            {statusFix[s.status]}
+          </p>
         )}
       </div>
 

@@ -106,6 +106,11 @@ function fleetColumns(open: (id: string) => void, confirm: (s: ServerInfo) => vo
               Confirm
             </button>
           )}
+          {s.lastError && s.status !== 'online' && (
+            <div className="status-reason" title={s.lastError}>
+              {s.lastError}
+            </div>
+          )}
         </>
       ),
     },
