@@ -113,15 +113,16 @@ backup_offsite() {
   # The target is recorded (and the timer copies to it) only once its repository opens.
   had=$(hd_state_get offsite)
   BACKUP_REMOTE=$want
-  local step="offsite repository" why
-  if hd_run backup_remote cat config; then
+  # Made first: an existing one refuses at once ("already exists") and is then opened; opening
+  # first would cost restic's retries of a missing config (about a minute) for every new copy.
+  local step="offsite repository"
+  if hd_run backup_remote init --repository-version 2 --from-repo "$BACKUP_REPO" \
+    --from-password-file "$BACKUP_PASS" --copy-chunker-params; then
+    hd_changed "$step" "made at ${HD_OPT[target]} (encrypted with this repository's password, its chunker parameters)"
+  elif grep -q 'already exists' "$HD_TMP/out" && hd_run backup_remote cat config; then
     hd_ok "$step" "there, and opens with this repository's password"
   else
-    why=$(tail -n 1 <<<"$HD_LAST_OUTPUT")
-    hd_run backup_remote init --repository-version 2 --from-repo "$BACKUP_REPO" \
-      --from-password-file "$BACKUP_PASS" --copy-chunker-params ||
-      hd_fail "$step" "cannot open or make the copy at ${HD_OPT[target]} ($why; $(tail -n 1 <<<"$HD_LAST_OUTPUT")). Check that the other host accepted this one (backup accept) and is reachable on port ${want##* }; nothing was changed here"
-    hd_changed "$step" "made at ${HD_OPT[target]} (encrypted with this repository's password, its chunker parameters)"
+    hd_fail "$step" "cannot make or open the copy at ${HD_OPT[target]}: $(tail -n 1 <<<"$HD_LAST_OUTPUT"). Check that the other host accepted this one (backup accept) and is reachable on port ${want##* }; nothing was changed here"
   fi
   if [[ $had == "$want" ]]; then
     hd_ok "offsite copy" "${HD_OPT[target]}"

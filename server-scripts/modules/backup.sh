@@ -274,15 +274,18 @@ backup_status() {
 
 # The repository's locks as "pid@host since state" (comma separated), state alive or gone (its
 # process, on this host) or elsewhere (another host's, which cannot be judged here); no restic start
-# when there are none. A gone one is stale: the next run removes it (backup_tidy).
+# when there are none. A gone one is stale: the next run removes it (backup_tidy). Only locks older
+# than a few seconds are read (a listing running beside this one holds one for a moment), each with
+# a time bound: restic retries a file that went away meanwhile for about a minute.
 backup_locks() {
   local f id lock pid host since state me
   local -a out=()
   me=$(hostname)
-  for f in "$BACKUP_REPO"/locks/*; do
+  while IFS= read -r f; do
     id=${f##*/}
-    [[ -f $f && $id =~ ^[0-9a-f]{64}$ ]] || continue
-    lock=$(hd_restic --no-lock cat lock "$id" 2>/dev/null | tr -d '\n') || continue
+    [[ $id =~ ^[0-9a-f]{64}$ ]] || continue
+    lock=$(timeout 10 restic --repo "$BACKUP_REPO" --password-file "$BACKUP_PASS" --cache-dir "$BACKUP_CACHE" \
+      --no-lock cat lock "$id" 2>/dev/null | tr -d '\n') || continue
     pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' <<<"$lock")
     host=$(sed -n 's/.*"hostname": *"\([A-Za-z0-9._-]*\)".*/\1/p' <<<"$lock")
     since=$(sed -n 's/.*"time": *"\([0-9T:-]*\)[.0-9]*\([Z+:0-9-]*\)".*/\1\2/p' <<<"$lock")
@@ -295,7 +298,7 @@ backup_locks() {
       state=gone
     fi
     out+=("$pid@$host $since $state")
-  done
+  done < <(find "$BACKUP_REPO/locks" -maxdepth 1 -type f ! -newermt '-5 seconds' 2>/dev/null)
   local IFS=,
   printf '%s' "${out[*]}"
 }
