@@ -5,6 +5,9 @@ readonly HD_CADDY_FILE=/etc/caddy/Caddyfile
 readonly HD_CADDY_SITES=/etc/caddy/sites
 readonly HD_CADDY_KEEP=/var/lib/hostdeck/caddy
 readonly HD_CADDY_HOME=/var/lib/caddy
+# Where the caddy guard (files/caddy/hostdeck-caddy-guard.sh) puts a site file that does not
+# validate on its own when Caddy starts or reloads, with a <site>.reason beside it.
+readonly HD_CADDY_ASIDE=$HD_CADDY_KEEP/set-aside
 
 # Validates a candidate Caddyfile as the caddy user (as the service would read it), with the
 # service's own data dirs, so nothing lands in root's home.
@@ -28,9 +31,18 @@ hd_caddy_keep_last_good() { # [PATH] [if-missing]
 }
 
 # The reload hook of Caddy's files: a running Caddy reloads (or, with HD_CADDY_HOW=restart,
-# restarts); a stopped one reads the files when it starts.
+# restarts); a stopped one that should run (enabled: it failed to start, say after a broken site
+# file at boot) is started now, its guard setting aside what does not validate; a disabled one
+# reads the files when it is started.
 hd_caddy_reload() {
-  [[ $(hd_unit_active caddy) == active ]] || return 0
+  if [[ $(hd_unit_active caddy) != active ]]; then
+    [[ $(hd_unit_enabled caddy) == enabled ]] || return 0
+    unset 'HD_PENDING[caddy]'
+    hd_run systemctl start caddy || return 1
+    # shellcheck disable=SC2034 # read by ensure_validated_file (lib/validated.sh)
+    HD_VF_RELOADED=", caddy was down and is started"
+    return 0
+  fi
   local how=${HD_CADDY_HOW:-reload}
   [[ $how == restart ]] && unset 'HD_PENDING[caddy]'
   hd_run systemctl "$how" caddy || return 1
@@ -84,4 +96,15 @@ ensure_caddy_site_file() { # NAME CONTENT
     --would "would be ${what} (validated with every other site first)" --changed "$what" \
     --invalid "the whole Caddy config does not validate with this change, so nothing was changed and Caddy keeps serving every site as before" \
     --refused "caddy refused the change on reload; the previous file was put back"
+  # Written again (or removed) and loaded: a copy the guard set aside is history now.
+  if [[ $HD_CHECK != 1 && -e $HD_CADDY_ASIDE/$1.caddy ]]; then
+    rm -f -- "$HD_CADDY_ASIDE/$1.caddy" "$HD_CADDY_ASIDE/$1.reason"
+    hd_changed "caddy site $1 set aside" "the copy the guard had set aside is gone: this one loaded"
+  fi
+}
+
+# Why the guard set SITE's file aside ("<time> <reason>"), or nothing.
+hd_caddy_set_aside() { # SITE
+  [[ -f $HD_CADDY_ASIDE/$1.reason ]] && head -c 500 -- "$HD_CADDY_ASIDE/$1.reason" | head -n 1
+  return 0
 }

@@ -151,3 +151,13 @@ ensure_dir() { # PATH MODE OWNER GROUP
   fi
   hd_changed "directory $path" "create ($2 $3:$4)"
 }
+
+# A file shipped in files/ of the script bundle (BUNDLE_FILE relative to it), installed as PATH
+# (root's), and recorded for drift.
+hd_ensure_shipped() { # PATH MODE BUNDLE_FILE
+  local content=''
+  [[ -f $HD_DIR/files/$3 ]] || hd_fail "file $1" "the script bundle lacks files/$3"
+  IFS= read -r -d '' content <"$HD_DIR/files/$3" || true
+  ensure_file "$1" "$2" root root "$content"
+  [[ $HD_CHECK == 1 ]] || hd_record_file "$1"
+}

@@ -15,6 +15,9 @@ readonly CADDY_KEEP=$HD_CADDY_KEEP
 readonly CADDY_ADMIN_DIR=/run/caddy
 readonly CADDY_ADMIN="unix/$CADDY_ADMIN_DIR/admin.sock"
 readonly CADDY_DROPIN=/etc/systemd/system/caddy.service.d/50-hostdeck.conf
+# Run by the service before every start and reload: a site file that does not validate on its own
+# is set aside (files/caddy/hostdeck-caddy-guard.sh), so one broken site never stops the others.
+readonly CADDY_GUARD=/usr/local/libexec/hostdeck/caddy-guard
 
 caddy_options_install() {
   hd_option acme-email "$HD_RE_EMAIL" '' "an e-mail address for ACME account notices (user@example.com)"
@@ -62,10 +65,17 @@ caddy_require_installed() {
 # The admin socket's directory: made by systemd for the service (0700 caddy), gone when it stops.
 caddy_ensure_dropin() {
   ensure_dir "${CADDY_DROPIN%/*}" 0755 root root
-  ensure_file "$CADDY_DROPIN" 0644 root root "# $HD_MANAGED_MARK (caddy module): the admin API's unix socket lives here.
+  ensure_dir /usr/local/libexec/hostdeck 0755 root root
+  hd_ensure_shipped "$CADDY_GUARD" 0755 caddy/hostdeck-caddy-guard.sh
+  ensure_file "$CADDY_DROPIN" 0644 root root "# $HD_MANAGED_MARK (caddy module): the admin API's unix socket lives here,
+# and the guard sets aside a site file that does not validate before every start and reload.
 [Service]
 RuntimeDirectory=${CADDY_ADMIN_DIR#/run/}
 RuntimeDirectoryMode=0700
+ExecStartPre=+$CADDY_GUARD
+ExecReload=
+ExecReload=+$CADDY_GUARD
+ExecReload=/usr/bin/caddy reload --config $CADDY_FILE --force
 "
   hd_record_file "$CADDY_DROPIN"
   if ((HD_FILE_CHANGED == 1)); then

@@ -200,15 +200,6 @@ frankenphp_ensure_binary() {
   hd_changed "$step" "installed $what: ${out:0:200}"
 }
 
-# A file shipped in files/frankenphp/ of the script bundle, installed as PATH.
-frankenphp_ensure_shipped() { # PATH MODE BUNDLE_FILE
-  local content=''
-  [[ -f $FP_FILES/$3 ]] || hd_fail "file $1" "the script bundle lacks files/frankenphp/$3"
-  IFS= read -r -d '' content <"$FP_FILES/$3" || true
-  ensure_file "$1" "$2" root root "$content"
-  [[ $HD_CHECK == 1 ]] || hd_record_file "$1"
-}
-
 # The template unit, checked with systemd-analyze verify (as an instance) before it is swapped in.
 frankenphp_ensure_unit() {
   local step="file $FP_UNIT" content='' probe
@@ -270,21 +261,21 @@ frankenphp_install() {
   frankenphp_ensure_binary
   ensure_user "$FP_PLACEHOLDER_USER" /nonexistent /usr/sbin/nologin system
   ensure_dir /usr/local/libexec/hostdeck 0755 root root
-  frankenphp_ensure_shipped "$FP_SITE_CHECK" 0755 php-site-check.sh
+  hd_ensure_shipped "$FP_SITE_CHECK" 0755 frankenphp/php-site-check.sh
   ((HD_FILE_CHANGED == 0)) || FP_RESTART=1
   ensure_dir "${FP_GENERATOR%/*}" 0755 root root
-  frankenphp_ensure_shipped "$FP_GENERATOR" 0755 hostdeck-php-generator.sh
+  hd_ensure_shipped "$FP_GENERATOR" 0755 frankenphp/hostdeck-php-generator.sh
   ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
   ensure_dir /etc/hostdeck 0755 root root
   ensure_dir "$FP_SITES" 0750 root root
   # The guard: only Caddy (and root) may connect to a site's port on loopback.
   ensure_packages nftables
-  frankenphp_ensure_shipped "$FP_GUARD" 0755 hostdeck-site-guard.sh
+  hd_ensure_shipped "$FP_GUARD" 0755 frankenphp/hostdeck-site-guard.sh
   local guard_changed=$HD_FILE_CHANGED
-  frankenphp_ensure_shipped "$FP_GUARD_UNIT" 0644 hostdeck-site-guard.service.conf
+  hd_ensure_shipped "$FP_GUARD_UNIT" 0644 frankenphp/hostdeck-site-guard.service.conf
   ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
   ensure_dir "${FP_GUARD_NFT_DROPIN%/*}" 0755 root root
-  frankenphp_ensure_shipped "$FP_GUARD_NFT_DROPIN" 0644 nftables-site-guard.conf
+  hd_ensure_shipped "$FP_GUARD_NFT_DROPIN" 0644 frankenphp/nftables-site-guard.conf
   ((HD_FILE_CHANGED == 0)) || FP_RELOAD=1
   frankenphp_ensure_unit
   ((FP_RELOAD == 0)) || hd_daemon_reload "the template unit, the guard unit or the generator changed"

@@ -331,6 +331,10 @@ site_status() {
   [[ $port == "$(site_state port)" ]] || drift+=("port:${port:-none}:expected-$(site_state port)")
   getent passwd "$TUSER" >/dev/null || drift+=("user:$TUSER:missing")
   mapfile -t -O "${#drift[@]}" drift < <(hd_file_drift)
+  local aside
+  aside=$(hd_caddy_set_aside "$SITE")
+  hd_status caddy-set-aside "$aside"
+  [[ -z $aside ]] || drift+=("caddy:set-aside")
   if [[ $suspended == 1 ]]; then
     [[ $active != active ]] || drift+=("service:$SITE_UNIT:active-while-suspended")
   else

@@ -621,6 +621,7 @@ export function parseLive(s: Record<string, string>, checkedAt: string): SiteLiv
     releases: list(s['releases']),
     database: s['database'] && s['database'] !== 'missing' ? s['database'] : null,
     drift: list(s['drift']),
+    caddySetAside: s['caddy-set-aside'] || null,
     checkedAt,
   };
 }

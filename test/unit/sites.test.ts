@@ -127,7 +127,8 @@ describe('site helpers', () => {
           release: '20261121T101010Z',
           releases: 'initial,20261121T101010Z',
           database: 'hd_shop',
-          drift: 'config:/etc/caddy/sites/shop.caddy',
+          drift: 'config:/etc/caddy/sites/shop.caddy,caddy:set-aside',
+          'caddy-set-aside': '2026-12-01T10:00:00Z Error: adapting config using caddyfile: shop.caddy:3',
         },
         'now',
       ),
@@ -139,7 +140,8 @@ describe('site helpers', () => {
       release: '20261121T101010Z',
       releases: ['initial', '20261121T101010Z'],
       database: 'hd_shop',
-      drift: ['config:/etc/caddy/sites/shop.caddy'],
+      drift: ['config:/etc/caddy/sites/shop.caddy', 'caddy:set-aside'],
+      caddySetAside: '2026-12-01T10:00:00Z Error: adapting config using caddyfile: shop.caddy:3',
       checkedAt: 'now',
     });
     expect(parseLive({ exists: 'no', drift: 'none' }, 'now')).toMatchObject({
@@ -147,6 +149,7 @@ describe('site helpers', () => {
       port: null,
       drift: [],
       releases: [],
+      caddySetAside: null,
     });
   });
 });

@@ -240,6 +240,12 @@ export interface SiteLive {
   releases: string[];
   database: string | null;
   drift: string[];
+  /**
+   * Why Caddy's guard set the site's file aside when Caddy started or reloaded ("<UTC time>
+   * <reason>": it did not validate on its own; the other sites kept running), or null. Updating
+   * the site writes it again.
+   */
+  caddySetAside: string | null;
   checkedAt: string;
 }
 

@@ -6,6 +6,12 @@ export function SiteLiveCard({ live }: { live: SiteLive | null }) {
   return (
     <div className="card" aria-labelledby="live-title">
       <h2 id="live-title">On the server</h2>
+      {live?.caddySetAside && (
+        <p className="error" role="alert" data-testid="caddy-set-aside">
+          Caddy set this site's file aside when it started ({live.caddySetAside}): the other sites kept
+          running, this one is not served. Update the site to write its file again.
+        </p>
+      )}
       {!live ? (
         <p className="muted">Not read back yet: use Refresh.</p>
       ) : (
