@@ -61,10 +61,27 @@ test('the keyboard alone reaches every section (Alt+number) and the audit trail 
   await page.keyboard.press('Space');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   await page.keyboard.press('Alt+8');
-  await expect(page.getByRole('heading', { level: 1, name: 'Audit' })).toBeVisible();
-  const row = page.getByRole('row').filter({ hasText: 'settings.update' });
+  const audit = page.getByRole('heading', { level: 1, name: 'Audit' });
+  await expect(audit).toBeVisible();
+  // Focus lands on the view's heading, where the keyboard (and a screen reader) starts.
+  await expect(audit).toBeFocused();
+  // In words: the action, and what changed as phrases (not raw JSON).
+  const row = page.getByRole('row').filter({ hasText: 'settings update' });
   await expect(row).toHaveCount(1);
   await expect(row).toContainText('test-bridge');
+  await expect(row).toContainText('theme system → light');
+  await expect(row).not.toContainText('{');
+  await page.screenshot({ path: 'test-results/audit.png' });
+  // A click on the navigation moves focus the same way.
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Servers' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Servers' })).toBeFocused();
+  // Esc leaves a form, and focus goes back to what opened it.
+  const add = page.getByRole('button', { name: 'Add server', exact: true });
+  await add.click();
+  await page.getByLabel('Name').fill('half typed');
+  await page.keyboard.press('Escape');
+  await expect(page.getByLabel('Name')).toHaveCount(0);
+  await expect(add).toBeFocused();
 });
 
 test('a command outside the contract is unreachable and bad input names its field', async ({

@@ -39,6 +39,16 @@ function Shell() {
     };
   }, []);
 
+  // A section change moves focus to the new view's heading (a screen reader says where it is, the
+  // keyboard starts there), or to the main area when the view has none yet.
+  const go = (id: string) => {
+    setActive(id);
+    requestAnimationFrame(() => {
+      const heading = document.querySelector<HTMLElement>('#main h1');
+      (heading ?? document.getElementById('main'))?.focus();
+    });
+  };
+
   // Alt+1…9 jumps to a section, and focus follows so keyboard users land in the view.
   // A layout effect, so the shortcut works from the first frame the navigation is visible.
   useLayoutEffect(() => {
@@ -48,8 +58,7 @@ function Shell() {
       const target = sections[index];
       if (target) {
         e.preventDefault();
-        setActive(target.id);
-        requestAnimationFrame(() => document.getElementById('main')?.focus());
+        go(target.id);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -72,7 +81,7 @@ function Shell() {
                 className="nav-item"
                 aria-current={s.id === active ? 'page' : undefined}
                 aria-keyshortcuts={`Alt+${i + 1}`}
-                onClick={() => setActive(s.id)}
+                onClick={() => go(s.id)}
               >
                 <span className="nav-icon" aria-hidden="true">
                   {s.icon}

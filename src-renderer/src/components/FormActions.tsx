@@ -1,8 +1,10 @@
+import { useEffect } from 'react';
 import { ErrorAlert } from './ErrorAlert';
 
 /**
  * A form's footer: its failure, the submit button (saying `busyLabel` while main answers) and
- * Cancel. The submit button is also off while `disabled`.
+ * Cancel. The submit button is also off while `disabled`. Esc cancels the form too (not while it
+ * is being sent).
  */
 export function FormActions({
   failure,
@@ -19,6 +21,15 @@ export function FormActions({
   disabled?: boolean;
   onCancel(): void;
 }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || busy) return;
+      e.preventDefault();
+      onCancel();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [busy, onCancel]);
   return (
     <>
       <ErrorAlert message={failure} />

@@ -23,7 +23,10 @@ export function ViewHeader({ title, titleId, back, subtitle, children }: ViewHea
             {back.label}
           </button>
         )}
-        <h1 id={titleId}>{title}</h1>
+        {/* Focusable from script only: focus lands here when the operator changes section. */}
+        <h1 id={titleId} tabIndex={-1}>
+          {title}
+        </h1>
         {subtitle && <p className="muted mono">{subtitle}</p>}
       </div>
       {children && <div className="row">{children}</div>}

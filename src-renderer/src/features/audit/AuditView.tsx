@@ -5,6 +5,10 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { View } from '../../components/View';
 import { DataTable } from '../../components/DataTable';
 import { EmptyState } from '../../components/EmptyState';
+import { followServers, useServers } from '../../stores/servers';
+import { useSites, followSites } from '../sites/store';
+import { useTenants, followTenants } from '../tenants/store';
+import { actionText, detailText, targetText } from './auditText';
 
 export function AuditView() {
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
@@ -20,6 +24,20 @@ export function AuditView() {
     );
   }, []);
   useEffect(refresh, [refresh]);
+  useEffect(followServers, []);
+  useEffect(followSites, []);
+  useEffect(followTenants, []);
+  const servers = useServers((s) => s.servers);
+  const sites = useSites((s) => s.sites);
+  const tenants = useTenants((s) => s.tenants);
+  const nameOf = (id: string) => {
+    const server = servers.find((x) => x.id === id);
+    if (server) return `server ${server.name}`;
+    const site = sites.find((x) => x.id === id);
+    if (site) return `site ${site.domain}`;
+    const tenant = tenants.find((x) => x.id === id);
+    return tenant ? `tenant ${tenant.name}` : null;
+  };
 
   return (
     <View
@@ -43,12 +61,16 @@ export function AuditView() {
           columns={[
             { header: 'When', cell: (e) => new Date(e.at).toLocaleString() },
             { header: 'Who', cell: (e) => e.actor },
-            { header: 'Action', cell: (e) => e.action },
-            { header: 'Target', cell: (e) => e.target ?? '—' },
+            { header: 'Action', cell: (e) => actionText(e.action), cellProps: (e) => ({ title: e.action }) },
+            {
+              header: 'Target',
+              cell: (e) => targetText(e.target, nameOf),
+              cellProps: (e) => ({ title: e.target ?? undefined }),
+            },
             {
               header: 'Detail',
-              cell: (e) => JSON.stringify(e.detail),
-              cellProps: () => ({ className: 'mono' }),
+              cell: (e) => detailText(e.detail, nameOf),
+              cellProps: (e) => ({ title: JSON.stringify(e.detail) }),
             },
           ]}
         />

@@ -5,6 +5,15 @@ const ROW = 20;
 const OVERSCAN = 20;
 
 /** Renders only the rows in view, so 100,000 entries scroll as smoothly as 100. */
+/** Log times in the laptop's time zone, as the Audit view shows its times (UTC on hover). */
+const logTime = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  fractionalSecondDigits: 3,
+  hour12: false,
+});
+
 export function VirtualList({
   entries,
   follow,
@@ -49,7 +58,9 @@ export function VirtualList({
       <div className="log-spacer" style={{ height: entries.length * ROW }}>
         {rows.map((e, i) => (
           <div key={first + i} className={`log-row level-${e.level}`} style={{ top: (first + i) * ROW }}>
-            <span className="log-time">{new Date(e.time).toISOString().slice(11, 23)}</span>
+            <span className="log-time" title={new Date(e.time).toISOString()}>
+              {logTime.format(new Date(e.time))}
+            </span>
             <span className="log-unit" title={e.unit}>
               {e.unit}
             </span>
