@@ -31,12 +31,13 @@ hd_caddy_keep_last_good() { # [PATH] [if-missing]
 }
 
 # The reload hook of Caddy's files: a running Caddy reloads (or, with HD_CADDY_HOW=restart,
-# restarts); a stopped one that should run (enabled: it failed to start, say after a broken site
-# file at boot) is started now, its guard setting aside what does not validate; a disabled one
-# reads the files when it is started.
+# restarts); a stopped one reads the files when it starts, except that a site change
+# (HD_CADDY_START_DOWN=1) starts one that should run (enabled: it failed to start, say after a broken
+# site file at boot), its guard setting aside what does not validate. (The caddy module starts
+# Caddy itself, after its own steps.)
 hd_caddy_reload() {
   if [[ $(hd_unit_active caddy) != active ]]; then
-    [[ $(hd_unit_enabled caddy) == enabled ]] || return 0
+    [[ ${HD_CADDY_START_DOWN-0} == 1 && $(hd_unit_enabled caddy) == enabled ]] || return 0
     unset 'HD_PENDING[caddy]'
     hd_run systemctl start caddy || return 1
     # shellcheck disable=SC2034 # read by ensure_validated_file (lib/validated.sh)
@@ -90,7 +91,7 @@ ensure_caddy_site_file() { # NAME CONTENT
   else
     what=removed
   fi
-  HD_CADDY_HOW=reload ensure_validated_file "$HD_CADDY_SITE_STEP" "$path" 0640 root caddy "$content" "${opts[@]}" \
+  HD_CADDY_START_DOWN=1 HD_CADDY_HOW=reload ensure_validated_file "$HD_CADDY_SITE_STEP" "$path" 0640 root caddy "$content" "${opts[@]}" \
     --validate hd_caddy_validate_site --reload hd_caddy_reload --keep hd_caddy_keep_last_good --unit caddy \
     --ok "$([[ -n $content ]] && echo 'up to date' || echo absent)" \
     --would "would be ${what} (validated with every other site first)" --changed "$what" \

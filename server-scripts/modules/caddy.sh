@@ -46,9 +46,10 @@ ${global}import $CADDY_SITES/*.caddy
 caddy_ensure_caddyfile() {
   caddy_render
   # `caddy reload` posts the new config to the admin address the new file names; a running Caddy
-  # still on another address (Debian's localhost:2019) cannot hear it there: restart it instead.
+  # still on another address (Debian's localhost:2019, or a file written by a run that was cut off
+  # before the restart) cannot hear it there: restart it instead.
   local how=reload
-  grep -qsF "admin $CADDY_ADMIN" "$CADDY_FILE" || how=restart
+  grep -qsF "admin $CADDY_ADMIN" "$CADDY_FILE" && [[ -S $CADDY_ADMIN_DIR/admin.sock ]] || how=restart
   HD_CADDY_HOW=$how ensure_validated_file "file $CADDY_FILE" "$CADDY_FILE" 0644 root root "$CADDY_WANT" \
     --validate hd_caddy_validate --reload hd_caddy_reload --keep hd_caddy_keep_last_good --unit caddy \
     --ok "imports $CADDY_SITES/*.caddy, default site on :80" --would "would write (validated first)" \
@@ -78,7 +79,9 @@ ExecReload=+$CADDY_GUARD
 ExecReload=/usr/bin/caddy reload --config $CADDY_FILE --force
 "
   hd_record_file "$CADDY_DROPIN"
-  if ((HD_FILE_CHANGED == 1)); then
+  # (also when systemd has not read a drop-in written by a run cut off before its daemon-reload:
+  # it is not among the unit's loaded drop-ins; NeedDaemonReload misses a new drop-in directory)
+  if ((HD_FILE_CHANGED == 1)) || [[ " $(systemctl show -P DropInPaths caddy 2>/dev/null) " != *" $CADDY_DROPIN "* ]]; then
     hd_daemon_reload "$CADDY_DROPIN changed"
     hd_notify caddy restart
   fi
