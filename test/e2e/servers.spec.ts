@@ -136,8 +136,8 @@ test.describe('managing servers and secrets', () => {
     await expect(revealed).toHaveCount(0);
 
     await page.keyboard.press('Alt+8');
-    await expect(page.getByRole('row').filter({ hasText: 'vault.secrets.reveal' })).toHaveCount(1);
-    await expect(page.getByRole('row').filter({ hasText: 'servers.update' })).toHaveCount(1);
+    await expect(page.getByRole('row').filter({ hasText: 'vault secrets reveal' })).toHaveCount(1);
+    await expect(page.getByRole('row').filter({ hasText: 'servers update' })).toHaveCount(1);
   });
 });
 
