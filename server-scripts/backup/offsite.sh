@@ -22,7 +22,7 @@ readonly BACKUP_OFFSITE_KEYS=/etc/ssh/hostdeck-offsite
 readonly BACKUP_OFFSITE_SSHD=/etc/ssh/sshd_config.d/50-hostdeck-offsite.conf
 readonly BACKUP_RE_TARGET='^hd-off-[a-z0-9]{8}@[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$'
 readonly BACKUP_RE_HOSTKEY='^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]{60,1000}={0,2}$'
-readonly BACKUP_RE_PUBKEY='^ssh-ed25519 [A-Za-z0-9+/]{68}$'
+readonly BACKUP_RE_PUBKEY='^ssh-ed25519 [A-Za-z0-9+/]{68}( [!-~]{1,200})?$' # (a comment is dropped)
 
 backup_options_offsite() {
   hd_option target "^(${BACKUP_RE_TARGET:1:-1})?\$" '' "the account and address of the copy on the other host (hd-off-NAME@HOST, made there by backup accept)"
@@ -39,11 +39,8 @@ backup_validate_offsite() {
   ((10#${HD_OPT[port]} <= 65535)) || hd_usage_fail "port" "--port is 1-65535"
   [[ ${HD_OPT[host-key-stdin]} == 1 ]] ||
     hd_usage_fail "host-key-stdin" "the other host's key must be pinned: pass --host-key-stdin and the key on stdin"
-  local line=''
-  IFS= read -r line || true
-  [[ $line =~ $BACKUP_RE_HOSTKEY ]] ||
-    hd_usage_fail "host key (stdin)" "refused: the first line of stdin is not an SSH host key (type and base64)"
-  BACKUP_HOSTKEY=$line
+  hd_read_line "host key (stdin)" "$BACKUP_RE_HOSTKEY" "an SSH host key (type and base64)"
+  BACKUP_HOSTKEY=$HD_LINE
 }
 BACKUP_HOSTKEY=''
 
@@ -56,12 +53,8 @@ backup_validate_accept() {
   backup_validate_revoke
   [[ ${HD_OPT[public-key-stdin]} == 1 ]] ||
     hd_usage_fail "public-key-stdin" "pass --public-key-stdin and the other host's key on stdin"
-  local line='' key
-  IFS= read -r line || true
-  key=$(cut -d ' ' -f 1,2 <<<"$line")
-  [[ $key =~ $BACKUP_RE_PUBKEY ]] ||
-    hd_usage_fail "public key (stdin)" "refused: the first line of stdin is not an ed25519 public key (backup key makes one)"
-  BACKUP_PUBKEY=$key
+  hd_read_line "public key (stdin)" "$BACKUP_RE_PUBKEY" "an ed25519 public key (backup key makes one)"
+  BACKUP_PUBKEY=$(cut -d ' ' -f 1,2 <<<"$HD_LINE")
 }
 backup_validate_revoke() { [[ -n ${HD_OPT[source]} ]] || hd_usage_fail "source" "--source is required"; }
 BACKUP_PUBKEY=''
@@ -153,7 +146,7 @@ backup_copy() {
     local why
     why=$(grep -iE 'fatal|error|denied|refused|timed out|no route' "$HD_TMP/out" | tail -n 1 || true)
     [[ -n $why ]] || why=$HD_LAST_OUTPUT
-    hd_state_set last-copy "$stamp failed to $target: $why"
+    backup_record_copy_failure "$why" "$stamp"
     hd_fail "offsite copy" "copying to $target failed: $why"
   fi
   n=$(grep -oE 'snapshot [0-9a-f]{8} saved' "$HD_TMP/out" | wc -l) # (hd_run keeps the whole output there)
@@ -187,12 +180,17 @@ backup_prune_offsite() { # KEEP-ARGS...
   hd_ok "offsite retention" "applied on the copy (${#sites[@]} site(s))"
 }
 
-# An offsite step that failed: recorded as the last copy's result (the app shows it as an alert)
-# and reported, without ending the run.
-backup_offsite_failed() { # STEP REASON
+# A failed offsite step, recorded as the last copy's result (the app shows it as an alert), at
+# STAMP (when it started; default now).
+backup_record_copy_failure() { # REASON [STAMP]
   local target
   target=$(hd_state_get offsite)
-  hd_state_set last-copy "$(date -u +%Y-%m-%dT%H:%M:%SZ) failed to ${target%% *}: $2"
+  hd_state_set last-copy "${2:-$(date -u +%Y-%m-%dT%H:%M:%SZ)} failed to ${target%% *}: $1"
+}
+
+# An offsite step that failed: recorded and reported, without ending the run.
+backup_offsite_failed() { # STEP REASON
+  backup_record_copy_failure "$2"
   hd_ok "$1" "FAILED: $2 (recorded; the next scheduled run tries again)"
 }
 

@@ -130,15 +130,27 @@ hd_check_ports() { # LABEL LIST: every port in 1..65535
   done
 }
 
-# Reads the secret from the first line of stdin into HD_SECRET and checks it. Only builtins
-# touch it, so it never shows in any process's argv.
-hd_read_secret() { # LABEL REGEX HELP
+# Reads the next line of stdin into HD_LINE and checks it (no control characters, REGEX), refusing
+# it with HELP. Only builtins touch it, so it never shows in any process's argv.
+hd_read_line() { # LABEL REGEX HELP
   local line=''
   IFS= read -r line || true
   [[ -n $line ]] || hd_usage_fail "$1" "expected on the first line of stdin, got nothing"
   if [[ $line == *[[:cntrl:]]* || ! $line =~ $2 ]]; then
     hd_usage_fail "$1" "refused: the value on stdin is not $3"
   fi
-  HD_SECRET=$line
-  HD_REDACT+=("$line")
+  HD_LINE=$line
+}
+HD_LINE=''
+
+# hd_read_line for a secret: into HD_SECRET, and masked in every line this run prints.
+hd_read_secret() { # LABEL REGEX HELP
+  hd_read_line "$@"
+  HD_SECRET=$HD_LINE
+  HD_REDACT+=("$HD_LINE")
+}
+
+# A password of the kind Hostdeck makes (HD_RE_PASSWORD) as a secret on the next line of stdin.
+hd_read_password() { # LABEL
+  hd_read_secret "$1" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
 }

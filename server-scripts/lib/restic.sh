@@ -36,7 +36,10 @@ hd_restic() {
     )
     return
   fi
-  restic --repo "$HD_RESTIC_REPO" --password-file "$HD_RESTIC_PASS" --cache-dir "$HD_RESTIC_CACHE" "$@"
+  # (HD_RESTIC_TIMEOUT=N: given up after N seconds, for reads restic would otherwise retry for a
+  # minute, such as a lock file that went away meanwhile)
+  ${HD_RESTIC_TIMEOUT:+timeout "$HD_RESTIC_TIMEOUT"} restic --repo "$HD_RESTIC_REPO" \
+    --password-file "$HD_RESTIC_PASS" --cache-dir "$HD_RESTIC_CACHE" "$@"
 }
 
 hd_restic_ready() {
@@ -56,7 +59,7 @@ hd_restic_use_offsite() {
   [[ -n $name ]] || return 0
   getent passwd "hd-off-$name" >/dev/null ||
     hd_usage_fail "offsite" "this host keeps no copy of another host's backups named $name"
-  hd_read_secret "offsite copy password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+  hd_read_password "offsite copy password (stdin)"
   HD_RESTIC_OFFSITE_USER="hd-off-$name"
   HD_RESTIC_OFFSITE_PW=$HD_SECRET
 }

@@ -93,7 +93,7 @@ backup_options_restore() {
 
 backup_validate_password() {
   if [[ ${HD_OPT[password-stdin]} == 1 ]]; then
-    hd_read_secret "repository password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+    hd_read_password "repository password (stdin)"
   elif [[ ! -f $BACKUP_PASS ]]; then
     hd_usage_fail "repository password (stdin)" "no repository password on this host yet: pass --password-stdin and the password on the first line of stdin"
   fi
@@ -284,8 +284,7 @@ backup_locks() {
   while IFS= read -r f; do
     id=${f##*/}
     [[ $id =~ ^[0-9a-f]{64}$ ]] || continue
-    lock=$(timeout 10 restic --repo "$BACKUP_REPO" --password-file "$BACKUP_PASS" --cache-dir "$BACKUP_CACHE" \
-      --no-lock cat lock "$id" 2>/dev/null | tr -d '\n') || continue
+    lock=$(HD_RESTIC_TIMEOUT=10 hd_restic --no-lock cat lock "$id" 2>/dev/null | tr -d '\n') || continue
     pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' <<<"$lock")
     host=$(sed -n 's/.*"hostname": *"\([A-Za-z0-9._-]*\)".*/\1/p' <<<"$lock")
     since=$(sed -n 's/.*"time": *"\([0-9T:-]*\)[.0-9]*\([Z+:0-9-]*\)".*/\1\2/p' <<<"$lock")

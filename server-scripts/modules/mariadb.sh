@@ -16,8 +16,7 @@ mariadb_options_install() {
 
 mariadb_validate_install() {
   if [[ ${HD_OPT[admin-password-stdin]} == 1 ]]; then
-    hd_read_secret "admin password (stdin)" "$HD_RE_PASSWORD" \
-      "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+    hd_read_password "admin password (stdin)"
     return 0
   fi
   # A re-run may omit the password: the one stored on the host is kept.

@@ -157,14 +157,14 @@ site_validate_install() {
   done
   [[ ${HD_OPT[db-password-stdin]} == 1 ]] ||
     hd_usage_fail "option --db-password-stdin" "install needs the database password on stdin (--db-password-stdin)"
-  hd_read_secret "database password (stdin)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+  hd_read_password "database password (stdin)"
   SITE_DB_PASSWORD=$HD_SECRET
   if [[ ${HD_OPT[type]} == wordpress ]]; then
     [[ -n ${HD_OPT[wp-admin-email]} ]] || hd_usage_fail "option --wp-admin-email" "is required for a WordPress site"
     [[ ${HD_OPT[wp-admin-password-stdin]} == 1 ]] ||
       hd_usage_fail "option --wp-admin-password-stdin" "a WordPress site needs its admin password as the second line of stdin"
     HD_SECRET=''
-    hd_read_secret "WordPress admin password (stdin, line 2)" "$HD_RE_PASSWORD" "16-128 characters of A-Z a-z 0-9 ._~@%^*+=:,/-"
+    hd_read_password "WordPress admin password (stdin, line 2)"
     SITE_WP_PASSWORD=$HD_SECRET
     HD_SECRET=$SITE_DB_PASSWORD
   fi
