@@ -429,6 +429,8 @@ export function createBackups(d: BackupsDeps): Backups {
         // The host's own state (schedule, checks, copy) is read without --offsite.
         const own = elsewhere ? (await d.runner.status(site.serverId, 'backup')).status : status;
         const schedule = own['schedule'] || null;
+        const siteSchedule = (!elsewhere && status['site-schedule']) || null;
+        const locks = locksOf(own['locks']);
         const copy = copies.of(site.serverId);
         const offsite: BackupOffsite | null = copy
           ? {
@@ -454,13 +456,14 @@ export function createBackups(d: BackupsDeps): Backups {
           sources: sitesIn(own['sites']).filter((x) => x !== site.slug),
           offsite,
           elsewhere: kept,
-          locks: locksOf(own['locks']),
-          lockWarning: lockWarning(locksOf(own['locks'])),
+          locks,
+          lockWarning: lockWarning(locks),
           runs,
+          // Against the site's own schedule when it has one, else the server's.
           overdue:
             ready && !elsewhere
-              ? status['site-schedule']
-                ? overdue(runs, status['site-schedule'], status['site-schedule-since'] || null)
+              ? siteSchedule
+                ? overdue(runs, siteSchedule, status['site-schedule-since'] || null)
                 : overdue(runs, schedule, own['schedule-since'] || null)
               : null,
           lastFailure: elsewhere ? null : status['last-failure'] || null,
@@ -469,7 +472,7 @@ export function createBackups(d: BackupsDeps): Backups {
           drill: elsewhere ? null : checkOf(status['last-drill']),
           schedule,
           nextRun: own['next-run'] || null,
-          siteSchedule: (!elsewhere && status['site-schedule']) || null,
+          siteSchedule,
           siteNextRun: (!elsewhere && status['site-next-run']) || null,
           ready,
         };

@@ -16,11 +16,16 @@ export function useChosenServer(picked?: string, pick?: (id: string) => void) {
   return { servers, chosen: current || servers[0]?.id || '', choose: pick ?? setOwn };
 }
 
-/** Picks one server by name; off while there are none. */
-export function ServerSelect(props: { servers: ServerInfo[]; value: string; onChange(id: string): void }) {
+/** Picks one server by name (labelled "Server" unless `label` says otherwise); off while there are none. */
+export function ServerSelect(props: {
+  servers: ServerInfo[];
+  value: string;
+  onChange(id: string): void;
+  label?: string;
+}) {
   return (
     <select
-      aria-label="Server"
+      aria-label={props.label ?? 'Server'}
       value={props.value}
       onChange={(e) => props.onChange(e.target.value)}
       disabled={props.servers.length === 0}

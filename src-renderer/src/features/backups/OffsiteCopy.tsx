@@ -1,7 +1,7 @@
 import type { BackupOffsite, SiteInfo } from '@contract';
 import { useState } from 'react';
 import { api } from '../../api/client';
-import { useChosenServer } from '../../components/ServerSelect';
+import { ServerSelect, useChosenServer } from '../../components/ServerSelect';
 import { ago } from '../../lib/format';
 
 /**
@@ -63,13 +63,7 @@ export function OffsiteCopy({
       </span>
       {others.length > 0 && (
         <>
-          <select aria-label="Offsite server" value={chosen} onChange={(e) => setTarget(e.target.value)}>
-            {others.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          <ServerSelect servers={others} value={chosen} onChange={setTarget} label="Offsite server" />
           <button
             type="button"
             onClick={() => to(chosen)}
