@@ -278,6 +278,21 @@ echo done`;
     expect(closed).toHaveLength(9);
   });
 
+  it('reopens a shell straight after closing one at the budget, while sshd still tears the old one down', async () => {
+    const open = () =>
+      a.hd.pool.shell(id, { cols: 80, rows: 24, onData: () => undefined, onClose: () => undefined });
+    const shells = [];
+    for (let i = 0; i < 8; i++) shells.push(await open());
+    // Each close frees the pool's slot at once; sshd counts the session until its shell exits, so
+    // the next open may be refused for a moment and must be asked again, not fail.
+    for (let round = 0; round < 15; round++) {
+      shells.shift()!.close();
+      shells.push(await open());
+    }
+    expect(shells).toHaveLength(8);
+    for (const sh of shells) sh.close();
+  });
+
   it('streams a watched command without keeping its output', async () => {
     let bytes = 0;
     const r = await a.hd.pool.stream(id, 'seq 1 200000', { onStdout: (chunk) => (bytes += chunk.length) });

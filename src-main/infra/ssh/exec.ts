@@ -35,6 +35,10 @@ export class ChannelOpenError extends Error {
   }
 }
 
+/** ssh2 sets `reason` when the server answered the open request (with a failure or a close). */
+const openFailed = (err: Error) =>
+  new ChannelOpenError(err.message, (err as { reason?: unknown }).reason !== undefined);
+
 const MAX_CAPTURE = 16 * 1024 * 1024;
 
 const dropped = () =>
@@ -48,8 +52,7 @@ export function execOn(conn: Connected, command: string, opts: ExecOptions = {})
     opts.signal?.throwIfAborted();
     conn.client.exec(command, (err, stream: ClientChannel) => {
       if (err) {
-        // ssh2 sets `reason` when the server answered the open request (with a failure or a close).
-        reject(new ChannelOpenError(err.message, (err as { reason?: unknown }).reason !== undefined));
+        reject(openFailed(err));
         return;
       }
       const capture = opts.captureStdout ?? true;
@@ -142,7 +145,7 @@ export function shellOn(conn: Connected, opts: ShellOptions): Promise<Shell> {
   return new Promise((resolve, reject) => {
     const opened = (err: Error | undefined, stream: ClientChannel) => {
       if (err) {
-        reject(new AppError('SSH_ERROR', `Could not open a shell: ${err.message}`));
+        reject(openFailed(err));
         return;
       }
       let exitCode: number | null = null;

@@ -61,34 +61,41 @@ export class SshPool {
     const entry = this.entry(serverId);
     await this.acquire(entry, opts.signal);
     try {
-      for (let attempt = 0; ; attempt++) {
-        const conn = await this.connection(serverId);
-        try {
-          return await execOn(conn, command, opts);
-        } catch (err) {
-          if (!(err instanceof ChannelOpenError)) throw err;
-          if (err.refused) {
-            // The server is there but refused another session (sshd's MaxSessions counts sessions
-            // it is still tearing down): wait and ask again, keeping the connection and its shells.
-            const delay = REFUSED_BACKOFF_MS[attempt];
-            if (delay === undefined) {
-              throw new AppError('SSH_ERROR', `The server refused another SSH session: ${err.message}.`, {
-                hint: 'Close a terminal tab or a log stream on this server, or raise MaxSessions in its sshd_config.',
-              });
-            }
-            await new Promise((r) => setTimeout(r, delay));
-            continue;
-          }
-          // The pooled connection died under us (server restart, network blip): drop it and retry once.
-          if (attempt === 0) {
-            this.drop(serverId, conn);
-            continue;
-          }
-          throw err;
-        }
-      }
+      return await this.onChannel(serverId, (conn) => execOn(conn, command, opts));
     } finally {
       this.release(entry);
+    }
+  }
+
+  /**
+   * Opens a channel with `open`: when the server refuses another session for now (sshd's
+   * MaxSessions counts sessions it is still tearing down), waits and asks again, keeping the
+   * connection and its shells; when the pooled connection died under us (server restart, network
+   * blip), drops it and retries once on a new one.
+   */
+  private async onChannel<T>(serverId: string, open: (conn: Connected) => Promise<T>): Promise<T> {
+    let reconnected = false;
+    for (let attempt = 0; ; attempt++) {
+      const conn = await this.connection(serverId);
+      try {
+        return await open(conn);
+      } catch (err) {
+        if (!(err instanceof ChannelOpenError)) throw err;
+        if (err.refused) {
+          const delay = REFUSED_BACKOFF_MS[attempt];
+          if (delay === undefined) {
+            throw new AppError('SSH_ERROR', `The server refused another SSH session: ${err.message}.`, {
+              hint: 'Close a terminal tab or a log stream on this server, or raise MaxSessions in its sshd_config.',
+            });
+          }
+          await new Promise((r) => setTimeout(r, delay));
+          continue;
+        }
+        if (reconnected)
+          throw new AppError('UNREACHABLE', `The SSH connection failed as a channel opened: ${err.message}.`);
+        reconnected = true;
+        this.drop(serverId, conn);
+      }
     }
   }
 
@@ -103,7 +110,9 @@ export class SshPool {
   ): Promise<ExecResult> {
     const entry = this.hold(serverId);
     try {
-      return await execOn(await this.connection(serverId), command, { ...opts, captureStdout: false });
+      return await this.onChannel(serverId, (conn) =>
+        execOn(conn, command, { ...opts, captureStdout: false }),
+      );
     } finally {
       this.unhold(entry);
     }
@@ -113,13 +122,15 @@ export class SshPool {
   async shell(serverId: string, opts: ShellOptions): Promise<Shell> {
     const entry = this.hold(serverId);
     try {
-      return await shellOn(await this.connection(serverId), {
-        ...opts,
-        onClose: (code) => {
-          this.unhold(entry);
-          opts.onClose(code);
-        },
-      });
+      return await this.onChannel(serverId, (conn) =>
+        shellOn(conn, {
+          ...opts,
+          onClose: (code) => {
+            this.unhold(entry);
+            opts.onClose(code);
+          },
+        }),
+      );
     } catch (err) {
       this.unhold(entry);
       throw err;

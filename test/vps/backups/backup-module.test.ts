@@ -302,10 +302,14 @@ describe('backup module', () => {
         for (let i = 0; i < 200 && (await sh(host, locks)) === '0'; i++)
           await new Promise((r) => setTimeout(r, 50));
         await new Promise((r) => setTimeout(r, 500));
-        // Killed as a power cut would: restic first, then the script ([h] keeps pkill off its own shell).
+        // Killed as a power cut would, all at once: the script is frozen first so it starts nothing
+        // new (it did once, between two kills), then restic, the dump and the script go ([h] keeps
+        // pkill off its own shell). A killed child stays listed until its parent is gone too.
         await host.exec(
-          'pkill -9 -x restic; pkill -9 -f "[h]ostdeck.sh backup run"; pkill -9 -x mariadb-dump; true',
+          'pkill -STOP -f "[h]ostdeck.sh backup run"; pkill -9 -x restic; pkill -9 -x mariadb-dump; pkill -9 -f "[h]ostdeck.sh backup run"; true',
         );
+        for (let i = 0; i < 40 && (await host.exec('pgrep -x restic')).code === 0; i++)
+          await new Promise((r) => setTimeout(r, 50));
         expect((await host.exec('pgrep -x restic')).code).toBe(1);
         expect(Number(await sh(host, locks))).toBeGreaterThan(0);
         // Shown with their owner, and judged: the processes that held them are gone. (Status reads
