@@ -7,13 +7,13 @@
  *   pooled/raw exec ratio target ≤ 1.2×
  */
 import { availableParallelism } from 'node:os';
-import ssh2 from 'ssh2';
 import { afterAll, expect, it } from 'vitest';
 import { startApp } from '../test/ssh/harness/app';
 import type { TestApp } from '../test/ssh/harness/app';
 import { FACTS_SCRIPT } from '../src-main/servers/facts';
 import { addTrustedServer } from '../test/support/trusted-server';
 import { startHosts, stopAll } from '../test/vps/harness/index.js';
+import { median, rawClients, rawExec, timed } from './support';
 
 const HOSTS = 10;
 const ROUNDS = 7;
@@ -97,46 +97,4 @@ const cpus = () => availableParallelism();
 
 async function closeApp(app: TestApp) {
   await app.close();
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
-}
-
-async function median(rounds: number, fn: () => Promise<unknown>): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) samples.push((await timed(fn)).ms);
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
-}
-
-/** Plain ssh2 clients, connected once, TCP_NODELAY like the pool's. */
-async function rawClients(addresses: string[], privateKey: Buffer): Promise<ssh2.Client[]> {
-  return Promise.all(
-    addresses.map(
-      (host) =>
-        new Promise<ssh2.Client>((resolve, reject) => {
-          const client = new ssh2.Client();
-          client
-            .on('ready', () => {
-              client.setNoDelay(true);
-              resolve(client);
-            })
-            .on('error', reject)
-            .connect({ host, port: 22, username: 'root', privateKey });
-        }),
-    ),
-  );
-}
-
-function rawExec(client: ssh2.Client, command: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    client.exec(command, (err, stream) => {
-      if (err) return reject(err);
-      stream.on('close', () => resolve()).resume();
-      stream.stderr.resume();
-    }),
-  );
 }

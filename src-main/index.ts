@@ -8,6 +8,7 @@ import { app, dialog, powerMonitor, session, shell } from 'electron';
 import type { Hostdeck } from './core/hostdeck';
 import { createHostdeck } from './core/hostdeck';
 import { bindIpc } from './shell/ipc';
+import { desktopNotifier } from './shell/notifications';
 import { registerAppScheme, serveRenderer } from './shell/protocol';
 import { installAppMenu } from './shell/menu';
 import { allowPermission, openExternalAfterAsking } from './shell/trust';
@@ -70,6 +71,11 @@ if (!app.requestSingleInstanceLock()) {
       version: app.getVersion(),
       runtime: `electron ${process.versions.electron}`,
       scriptsDir: join(app.getAppPath(), 'server-scripts'),
+      monitorIntervalMs: 15_000,
+      notify: desktopNotifier(
+        () => mainWindow,
+        () => hostdeck?.events ?? null,
+      ),
     });
     const services = hostdeck;
     lockOnSystemEvents(powerMonitor, services.vault, () => services.settings.get().vaultLockOnSleep);

@@ -68,6 +68,18 @@ export class AuditRepository {
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 
+  /** Entries about any of `targets` recorded in [from, to] (ISO times), oldest first. */
+  touching(targets: string[], from: string, to: string, limit = 20): AuditEntry[] {
+    if (targets.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT id, at, actor, action, target, detail FROM audit
+         WHERE target IN (${targets.map(() => '?').join(',')}) AND at >= ? AND at <= ? ORDER BY id DESC LIMIT ?`,
+      )
+      .all(...targets, from, to, limit) as (Omit<AuditEntry, 'detail'> & { detail: string })[];
+    return rows.reverse().map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  }
+
   verify(): AuditVerification {
     const rows = this.db.prepare(`SELECT * FROM audit ORDER BY id`).iterate() as Iterable<ChainedRow>;
     return verifyChain(rows, this.head(), {

@@ -19,6 +19,8 @@ import { ensurePrivateDir } from '../infra/store/private-files';
 import { createJobs } from '../jobs';
 import type { JobService } from '../jobs';
 import { createLogs } from '../logs';
+import { createMonitor } from '../monitor';
+import type { AlertNotice, Monitor } from '../monitor';
 import { createProvision } from '../provision';
 import { ScriptRunner } from '../remote/runner';
 import { createServers } from '../servers';
@@ -44,6 +46,10 @@ export interface HostdeckOptions {
   /** The server-scripts directory shipped with the app (uploaded to hosts). */
   scriptsDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Sample every server with a pinned host key on this interval (the app: 15 s); unset: on demand only. */
+  monitorIntervalMs?: number;
+  /** Tells the operator of an alert (the app: a desktop notification); unset: kept and listed only. */
+  notify?: (notice: AlertNotice) => void;
 }
 
 export interface Hostdeck {
@@ -55,6 +61,7 @@ export interface Hostdeck {
   readonly servers: ServerService;
   readonly pool: SshPool;
   readonly terminal: TerminalService;
+  readonly monitor: Monitor;
   readonly settings: SettingsRepository;
   readonly db: Database;
   readonly dataDir: string;
@@ -180,6 +187,18 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     copiesDir: join(opts.dataDir, 'backups'),
   });
   const logs = createLogs({ ...base, pool: servers.pool, redact: redactor.redact });
+  const monitor = createMonitor({
+    ...base,
+    db,
+    pool: servers.pool,
+    servers: servers.service,
+    sites: sites.service,
+    audit,
+    notify: opts.notify ?? (() => undefined),
+    unlocked: () => vault.service.isUnlocked(),
+    redact: redactor.redact,
+    ...(opts.monitorIntervalMs ? { intervalMs: opts.monitorIntervalMs } : {}),
+  });
   const terminal = createTerminal({
     ...base,
     pool: servers.pool,
@@ -199,7 +218,18 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
   // Running jobs end first on quit: they still use the connections the capabilities close.
   lifetime.add(() => jobs.service.shutdown());
 
-  const capabilities = [app, jobs, vault, servers, provision, sites, backups, logs, terminal] as const;
+  const capabilities = [
+    app,
+    jobs,
+    vault,
+    servers,
+    provision,
+    sites,
+    backups,
+    logs,
+    monitor,
+    terminal,
+  ] as const;
   const handlers: Handlers = mergeHandlers(capabilities);
   const inner = createRouter(handlers, {
     audit: (entry) => audit.record(entry),
@@ -226,6 +256,7 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     servers: servers.service,
     pool: servers.pool,
     terminal: terminal.service,
+    monitor,
     settings,
     db,
     dataDir: opts.dataDir,

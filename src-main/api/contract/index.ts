@@ -13,6 +13,7 @@ import type { CommandSpec, EventSpec } from './define';
 import type { Result } from './errors';
 import { jobsCommands, jobsEvents } from './jobs';
 import { logsCommands, logsEvents } from './logs';
+import { monitorCommands, monitorEvents } from './monitor';
 import { provisionCommands } from './provision';
 import { serversCommands, serversEvents } from './servers';
 import { sitesCommands, sitesEvents } from './sites';
@@ -28,6 +29,7 @@ export const contract = {
     ...sitesCommands,
     ...backupsCommands,
     ...logsCommands,
+    ...monitorCommands,
     ...terminalCommands,
     ...vaultCommands,
   },
@@ -36,6 +38,7 @@ export const contract = {
     ...serversEvents,
     ...sitesEvents,
     ...logsEvents,
+    ...monitorEvents,
     ...terminalEvents,
     ...vaultEvents,
   },
@@ -78,6 +81,7 @@ export * from './servers';
 export * from './terminal';
 export * from './provision';
 export * from './logs';
+export * from './monitor';
 export * from './sites';
 export * from './backups';
 export type { CommandSpec, CommandTraits, EventSpec } from './define';

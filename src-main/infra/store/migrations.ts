@@ -217,4 +217,49 @@ export const migrations: Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'monitoring samples and alerts',
+    // Each server sampled every 15 s (monitor/): raw rows (res 0) for a day, per-minute (res 60000)
+    // and per-hour (res 3600000) averages for 7 and 90 days, per server, per site and per mount;
+    // and each server's newest state, shown offline. Bounded by the fleet's size, not by time.
+    // Alerts with their history, the rules changed per server, and silences (maintenance windows).
+    sql: `
+      CREATE TABLE monitor_samples (
+        server_id TEXT NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
+        cpu REAL, load1 REAL, mem REAL, swap REAL, disk REAL, inodes REAL, rx REAL, tx REAL, failed REAL,
+        PRIMARY KEY (server_id, res, at)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX monitor_samples_res_at ON monitor_samples (res, at);
+      CREATE TABLE monitor_site_samples (
+        server_id TEXT NOT NULL, site TEXT NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
+        up REAL, cpu REAL, mem REAL,
+        PRIMARY KEY (server_id, site, res, at)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX monitor_site_samples_res_at ON monitor_site_samples (res, at);
+      CREATE TABLE monitor_mount_samples (
+        server_id TEXT NOT NULL, mount TEXT NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
+        used REAL, avail REAL, inodes REAL,
+        PRIMARY KEY (server_id, mount, res, at)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX monitor_mount_samples_res_at ON monitor_mount_samples (res, at);
+      CREATE TABLE monitor_latest (
+        server_id TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE monitor_alerts (
+        id INTEGER PRIMARY KEY, server_id TEXT NOT NULL, rule TEXT NOT NULL, key TEXT NOT NULL,
+        summary TEXT NOT NULL, started_at INTEGER NOT NULL, resolved_at INTEGER,
+        notified_at INTEGER, silenced INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX monitor_alerts_server ON monitor_alerts (server_id, resolved_at);
+      CREATE TABLE monitor_rules (
+        server_id TEXT NOT NULL, rule TEXT NOT NULL, enabled INTEGER NOT NULL, threshold REAL NOT NULL,
+        clear_at REAL NOT NULL, for_seconds INTEGER NOT NULL,
+        PRIMARY KEY (server_id, rule)
+      ) STRICT;
+      CREATE TABLE monitor_silences (
+        server_id TEXT PRIMARY KEY, until INTEGER NOT NULL, reason TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

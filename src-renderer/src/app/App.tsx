@@ -1,5 +1,5 @@
-import { useEffect, useLayoutEffect, useState } from 'react';
-import { hasBridge } from '../api/client';
+import { useEffect, useLayoutEffect } from 'react';
+import { api, hasBridge } from '../api/client';
 import { JobsPanel } from '../features/jobs/JobsPanel';
 import { endLogs } from '../features/logs/store';
 import { followTerminals } from '../features/terminal/store';
@@ -7,6 +7,7 @@ import { VaultGate } from '../features/vault/VaultGate';
 import { reportActivity } from '../features/vault/reportActivity';
 import { followJobs } from '../features/jobs/store';
 import { useSettings } from '../features/settings/store';
+import { useNavigation } from './navigation';
 import { sections } from './sections';
 import { useTheme } from './useTheme';
 
@@ -20,7 +21,8 @@ export function App() {
 }
 
 function Shell() {
-  const [active, setActive] = useState(sections[0]!.id);
+  const active = useNavigation((s) => s.section);
+  const visit = useNavigation((s) => s.visit);
   const theme = useSettings((s) => s.settings?.theme ?? 'system');
   useTheme(theme);
 
@@ -31,7 +33,14 @@ function Shell() {
     const stopJobs = followJobs();
     const stopActivity = reportActivity();
     const stopTerminals = followTerminals();
+    // A clicked alert notification brings its server or site up.
+    const stopOpen = api.on('monitor.open', (p) =>
+      useNavigation
+        .getState()
+        .open(p.siteId ? { kind: 'site', siteId: p.siteId } : { kind: 'server', serverId: p.serverId }),
+    );
     return () => {
+      stopOpen();
       stopJobs();
       stopActivity();
       stopTerminals();
@@ -42,7 +51,7 @@ function Shell() {
   // A section change moves focus to the new view's heading (a screen reader says where it is, the
   // keyboard starts there), or to the main area when the view has none yet.
   const go = (id: string) => {
-    setActive(id);
+    useNavigation.getState().go(id);
     requestAnimationFrame(() => {
       const heading = document.querySelector<HTMLElement>('#main h1');
       (heading ?? document.getElementById('main'))?.focus();
@@ -93,7 +102,7 @@ function Shell() {
         </ul>
       </nav>
       <main id="main" className="main" tabIndex={-1}>
-        <current.View />
+        <current.View key={visit} />
       </main>
       <JobsPanel />
     </div>

@@ -11,12 +11,15 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { Hostdeck, HostdeckOptions } from '../../../src-main/core/hostdeck';
+import type { AlertNotice } from '../../../src-main/monitor';
 import { createHostdeck } from '../../../src-main/core/hostdeck';
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/shell/trust';
 
 export interface Bridge {
   url: string;
   hostdeck: Hostdeck;
+  /** The alert notifications main raised (the app shows each as a desktop notification). */
+  notices: AlertNotice[];
   close(): Promise<void>;
 }
 
@@ -81,10 +84,12 @@ export async function startBridge(opts: {
   rendererDir: string;
   services?: Partial<HostdeckOptions>;
 }): Promise<Bridge> {
+  const notices: AlertNotice[] = [];
   const hostdeck = createHostdeck({
     dataDir: opts.dataDir,
     version: 'e2e',
     runtime: 'node (e2e bridge)',
+    notify: (n) => notices.push(n),
     ...opts.services,
   });
   const root = normalize(opts.rendererDir);
@@ -174,6 +179,7 @@ export async function startBridge(opts: {
   return {
     url: `http://127.0.0.1:${port}/`,
     hostdeck,
+    notices,
     async close() {
       for (const client of wss.clients) client.terminate();
       for (const d of downs.values()) d.close();

@@ -1,6 +1,7 @@
 // Shared by the vps tests that drive the app (router calls, jobs) against a host from the sites layer.
 import { beforeAll } from 'vitest';
 import type { InputOf, JobSummary, SiteInfo } from '../../../src-main/api/contract';
+import type { HostdeckOptions } from '../../../src-main/core/hostdeck';
 import { startApp } from '../../ssh/harness/app';
 import type { TestApp } from '../../ssh/harness/app';
 import { addTestHost } from '../../support/trusted-server';
@@ -13,19 +14,23 @@ beforeAll(async () => {
   layer = await sitesLayer();
 }, 900_000);
 
-export function withAppOnHost(fn: (app: TestApp, host: Host, serverId: string) => Promise<void>) {
-  return withAppOnHosts(1, (app, [on]) => fn(app, on!.host, on!.serverId));
+export function withAppOnHost(
+  fn: (app: TestApp, host: Host, serverId: string) => Promise<void>,
+  appOpts: Partial<HostdeckOptions> = {},
+) {
+  return withAppOnHosts(1, (app, [on]) => fn(app, on!.host, on!.serverId), appOpts);
 }
 
 /** N hosts of the sites layer, each added to one app (host key confirmed, key login). */
 export async function withAppOnHosts(
   n: number,
   fn: (app: TestApp, hosts: { host: Host; serverId: string }[]) => Promise<void>,
+  appOpts: Partial<HostdeckOptions> = {},
 ) {
   await withFreshHosts(
     n,
     async (hosts) => {
-      const app = await startApp();
+      const app = await startApp(appOpts);
       try {
         const call = (name: string, i: unknown) => app.call(name as never, i as never);
         const added = [];

@@ -9,6 +9,8 @@ import { ago, bytes, duration } from '../../lib/format';
 import { statusFix, statusLabel } from './serverText';
 import { HostKeyDialog } from './HostKeyDialog';
 import { InstallKeyForm } from './InstallKeyForm';
+import { MetricsCard } from '../monitor/MetricsCard';
+import { ServerAlertsCard } from '../monitor/AlertsCard';
 import { useAttempt } from '../../lib/useAttempt';
 
 /** One server: its facts, its host key, and the actions that talk to it. */
@@ -98,6 +100,9 @@ export function ServerDetail({ server: s, onBack }: { server: ServerInfo; onBack
           </p>
         )}
       </div>
+
+      {s.hostKey && <MetricsCard serverId={s.id} />}
+      {s.hostKey && <ServerAlertsCard serverId={s.id} />}
 
       <div className="card">
         <h2>Security</h2>

@@ -5,6 +5,8 @@ import type { Column } from '../../components/DataTable';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { View } from '../../components/View';
 import { followServers, useServers } from '../../stores/servers';
+import { openedServer } from '../../app/navigation';
+import { FleetAlerts } from '../monitor/AlertsCard';
 import { AddServerForm } from './AddServerForm';
 import { ago, bytes } from '../../lib/format';
 import { osShort, statusLabel } from './serverText';
@@ -18,7 +20,7 @@ export function ServersView() {
   const { servers, loaded, refreshing, error, refresh } = useServers();
   const [adding, setAdding] = useState(false);
   const [confirming, setConfirming] = useState<ServerInfo | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(openedServer);
   useEffect(followServers, []);
 
   const current = servers.find((s) => s.id === selected);
@@ -37,6 +39,7 @@ export function ServersView() {
       }
     >
       <ErrorAlert message={error} />
+      <FleetAlerts />
       {adding && (
         <AddServerForm
           onCancel={() => setAdding(false)}

@@ -10,6 +10,7 @@ import { EditSiteForm } from './EditSiteForm';
 import { RollbackPanel } from './RollbackPanel';
 import { PhpFacts, SiteFacts } from './SiteFacts';
 import { SiteLiveCard } from './SiteLiveCard';
+import { SiteMetricsCard } from '../monitor/MetricsCard';
 import { SiteStatusBadge } from './SitesTable';
 import { isBusy } from './siteText';
 import { View } from '../../components/View';
@@ -135,6 +136,7 @@ export function SiteDetail({
           {s.status !== 'creating' && s.status !== 'deleting' && <SiteBackupCard site={s} />}
         </div>
       </div>
+      {s.status !== 'creating' && <SiteMetricsCard serverId={s.serverId} slug={s.slug} />}
     </View>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { followSites, useSites } from './store';
+import { openedSite } from '../../app/navigation';
 import { followTenants } from '../tenants/store';
 import { CreateSiteForm } from './CreateSiteForm';
 import { SiteDetail } from './SiteDetail';
@@ -13,7 +14,10 @@ import { OpenFormButton } from '../../components/OpenFormButton';
 export function SitesView() {
   const { sites, loaded, error } = useSites();
   const [creating, setCreating] = useState(false);
-  const [open, setOpen] = useState<{ siteId: string; jobId: string | null } | null>(null);
+  const [open, setOpen] = useState<{ siteId: string; jobId: string | null } | null>(() => {
+    const siteId = openedSite();
+    return siteId ? { siteId, jobId: null } : null;
+  });
   useEffect(followSites, []);
   useEffect(followTenants, []);
 

@@ -1,0 +1,379 @@
+// Alert rules over every sample: a condition must hold for a while before it fires (no alert for a
+// spike), and a firing alert clears only below a lower mark (no flapping at the threshold). Each
+// alert is kept with its history in the local store; new, repeated and recovered alerts of one
+// server are told as one notification, unless the server is silenced (a maintenance window).
+import type { Alert, AlertRule, AlertRuleName, MonitorLatest } from '@contract';
+import { alertRuleNames } from '@contract';
+import type { Database } from '../infra/store/database';
+
+/** Defaults in the spirit of the node-exporter mixin's: a `for` long enough to skip spikes. */
+export const DEFAULT_RULES: Record<AlertRuleName, Omit<AlertRule, 'rule'>> = {
+  disk: { enabled: true, threshold: 0.9, clearAt: 0.85, forSeconds: 300 },
+  inodes: { enabled: true, threshold: 0.9, clearAt: 0.85, forSeconds: 300 },
+  'disk-forecast': { enabled: true, threshold: 24, clearAt: 48, forSeconds: 1800 },
+  memory: { enabled: true, threshold: 0.9, clearAt: 0.85, forSeconds: 300 },
+  'failed-unit': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 60 },
+  'site-down': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 60 },
+  'service-down': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 60 },
+  unreachable: { enabled: true, threshold: 1, clearAt: 1, forSeconds: 120 },
+};
+
+/** What the rules say about one thing on a server: how far it is, and the sentence if it fires. */
+interface Observation {
+  rule: AlertRuleName;
+  key: string;
+  /** Fires at or above the rule's threshold, clears below its clear mark (booleans: 1 or 0). */
+  value: number;
+  summary: string;
+  /** The forecast counts down (hours left): lower is worse. */
+  lowerIsWorse?: boolean;
+}
+
+export interface Notice {
+  serverId: string;
+  siteSlug: string | null;
+  title: string;
+  body: string;
+}
+
+export interface AlertsDeps {
+  db: Database;
+  serverName: (serverId: string) => string;
+  /** The sites of a server that should be running (slugs): a site that is off on purpose is not down. */
+  expectedSites: (serverId: string) => string[];
+  /** A mount's free bytes over the last hours, for the forecast. */
+  mountHistory: (serverId: string, mount: string, since: number) => { at: number; avail: number }[];
+  notify: (notice: Notice) => void;
+  onChange: (alert: Alert) => void;
+  /** A firing alert is told again after this long (default 4 h). */
+  repeatMs?: number;
+  now?: () => number;
+}
+
+interface Pending {
+  since: number;
+}
+
+interface AlertRow {
+  id: number;
+  server_id: string;
+  rule: string;
+  key: string;
+  summary: string;
+  started_at: number;
+  resolved_at: number | null;
+  notified_at: number | null;
+  silenced: number;
+}
+
+const HOUR = 3_600_000;
+
+export class AlertEngine {
+  private readonly pending = new Map<string, Pending>();
+  private readonly repeatMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly d: AlertsDeps) {
+    this.repeatMs = d.repeatMs ?? 4 * HOUR;
+    this.now = d.now ?? Date.now;
+  }
+
+  /** The rules of a server: the defaults, with what the operator changed for it. */
+  rules(serverId: string): AlertRule[] {
+    const rows = this.d.db
+      .prepare(
+        `SELECT rule, enabled, threshold, clear_at, for_seconds FROM monitor_rules WHERE server_id = ?`,
+      )
+      .all(serverId) as {
+      rule: string;
+      enabled: number;
+      threshold: number;
+      clear_at: number;
+      for_seconds: number;
+    }[];
+    const changed = new Map(rows.map((r) => [r.rule, r]));
+    return alertRuleNames.map((rule) => {
+      const r = changed.get(rule);
+      return r
+        ? {
+            rule,
+            enabled: r.enabled === 1,
+            threshold: r.threshold,
+            clearAt: r.clear_at,
+            forSeconds: r.for_seconds,
+          }
+        : { rule, ...DEFAULT_RULES[rule] };
+    });
+  }
+
+  setRule(serverId: string, rule: AlertRule): void {
+    this.d.db
+      .prepare(
+        `INSERT INTO monitor_rules (server_id, rule, enabled, threshold, clear_at, for_seconds) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (server_id, rule) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
+           clear_at = excluded.clear_at, for_seconds = excluded.for_seconds`,
+      )
+      .run(serverId, rule.rule, rule.enabled ? 1 : 0, rule.threshold, rule.clearAt, rule.forSeconds);
+  }
+
+  /** Silences a server's notifications until `until` (alerts are still kept, marked silenced). */
+  silence(serverId: string, until: number, reason: string): void {
+    this.d.db
+      .prepare(
+        `INSERT INTO monitor_silences (server_id, until, reason) VALUES (?, ?, ?)
+         ON CONFLICT (server_id) DO UPDATE SET until = excluded.until, reason = excluded.reason`,
+      )
+      .run(serverId, until, reason);
+  }
+
+  unsilence(serverId: string): void {
+    this.d.db.prepare(`DELETE FROM monitor_silences WHERE server_id = ?`).run(serverId);
+  }
+
+  silencedUntil(serverId: string): { until: number; reason: string } | null {
+    const row = this.d.db
+      .prepare(`SELECT until, reason FROM monitor_silences WHERE server_id = ?`)
+      .get(serverId) as { until: number; reason: string } | undefined;
+    return row && row.until > this.now() ? row : null;
+  }
+
+  /** Alerts, newest first: a server's or the fleet's, only the firing ones or the history too. */
+  list(opts: { serverId?: string; active?: boolean; limit: number }): Alert[] {
+    const where = [
+      ...(opts.serverId ? ['server_id = @serverId'] : []),
+      ...(opts.active ? ['resolved_at IS NULL'] : []),
+    ];
+    const rows = this.d.db
+      .prepare(
+        `SELECT * FROM monitor_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT @limit`,
+      )
+      .all({ serverId: opts.serverId ?? null, limit: opts.limit }) as AlertRow[];
+    return rows.map(toAlert);
+  }
+
+  /** A sample arrived: every rule is looked at for what it saw. */
+  sampled(serverId: string, latest: MonitorLatest): void {
+    const reached: Observation = { rule: 'unreachable', key: '', value: 0, summary: '' };
+    this.evaluate(serverId, [...this.observe(serverId, latest), reached], []);
+  }
+
+  /** A sample failed (the connection or the command): only reachability is judged. */
+  failed(serverId: string, message: string): void {
+    this.evaluate(
+      serverId,
+      [{ rule: 'unreachable', key: '', value: 1, summary: `Hostdeck cannot sample the server: ${message}` }],
+      alertRuleNames.filter((r) => r !== 'unreachable'),
+    );
+  }
+
+  /** A server that was removed: its alerts and rules go with it. */
+  forget(serverId: string): void {
+    for (const key of [...this.pending.keys()]) if (key.startsWith(`${serverId}\0`)) this.pending.delete(key);
+    for (const table of ['monitor_alerts', 'monitor_rules', 'monitor_silences'])
+      this.d.db.prepare(`DELETE FROM ${table} WHERE server_id = ?`).run(serverId);
+  }
+
+  private observe(serverId: string, l: MonitorLatest): Observation[] {
+    const out: Observation[] = [];
+    for (const m of l.mounts) {
+      const used = m.usedBytes / Math.max(1, m.usedBytes + m.availableBytes);
+      out.push({
+        rule: 'disk',
+        key: m.mount,
+        value: used,
+        summary: `${m.mount} is ${Math.round(used * 100)}% full (${gib(m.availableBytes)} free).`,
+      });
+      if (m.inodesTotal) {
+        const share = (m.inodesUsed ?? 0) / m.inodesTotal;
+        out.push({
+          rule: 'inodes',
+          key: m.mount,
+          value: share,
+          summary: `${m.mount} has used ${Math.round(share * 100)}% of its inodes (files can no longer be made when they run out).`,
+        });
+      }
+      const hours = this.hoursUntilFull(serverId, m.mount, Date.parse(l.at));
+      if (hours !== null && used > 0.6) {
+        out.push({
+          rule: 'disk-forecast',
+          key: m.mount,
+          value: hours,
+          lowerIsWorse: true,
+          summary: `${m.mount} fills up in about ${Math.max(1, Math.round(hours))} h at the rate of the last hours (${gib(m.availableBytes)} free).`,
+        });
+      }
+    }
+    const mem = 1 - l.memory.availableBytes / Math.max(1, l.memory.totalBytes);
+    out.push({
+      rule: 'memory',
+      key: '',
+      value: mem,
+      summary: `Memory is ${Math.round(mem * 100)}% in use (${gib(l.memory.availableBytes)} available).`,
+    });
+    for (const unit of l.failedUnits)
+      out.push({ rule: 'failed-unit', key: unit, value: 1, summary: `${unit} has failed.` });
+    const expected = new Set(this.d.expectedSites(serverId));
+    for (const s of l.sites) {
+      if (!expected.has(s.slug) || s.state === 'active') continue;
+      out.push({
+        rule: 'site-down',
+        key: s.slug,
+        value: 1,
+        summary: `The site ${s.slug} is not running (its unit is ${s.state}${s.sub ? `, ${s.sub}` : ''}).`,
+      });
+    }
+    for (const name of ['caddy', 'mariadb'] as const) {
+      if (l.services[name] === 'down')
+        out.push({
+          rule: 'service-down',
+          key: name,
+          value: 1,
+          summary: `${name === 'caddy' ? 'Caddy' : 'MariaDB'} is not running.`,
+        });
+    }
+    return out;
+  }
+
+  /** Hours until a mount is full at the rate of the last 6 h (a least-squares line), or null. */
+  private hoursUntilFull(serverId: string, mount: string, now: number): number | null {
+    const points = this.d.mountHistory(serverId, mount, now - 6 * HOUR);
+    if (points.length < 20 || points[points.length - 1]!.at - points[0]!.at < HOUR) return null;
+    const n = points.length;
+    const mx = points.reduce((a, p) => a + p.at, 0) / n;
+    const my = points.reduce((a, p) => a + p.avail, 0) / n;
+    let num = 0;
+    let den = 0;
+    for (const p of points) {
+      num += (p.at - mx) * (p.avail - my);
+      den += (p.at - mx) ** 2;
+    }
+    const slope = den > 0 ? num / den : 0; // bytes per ms; negative while filling
+    if (slope >= 0) return null;
+    const availNow = my + slope * (now - mx);
+    return Math.max(0, availNow / -slope / HOUR);
+  }
+
+  /**
+   * Moves each rule's state on: pending while the condition holds for less than its `for`, firing
+   * after, resolved once it is below the clear mark (or gone). Rules in `skip` keep their state.
+   */
+  private evaluate(serverId: string, observed: Observation[], skip: AlertRuleName[]): void {
+    const now = this.now();
+    const rules = new Map(this.rules(serverId).map((r) => [r.rule, r]));
+    const firing = new Map(
+      this.list({ serverId, active: true, limit: 1000 }).map((a) => [`${a.rule}\0${a.key}`, a]),
+    );
+    const told: { alert: Alert; kind: 'new' | 'again' | 'resolved' }[] = [];
+    const seen = new Set<string>();
+    for (const o of observed) {
+      const rule = rules.get(o.rule)!;
+      const id = `${o.rule}\0${o.key}`;
+      seen.add(id);
+      const pendingKey = `${serverId}\0${id}`;
+      const breach = o.lowerIsWorse ? o.value <= rule.threshold : o.value >= rule.threshold;
+      const clear = o.lowerIsWorse ? o.value > rule.clearAt : o.value < rule.clearAt;
+      const active = firing.get(id);
+      if (active) {
+        if (clear || !rule.enabled)
+          told.push({ alert: this.resolve(active, now, o.summary), kind: 'resolved' });
+        else if (active.summary !== o.summary) this.update(active, o.summary);
+        continue;
+      }
+      if (!breach || !rule.enabled) {
+        this.pending.delete(pendingKey);
+        continue;
+      }
+      const p = this.pending.get(pendingKey) ?? { since: now };
+      this.pending.set(pendingKey, p);
+      if (now - p.since >= rule.forSeconds * 1000) {
+        this.pending.delete(pendingKey);
+        told.push({ alert: this.open(serverId, o, p.since), kind: 'new' });
+      }
+    }
+    // A firing alert whose thing is gone (a unit no longer failed, a mount no longer there) clears.
+    for (const [id, a] of firing) {
+      if (seen.has(id) || skip.includes(a.rule)) continue;
+      told.push({ alert: this.resolve(a, now), kind: 'resolved' });
+    }
+    for (const key of [...this.pending.keys()]) {
+      const [server, rule, k] = key.split('\0') as [string, AlertRuleName, string];
+      if (server === serverId && !skip.includes(rule) && !seen.has(`${rule}\0${k}`)) this.pending.delete(key);
+    }
+    for (const a of this.list({ serverId, active: true, limit: 1000 })) {
+      if (told.some((t) => t.alert.id === a.id)) continue;
+      if (a.lastNotifiedAt && now - Date.parse(a.lastNotifiedAt) >= this.repeatMs)
+        told.push({ alert: a, kind: 'again' });
+    }
+    for (const t of told) this.d.onChange(t.alert);
+    this.tell(serverId, told, now);
+  }
+
+  private tell(
+    serverId: string,
+    told: { alert: Alert; kind: 'new' | 'again' | 'resolved' }[],
+    now: number,
+  ): void {
+    if (told.length === 0) return;
+    const silenced = this.silencedUntil(serverId) !== null;
+    const ids = told.map((t) => t.alert.id);
+    this.d.db
+      .prepare(
+        `UPDATE monitor_alerts SET notified_at = ?, silenced = ? WHERE id IN (${ids.map(() => '?').join(',')})`,
+      )
+      .run(now, silenced ? 1 : 0, ...ids);
+    if (silenced) return;
+    const server = this.d.serverName(serverId);
+    const line = (t: (typeof told)[number]) =>
+      `${t.kind === 'resolved' ? 'Recovered: ' : t.kind === 'again' ? 'Still: ' : ''}${t.alert.summary}`;
+    const sites = [...new Set(told.filter((t) => t.alert.rule === 'site-down').map((t) => t.alert.key))];
+    const allResolved = told.every((t) => t.kind === 'resolved');
+    this.d.notify({
+      serverId,
+      siteSlug: sites.length === 1 && told.length === 1 ? sites[0]! : null,
+      title:
+        told.length === 1
+          ? `${server}: ${told[0]!.kind === 'resolved' ? 'recovered' : 'alert'}`
+          : `${server}: ${told.length} ${allResolved ? 'recovered' : 'alerts'}`,
+      body: told.map(line).join('\n'),
+    });
+  }
+
+  private open(serverId: string, o: Observation, since: number): Alert {
+    const row = this.d.db
+      .prepare(
+        `INSERT INTO monitor_alerts (server_id, rule, key, summary, started_at) VALUES (?, ?, ?, ?, ?) RETURNING *`,
+      )
+      .get(serverId, o.rule, o.key, o.summary, since) as AlertRow;
+    return toAlert(row);
+  }
+
+  /** Ends an alert; `summary` is what is seen now (the recovery says how it is, not how it was). */
+  private resolve(a: Alert, now: number, summary = a.summary): Alert {
+    const row = this.d.db
+      .prepare(`UPDATE monitor_alerts SET resolved_at = ?, summary = ? WHERE id = ? RETURNING *`)
+      .get(now, summary || a.summary, a.id) as AlertRow;
+    return toAlert(row);
+  }
+
+  private update(a: Alert, summary: string): void {
+    this.d.db.prepare(`UPDATE monitor_alerts SET summary = ? WHERE id = ?`).run(summary, a.id);
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const toAlert = (r: AlertRow): Alert => ({
+  id: r.id,
+  serverId: r.server_id,
+  rule: r.rule as AlertRuleName,
+  key: r.key,
+  summary: r.summary,
+  startedAt: iso(r.started_at)!,
+  resolvedAt: iso(r.resolved_at),
+  lastNotifiedAt: iso(r.notified_at),
+  silenced: r.silenced === 1,
+});
+
+function gib(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  return `${Math.round(n / 1024 ** 2)} MB`;
+}

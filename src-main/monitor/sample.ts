@@ -1,0 +1,334 @@
+// One sample of a server: a fixed read-only command (nothing interpolated into it) prints counters
+// and states as tagged lines; the parser reads them, and `derive` turns two readings into rates.
+import type { MonitorLatest, MonitorMount, MonitorSite } from '@contract';
+
+/**
+ * Reads /proc, df and systemd (its per-unit accounting for the sites). Every line starts with its tag; values are numbers or
+ * unit and mount names (read back as words, never run). Each part may be missing on a host without
+ * it (no swap, no sites, no systemd) and is read as absent, not as an error.
+ */
+export const SAMPLE_SCRIPT = `
+LC_ALL=C; export LC_ALL
+read -r up _ < /proc/uptime; echo "uptime $up"
+read -r _ u n s i w q sq st _ < /proc/stat; echo "cpu $u $n $s $i $w $q $sq $st"
+read -r l1 l5 l15 _ < /proc/loadavg; echo "load $l1 $l5 $l15"
+while read -r key value _; do
+  case "$key" in MemTotal:|MemAvailable:|SwapTotal:|SwapFree:) echo "mem $key $value" ;; esac
+done < /proc/meminfo
+df -P -B1 -x devtmpfs -x squashfs 2>/dev/null | while read -r _ total used avail _ mount; do
+  case "$total" in ''|*[!0-9]*) continue ;; esac
+  echo "disk $total $used $avail $mount"
+done
+df -P -i -x devtmpfs -x squashfs 2>/dev/null | while read -r _ total used _ _ mount; do
+  case "$total" in ''|*[!0-9]*) continue ;; esac
+  echo "inodes $total $used $mount"
+done
+while read -r line; do
+  case "$line" in *:*) echo "net $line" ;; esac
+done < /proc/net/dev
+if [ -d /run/systemd/system ]; then
+  echo systemd
+  systemctl list-units --failed --plain --no-legend --no-pager 2>/dev/null | while read -r unit _; do echo "failed $unit"; done
+  systemctl list-units --all --plain --no-legend --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r unit _ active sub _; do echo "site $unit $active $sub"; done
+  for unit in caddy mariadb; do echo "svc $unit $(systemctl show -p LoadState --value "$unit" 2>/dev/null) $(systemctl is-active "$unit" 2>/dev/null)"; done
+  # systemd's own accounting (cgroup v2 and v1 alike): one block per site unit, a blank line between.
+  systemctl show -p Id -p MemoryCurrent -p CPUUsageNSec --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r line; do echo "sitecg \${line:-.}"; done
+fi
+echo end
+`;
+
+/** What one run of the sample command read, before rates are worked out. */
+export interface Reading {
+  /** Laptop time the answer arrived (epoch ms). */
+  at: number;
+  uptime: number;
+  /** /proc/stat's first line: user nice system idle iowait irq softirq steal (jiffies). */
+  cpu: number[];
+  load: [number, number, number];
+  mem: { total: number; available: number; swapTotal: number; swapFree: number };
+  mounts: MonitorMount[];
+  /** Bytes received and sent over every interface but loopback. */
+  net: { rx: number; tx: number };
+  systemd: boolean;
+  failedUnits: string[];
+  sites: { slug: string; active: string; sub: string; memBytes: number | null; cpuUsec: number | null }[];
+  services: MonitorLatest['services'];
+}
+
+const SITE_UNIT = /^hostdeck-php@([a-z0-9-]{1,63})\.service$/;
+const UNIT = /^[A-Za-z0-9@._:\\-]{1,200}$/;
+const MOUNT = /^\/[^\0\n]{0,4095}$/;
+
+const num = (v: string | undefined): number => {
+  const n = Number(v);
+  return Number.isFinite(n) ? n : NaN;
+};
+
+/** Parses the sample command's output; refuses output that is cut off or lacks the essentials. */
+export function parseSample(output: string, at: number): Reading {
+  const lines = output.split('\n');
+  if (!lines.includes('end')) throw new Error('The sample was cut off before its end.');
+  const r: Reading = {
+    at,
+    uptime: NaN,
+    cpu: [],
+    load: [NaN, NaN, NaN],
+    mem: { total: NaN, available: NaN, swapTotal: 0, swapFree: 0 },
+    mounts: [],
+    net: { rx: 0, tx: 0 },
+    systemd: false,
+    failedUnits: [],
+    sites: [],
+    services: { caddy: 'absent', mariadb: 'absent' },
+  };
+  const mounts = new Map<string, MonitorMount>();
+  const siteCg = new Map<string, { mem: number | null; usec: number | null }>();
+  let unit: Record<string, string> = {};
+  const flushUnit = () => {
+    const slug = SITE_UNIT.exec(unit['Id'] ?? '')?.[1];
+    if (slug) siteCg.set(slug, { mem: counter(unit['MemoryCurrent']), usec: nanos(unit['CPUUsageNSec']) });
+    unit = {};
+  };
+  for (const line of lines) {
+    const [tag, ...f] = line.trim().split(/\s+/);
+    switch (tag) {
+      case 'uptime':
+        r.uptime = num(f[0]);
+        break;
+      case 'cpu':
+        r.cpu = f.slice(0, 8).map(num);
+        break;
+      case 'load':
+        r.load = [num(f[0]), num(f[1]), num(f[2])];
+        break;
+      case 'mem': {
+        const kb = num(f[1]) * 1024;
+        if (f[0] === 'MemTotal:') r.mem.total = kb;
+        else if (f[0] === 'MemAvailable:') r.mem.available = kb;
+        else if (f[0] === 'SwapTotal:') r.mem.swapTotal = kb;
+        else if (f[0] === 'SwapFree:') r.mem.swapFree = kb;
+        break;
+      }
+      case 'disk': {
+        const mount = f.slice(3).join(' ');
+        if (!MOUNT.test(mount) || ignoredMount(mount)) break;
+        mounts.set(mount, {
+          mount,
+          totalBytes: num(f[0]),
+          usedBytes: num(f[1]),
+          availableBytes: num(f[2]),
+          inodesTotal: null,
+          inodesUsed: null,
+        });
+        break;
+      }
+      case 'inodes': {
+        const m = mounts.get(f.slice(2).join(' '));
+        if (m && num(f[0]) > 0) {
+          m.inodesTotal = num(f[0]);
+          m.inodesUsed = num(f[1]);
+        }
+        break;
+      }
+      case 'net': {
+        // "eth0: rx_bytes packets errs drop fifo frame compressed multicast tx_bytes ..."; the
+        // name and the first counter may be run together ("eth0:123").
+        const [name, rest] = line.trim().slice(4).split(':', 2) as [string, string | undefined];
+        const c = (rest ?? '').trim().split(/\s+/).map(num);
+        if (name.trim() === 'lo' || c.length < 9 || !Number.isFinite(c[0]!) || !Number.isFinite(c[8]!)) break;
+        r.net.rx += c[0]!;
+        r.net.tx += c[8]!;
+        break;
+      }
+      case 'systemd':
+        r.systemd = true;
+        break;
+      case 'failed':
+        if (f[0] && UNIT.test(f[0])) r.failedUnits.push(f[0]);
+        break;
+      case 'site': {
+        const slug = SITE_UNIT.exec(f[0] ?? '')?.[1];
+        if (slug)
+          r.sites.push({ slug, active: f[1] ?? 'unknown', sub: f[2] ?? '', memBytes: null, cpuUsec: null });
+        break;
+      }
+      case 'svc': {
+        // "svc caddy loaded active", or "svc caddy not-found inactive" where it is not installed.
+        const name = f[0];
+        if (name !== 'caddy' && name !== 'mariadb') break;
+        r.services[name] = f[1] === 'loaded' ? (f[2] === 'active' ? 'up' : 'down') : 'absent';
+        break;
+      }
+      case 'sitecg': {
+        // "Id=hostdeck-php@shop.service", "MemoryCurrent=52428800", "CPUUsageNSec=[not set]"; "."
+        // ends a unit's block.
+        const [key, value] = (f[0] ?? '').split('=', 2) as [string, string | undefined];
+        if (key === '.') flushUnit();
+        else if (key === 'Id' || key === 'MemoryCurrent' || key === 'CPUUsageNSec') unit[key] = value ?? '';
+        break;
+      }
+    }
+  }
+  flushUnit();
+  if (r.cpu.length < 4 || r.cpu.some(Number.isNaN) || !Number.isFinite(r.mem.total) || r.mem.total <= 0) {
+    throw new Error('The server did not answer the sample as expected (is it a Linux host?).');
+  }
+  for (const s of r.sites) {
+    const cg = siteCg.get(s.slug);
+    if (cg) {
+      s.memBytes = cg.mem;
+      s.cpuUsec = cg.usec;
+    }
+  }
+  r.mounts = [...mounts.values()].filter((m) => m.totalBytes > 0);
+  return r;
+}
+
+/** A systemd counter: "[not set]" (no accounting) and UINT64_MAX (unknown) are no value. */
+function counter(v: string | undefined): number | null {
+  if (!v || !/^\d{1,20}$/.test(v)) return null;
+  const n = Number(v);
+  return n < 2 ** 63 ? n : null;
+}
+
+const nanos = (v: string | undefined) => {
+  const n = counter(v);
+  return n === null ? null : n / 1000;
+};
+
+/** Kernel and runtime file systems: not where a site's or a database's data fills up. */
+function ignoredMount(mount: string): boolean {
+  return /^\/(dev|run|sys|proc|snap)(\/|$)/.test(mount) || mount.startsWith('/var/lib/docker/');
+}
+
+/** One stored sample of a server: shares are 0..1, rates per second, null where not known yet. */
+export interface ServerPoint {
+  at: number;
+  /** Share of CPU time busy since the last reading (all cores). */
+  cpu: number | null;
+  load1: number;
+  /** Share of memory in use (not available). */
+  mem: number;
+  /** Share of swap in use; null without swap. */
+  swap: number | null;
+  /** The fullest mount's used share. */
+  disk: number | null;
+  /** The fullest mount's inode share (file systems without inodes left out). */
+  inodes: number | null;
+  rx: number | null;
+  tx: number | null;
+  failed: number;
+}
+
+export interface SitePoint {
+  slug: string;
+  at: number;
+  /** 1 when the site's unit is active, else 0. */
+  up: number;
+  /** Cores the site's processes used since the last reading. */
+  cpu: number | null;
+  memBytes: number | null;
+}
+
+export interface MountPoint {
+  mount: string;
+  at: number;
+  used: number;
+  availableBytes: number;
+  inodes: number | null;
+}
+
+/**
+ * The points of a reading: shares now, and rates against the reading before (none after a reboot or
+ * a counter that went back, where a rate would be nonsense).
+ */
+export function derive(
+  now: Reading,
+  before: Reading | null,
+): { server: ServerPoint; sites: SitePoint[]; mounts: MountPoint[] } {
+  const prev = before && before.uptime <= now.uptime && before.at < now.at ? before : null;
+  const seconds = prev ? (now.at - prev.at) / 1000 : 0;
+  let cpu: number | null = null;
+  if (prev && prev.cpu.length === now.cpu.length) {
+    const total = sum(now.cpu) - sum(prev.cpu);
+    const idle = now.cpu[3]! + (now.cpu[4] ?? 0) - (prev.cpu[3]! + (prev.cpu[4] ?? 0));
+    if (total > 0 && idle >= 0) cpu = clamp01(1 - idle / total);
+  }
+  const rate = (a: number, b: number) => (prev && a >= b && seconds > 0 ? (a - b) / seconds : null);
+  const share = (used: number, total: number) => (total > 0 ? clamp01(used / total) : null);
+  const mounts: MountPoint[] = now.mounts.map((m) => ({
+    mount: m.mount,
+    at: now.at,
+    used: share(m.usedBytes, m.usedBytes + m.availableBytes) ?? 0,
+    availableBytes: m.availableBytes,
+    inodes: m.inodesTotal ? share(m.inodesUsed ?? 0, m.inodesTotal) : null,
+  }));
+  const fullest = (values: (number | null)[]) => {
+    const known = values.filter((v): v is number => v !== null);
+    return known.length ? Math.max(...known) : null;
+  };
+  const prevSites = new Map((prev?.sites ?? []).map((s) => [s.slug, s]));
+  return {
+    server: {
+      at: now.at,
+      cpu,
+      load1: now.load[0],
+      mem: share(now.mem.total - now.mem.available, now.mem.total) ?? 0,
+      swap: now.mem.swapTotal > 0 ? share(now.mem.swapTotal - now.mem.swapFree, now.mem.swapTotal) : null,
+      disk: fullest(mounts.map((m) => m.used)),
+      inodes: fullest(mounts.map((m) => m.inodes)),
+      rx: rate(now.net.rx, prev?.net.rx ?? 0),
+      tx: rate(now.net.tx, prev?.net.tx ?? 0),
+      failed: now.failedUnits.length,
+    },
+    sites: now.sites.map((s) => {
+      const p = prevSites.get(s.slug);
+      const usec =
+        s.cpuUsec !== null && p?.cpuUsec != null && s.cpuUsec >= p.cpuUsec ? s.cpuUsec - p.cpuUsec : null;
+      return {
+        slug: s.slug,
+        at: now.at,
+        up: s.active === 'active' ? 1 : 0,
+        cpu: usec !== null && seconds > 0 ? usec / 1e6 / seconds : null,
+        memBytes: s.memBytes,
+      };
+    }),
+    mounts,
+  };
+}
+
+/** The latest state of a server as the view shows it (kept with the samples, so it is there offline). */
+export function latestOf(
+  serverId: string,
+  r: Reading,
+  point: ServerPoint,
+  sites: SitePoint[],
+): MonitorLatest {
+  const bySlug = new Map(sites.map((s) => [s.slug, s]));
+  const sitesNow: MonitorSite[] = r.sites.map((s) => ({
+    slug: s.slug,
+    state: s.active,
+    sub: s.sub,
+    memBytes: s.memBytes,
+    cpu: bySlug.get(s.slug)?.cpu ?? null,
+  }));
+  return {
+    serverId,
+    at: new Date(r.at).toISOString(),
+    uptimeSeconds: r.uptime,
+    cpu: point.cpu,
+    load: r.load,
+    memory: { totalBytes: r.mem.total, availableBytes: r.mem.available },
+    swap: { totalBytes: r.mem.swapTotal, freeBytes: r.mem.swapFree },
+    mounts: r.mounts,
+    rx: point.rx,
+    tx: point.tx,
+    systemd: r.systemd,
+    failedUnits: r.failedUnits,
+    sites: sitesNow,
+    services: r.services,
+  };
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));

@@ -1,0 +1,147 @@
+// Samples every online server on a fixed interval over the pooled connection (one command per
+// server, at most one in flight each), stores the points and rolls them up. A server that fails is
+// asked again less often (up to every 5 minutes) until it answers; nothing samples while locked.
+import type { MonitorLatest, MonitorStatus, ServerInfo } from '@contract';
+import { AppError } from '../base/app-error';
+import type { EventBus } from '../base/events';
+import type { ExecResult } from '../infra/ssh/pool';
+import { derive, latestOf, parseSample, SAMPLE_SCRIPT } from './sample';
+import type { Reading } from './sample';
+import type { MonitorStore } from './store';
+
+export interface SamplerDeps {
+  store: MonitorStore;
+  events: EventBus;
+  servers: () => ServerInfo[];
+  exec: (serverId: string, command: string, opts: { timeoutMs: number }) => Promise<ExecResult>;
+  unlocked: () => boolean;
+  redact: (text: string) => string;
+  /** Called with every stored sample (the alert rules read them). */
+  onSample?: (serverId: string, latest: MonitorLatest) => void;
+  /** Called when a sample fails (reachability is judged from these). */
+  onFailure?: (serverId: string, message: string) => void;
+  intervalMs?: number;
+  now?: () => number;
+}
+
+interface State {
+  before: Reading | null;
+  inFlight: Promise<MonitorLatest> | null;
+  lastSampleAt: number | null;
+  lastError: string | null;
+  failures: number;
+  nextAt: number;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+const SAMPLE_TIMEOUT_MS = 10_000;
+
+export class Sampler {
+  private readonly states = new Map<string, State>();
+  private timer: NodeJS.Timeout | null = null;
+  readonly intervalMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly d: SamplerDeps) {
+    this.intervalMs = d.intervalMs ?? 15_000;
+    this.now = d.now ?? Date.now;
+  }
+
+  /** Starts the interval (the app does; tests and the CLI sample on demand). */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One round: every server that is due and not already being sampled; then the store's upkeep. */
+  async tick(): Promise<void> {
+    if (!this.d.unlocked()) return;
+    const now = this.now();
+    const due = this.d.servers().filter((s) => s.hostKey && this.state(s.id).nextAt <= now);
+    await Promise.all(due.map((s) => this.sample(s.id).catch(() => undefined)));
+    this.d.store.maintain(this.now());
+  }
+
+  /** Samples one server now (a sample already under way is shared). */
+  sample(serverId: string): Promise<MonitorLatest> {
+    const state = this.state(serverId);
+    state.inFlight ??= this.sampleOnce(serverId, state).finally(() => {
+      state.inFlight = null;
+    });
+    return state.inFlight;
+  }
+
+  status(): MonitorStatus[] {
+    const stored = this.d.store.sampledAt();
+    return this.d.servers().map((s) => {
+      const st = this.states.get(s.id);
+      const at = st?.lastSampleAt ?? stored.get(s.id) ?? null;
+      return {
+        serverId: s.id,
+        lastSampleAt: at === null ? null : new Date(at).toISOString(),
+        lastError: st?.lastError ?? null,
+        intervalSeconds: this.intervalMs / 1000,
+      };
+    });
+  }
+
+  forget(serverId: string): void {
+    this.states.delete(serverId);
+  }
+
+  /** Locking drops the readings rates are worked out from (the next sample starts afresh). */
+  reset(): void {
+    for (const st of this.states.values()) st.before = null;
+  }
+
+  private async sampleOnce(serverId: string, state: State): Promise<MonitorLatest> {
+    try {
+      const result = await this.d.exec(serverId, SAMPLE_SCRIPT, { timeoutMs: SAMPLE_TIMEOUT_MS });
+      if (result.code !== 0) {
+        throw new AppError(
+          'SSH_ERROR',
+          `The sample command exited with ${result.code}: ${result.stderr.trim().slice(0, 300)}`,
+        );
+      }
+      const at = this.now();
+      const reading = parseSample(result.stdout, at);
+      const { server, sites, mounts } = derive(reading, state.before);
+      const latest = latestOf(serverId, reading, server, sites);
+      this.d.store.add(serverId, server, sites, mounts, latest);
+      state.before = reading;
+      state.lastSampleAt = at;
+      state.lastError = null;
+      state.failures = 0;
+      state.nextAt = at + this.intervalMs - 1000;
+      this.d.events.emit('monitor.sampled', { serverId, at: latest.at, error: null });
+      this.d.onSample?.(serverId, latest);
+      return latest;
+    } catch (err) {
+      const message = this.d.redact(err instanceof Error ? err.message : String(err));
+      state.lastError = message;
+      state.failures += 1;
+      state.nextAt = this.now() + Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** state.failures) - 1000;
+      this.d.events.emit('monitor.sampled', {
+        serverId,
+        at: new Date(this.now()).toISOString(),
+        error: message,
+      });
+      throw err instanceof AppError ? err : new AppError('SSH_ERROR', message);
+    }
+  }
+
+  private state(serverId: string): State {
+    let st = this.states.get(serverId);
+    if (!st) {
+      st = { before: null, inFlight: null, lastSampleAt: null, lastError: null, failures: 0, nextAt: 0 };
+      this.states.set(serverId, st);
+    }
+    return st;
+  }
+}

@@ -1,0 +1,179 @@
+// The alert rules over samples, on a real SQLite file and a clock the test moves: a `for` before
+// firing, hysteresis before clearing, one notification per server per round, repeats, recoveries,
+// silences, and a disk forecast from the mount's history.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MonitorLatest } from '../../src-main/api/contract';
+import { openDatabase } from '../../src-main/infra/store/database';
+import type { Database } from '../../src-main/infra/store/database';
+import { AlertEngine } from '../../src-main/monitor/alerts';
+import type { Notice } from '../../src-main/monitor/alerts';
+
+const GB = 1024 ** 3;
+
+function sample(
+  o: { used?: number; mem?: number; failed?: string[]; shop?: string; caddy?: 'up' | 'down' } = {},
+): MonitorLatest {
+  const used = o.used ?? 0.5;
+  return {
+    serverId: 's1',
+    at: new Date(clock).toISOString(),
+    uptimeSeconds: 1000,
+    cpu: 0.1,
+    load: [0.1, 0.1, 0.1],
+    memory: { totalBytes: 4 * GB, availableBytes: 4 * GB * (1 - (o.mem ?? 0.3)) },
+    swap: { totalBytes: 0, freeBytes: 0 },
+    mounts: [
+      {
+        mount: '/',
+        totalBytes: 10 * GB,
+        usedBytes: 10 * GB * used,
+        availableBytes: 10 * GB * (1 - used),
+        inodesTotal: 1000,
+        inodesUsed: 10,
+      },
+    ],
+    rx: 0,
+    tx: 0,
+    systemd: true,
+    failedUnits: o.failed ?? [],
+    sites: [
+      {
+        slug: 'shop',
+        state: o.shop ?? 'active',
+        sub: o.shop === 'failed' ? 'failed' : 'running',
+        memBytes: 1,
+        cpu: 0,
+      },
+    ],
+    services: { caddy: o.caddy ?? 'up', mariadb: 'up' },
+  };
+}
+
+let clock = Date.UTC(2026, 5, 1, 12);
+let dir: string;
+let db: Database;
+let notices: Notice[];
+let history: { at: number; avail: number }[];
+let engine: AlertEngine;
+
+beforeEach(() => {
+  clock = Date.UTC(2026, 5, 1, 12);
+  dir = mkdtempSync(join(tmpdir(), 'hostdeck-alerts-'));
+  db = openDatabase(join(dir, 'hostdeck.sqlite'));
+  notices = [];
+  history = [];
+  engine = new AlertEngine({
+    db,
+    serverName: () => 'web-1',
+    expectedSites: () => ['shop'],
+    mountHistory: (_s, _m, since) => history.filter((p) => p.at >= since),
+    notify: (n) => notices.push(n),
+    onChange: () => undefined,
+    now: () => clock,
+  });
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Samples every 15 s for `seconds`. */
+function run(seconds: number, o: Parameters<typeof sample>[0]) {
+  for (let t = 0; t < seconds; t += 15) {
+    engine.sampled('s1', sample(o));
+    clock += 15_000;
+  }
+}
+
+describe('alert rules', () => {
+  it('fires a full disk only after it stayed full for its `for`, once, and clears below the lower mark with a recovery', () => {
+    run(60, { used: 0.95 }); // a minute: not yet (the default `for` is 5 minutes)
+    expect(notices).toHaveLength(0);
+    run(120, { used: 0.5 }); // it went away: the wait starts again
+    run(240, { used: 0.95 });
+    expect(notices).toHaveLength(0);
+    run(90, { used: 0.95 });
+    expect(notices).toEqual([
+      { serverId: 's1', siteSlug: null, title: 'web-1: alert', body: '/ is 95% full (512 MB free).' },
+    ]);
+    const [firing] = engine.list({ serverId: 's1', active: true, limit: 10 });
+    expect(firing).toMatchObject({ rule: 'disk', key: '/', resolvedAt: null });
+    // Between the marks (87%): still firing, nothing new told.
+    run(300, { used: 0.87 });
+    expect(notices).toHaveLength(1);
+    run(15, { used: 0.8 });
+    expect(notices[1]).toMatchObject({
+      title: 'web-1: recovered',
+      body: 'Recovered: / is 80% full (2.0 GB free).',
+    });
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(0);
+    expect(engine.list({ serverId: 's1', limit: 10 })[0]!.resolvedAt).not.toBeNull();
+  });
+
+  it('tells several alerts of one round as one notification, and a firing alert again after the repeat interval', () => {
+    run(120, { failed: ['nginx.service'], shop: 'failed', caddy: 'down' });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.title).toBe('web-1: 3 alerts');
+    expect(notices[0]!.body.split('\n').sort()).toEqual([
+      'Caddy is not running.',
+      'The site shop is not running (its unit is failed, failed).',
+      'nginx.service has failed.',
+    ]);
+    run(4 * 3600, { failed: ['nginx.service'], shop: 'failed', caddy: 'down' });
+    expect(notices).toHaveLength(2);
+    expect(notices[1]!.body).toContain('Still: nginx.service has failed.');
+    // The unit is no longer listed as failed: its alert clears; the others stay.
+    run(15, { shop: 'failed', caddy: 'down' });
+    expect(notices[2]).toMatchObject({
+      title: 'web-1: recovered',
+      body: 'Recovered: nginx.service has failed.',
+    });
+    expect(
+      engine
+        .list({ serverId: 's1', active: true, limit: 10 })
+        .map((a) => a.rule)
+        .sort(),
+    ).toEqual(['service-down', 'site-down']);
+  });
+
+  it('keeps alerts while silenced without telling them, and judges reachability from failed samples', () => {
+    engine.silence('s1', clock + 3_600_000, 'kernel upgrade');
+    run(120, { caddy: 'down' });
+    expect(notices).toHaveLength(0);
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })[0]).toMatchObject({
+      rule: 'service-down',
+      silenced: true,
+    });
+    clock += 3_600_000;
+    for (let i = 0; i < 10; i++) {
+      engine.failed('s1', 'connect ETIMEDOUT');
+      clock += 15_000;
+    }
+    expect(notices).toEqual([
+      expect.objectContaining({ body: 'Hostdeck cannot sample the server: connect ETIMEDOUT' }),
+    ]);
+    // Reachability alone was judged: the Caddy alert from before is still firing.
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(2);
+    run(15, {});
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(0);
+  });
+
+  it('forecasts a disk that fills within a day from the last hours, and follows the rules changed per server', () => {
+    engine.setRule('s1', { rule: 'disk-forecast', enabled: true, threshold: 24, clearAt: 48, forSeconds: 0 });
+    // 6 hours losing 100 MB every 15 s, with 70% of 10 GB used now: ~7.5 min... (1 GB/h here).
+    for (let t = clock - 6 * 3_600_000; t <= clock; t += 60_000)
+      history.push({ at: t, avail: 3 * GB + ((clock - t) / 3_600_000) * 0.25 * GB });
+    run(15, { used: 0.7 });
+    expect(notices[0]!.body).toBe('/ fills up in about 12 h at the rate of the last hours (3.0 GB free).');
+    engine.setRule('s1', { rule: 'memory', enabled: false, threshold: 0.9, clearAt: 0.85, forSeconds: 0 });
+    run(60, { used: 0.7, mem: 0.99 });
+    expect(engine.list({ serverId: 's1', limit: 10 }).map((a) => a.rule)).toEqual(['disk-forecast']);
+    expect(engine.rules('s1').find((r) => r.rule === 'memory')).toMatchObject({ enabled: false });
+    engine.forget('s1');
+    expect(engine.list({ limit: 10 })).toHaveLength(0);
+    expect(engine.rules('s1').find((r) => r.rule === 'memory')).toMatchObject({ enabled: true });
+  });
+});

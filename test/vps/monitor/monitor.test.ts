@@ -1,0 +1,139 @@
+// Agentless monitoring of a real Debian 12 host: the app samples it by itself over the pooled SSH
+// connection, and what changes on the host (a stopped site, a failed unit, a full disk) is in the
+// next sample, in the local store and in its series.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MonitorSampled } from '../../../src-main/api/contract';
+import type { AlertNotice } from '../../../src-main/monitor';
+import { stopAll } from '../harness/index.js';
+import { sh } from '../provision/hostdeck-scripts.js';
+import { newSite, withAppOnHost } from '../sites/app-helpers.js';
+
+afterAll(stopAll);
+
+describe('monitoring', () => {
+  const notices: AlertNotice[] = [];
+  it('samples a host by itself; a stopped site, a failed unit and a full disk are in the next sample, its series and one alert notice; they recover', () =>
+    withAppOnHost(
+      async (app, host, serverId) => {
+        await newSite(app, serverId, 'acme', { slug: 'shop', domain: 'shop.acme.test' });
+        const sampled: MonitorSampled[] = [];
+        app.hd.events.listen((name, payload) => {
+          if (name === 'monitor.sampled') sampled.push(payload as MonitorSampled);
+        });
+        // By itself, on its interval (1 s here, 15 s in the app): two samples give rates.
+        await until(() => sampled.filter((s) => s.serverId === serverId && !s.error).length >= 2);
+        const { latest } = await app.call('monitor.latest', { serverId });
+        expect(latest).toMatchObject({
+          systemd: true,
+          services: { caddy: 'up', mariadb: 'up' },
+          failedUnits: [],
+          sites: [{ slug: 'shop', state: 'active', sub: 'running' }],
+        });
+        expect(latest!.cpu).toBeGreaterThanOrEqual(0);
+        expect(latest!.rx).toBeGreaterThanOrEqual(0);
+        // The site's memory is systemd's accounting of its unit, as systemd reports it (these nspawn
+        // hosts have no memory controller of their own, so systemd says "[not set]" here).
+        const accounted = await sh(host, 'systemctl show -p MemoryCurrent --value hostdeck-php@shop.service');
+        expect(latest!.sites[0]!.memBytes).toBe(/^\d+$/.test(accounted) ? Number(accounted) : null);
+        expect(latest!.mounts.map((m) => m.mount)).toContain('/');
+        expect(latest!.memory.totalBytes).toBeGreaterThan(latest!.memory.availableBytes);
+        const [status] = await app.call('monitor.status', {});
+        expect(status).toMatchObject({ serverId, lastError: null, intervalSeconds: 1 });
+        // From here on the test samples by hand, so each change is judged in one known sample; the
+        // rules fire at once (their default `for` is minutes, which unit tests cover).
+        app.hd.monitor.service.stop();
+        for (const rule of ['disk', 'site-down', 'failed-unit'] as const) {
+          const r = (await app.call('monitor.rules', { serverId })).find((x) => x.rule === rule)!;
+          await app.call('monitor.setRule', { serverId, ...r, forSeconds: 0 });
+        }
+
+        // On the host: the site stops, a unit fails, a small disk fills up.
+        await sh(
+          host,
+          'systemctl stop hostdeck-php@shop.service; systemd-run --quiet --unit=hd-broken false; mkdir -p /mnt/fill && mount -t tmpfs -o size=8m tmpfs /mnt/fill',
+        );
+        await host.exec('head -c 9M /dev/zero > /mnt/fill/big');
+        await new Promise((r) => setTimeout(r, 500));
+        const after = await app.call('monitor.sample', { serverId });
+        expect(after.sites).toEqual([expect.objectContaining({ slug: 'shop', state: 'inactive' })]);
+        expect(after.failedUnits).toEqual(['hd-broken.service']);
+        expect(after.mounts.find((m) => m.mount === '/mnt/fill')).toMatchObject({
+          totalBytes: 8 * 1024 * 1024,
+          availableBytes: 0,
+        });
+
+        const now = Date.now();
+        const series = await app.call('monitor.series', {
+          serverId,
+          from: now - 10 * 60_000,
+          to: now + 1000,
+        });
+        expect(series.step).toBe('raw');
+        expect(series.at.length).toBeGreaterThanOrEqual(3);
+        expect(series.values['disk']!.at(-1)).toBe(1);
+        expect(series.values['failed']!.at(-1)).toBe(1);
+        expect(series.values['failed']![0]).toBe(0);
+        const site = await app.call('monitor.siteSeries', {
+          serverId,
+          site: 'shop',
+          from: now - 10 * 60_000,
+          to: now + 1000,
+        });
+        expect(site.values['up']![0]).toBe(1);
+        expect(site.values['up']!.at(-1)).toBe(0);
+
+        // The three are alerts, told in one notification that opens the server.
+        expect(notices).toHaveLength(1);
+        expect(notices[0]).toMatchObject({ serverId, siteId: null, title: `${host.name}: 3 alerts` });
+        expect(notices[0]!.body.split('\n').sort()).toEqual([
+          '/mnt/fill is 100% full (0 MB free).',
+          'The site shop is not running (its unit is inactive, dead).',
+          'hd-broken.service has failed.',
+        ]);
+        const firing = await app.call('monitor.alerts', { serverId, active: true });
+        expect(firing.map((a) => `${a.rule} ${a.key}`).sort()).toEqual([
+          'disk /mnt/fill',
+          'failed-unit hd-broken.service',
+          'site-down shop',
+        ]);
+        // What Hostdeck changed there shortly before is shown with each alert (the site's creation).
+        expect(firing[0]!.changesBefore.map((c) => c.action)).toContain('site.create');
+        // Sampled again unchanged: nothing more is told.
+        await app.call('monitor.sample', { serverId });
+        expect(notices).toHaveLength(1);
+
+        // Put right on the host: one recovery notice for the three.
+        await sh(
+          host,
+          'rm /mnt/fill/big; systemctl start hostdeck-php@shop.service; systemctl reset-failed hd-broken.service',
+        );
+        await app.call('monitor.sample', { serverId });
+        expect(notices[1]).toMatchObject({ title: `${host.name}: 3 recovered` });
+        expect(await app.call('monitor.alerts', { serverId, active: true })).toEqual([]);
+
+        // A unit that crash-loops ends failed once systemd gives up on it: an alert, for the site's
+        // own page when it is the site (here a helper unit, so the server's).
+        await sh(
+          host,
+          'systemd-run --quiet --unit=hd-loop -p Restart=always -p RestartSec=100ms -p StartLimitBurst=3 -p StartLimitIntervalSec=60 false',
+        );
+        for (
+          let i = 0;
+          i < 50 && (await host.exec('systemctl is-failed --quiet hd-loop.service')).code !== 0;
+          i++
+        )
+          await new Promise((r) => setTimeout(r, 200));
+        await app.call('monitor.sample', { serverId });
+        expect(notices[2]).toMatchObject({ body: 'hd-loop.service has failed.' });
+      },
+      { monitorIntervalMs: 1000, notify: (n) => notices.push(n) },
+    ));
+});
+
+async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
