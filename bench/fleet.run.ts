@@ -8,12 +8,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { afterAll, expect, it } from 'vitest';
-import { startApp } from '../test/ssh/harness/app';
-import type { TestApp } from '../test/ssh/harness/app';
 import { FACTS_SCRIPT } from '../src-main/servers/facts';
-import { addTrustedServer } from '../test/support/trusted-server';
-import { startHosts, stopAll } from '../test/vps/harness/index.js';
-import { median, rawClients, rawExec, timed } from './support';
+import { stopAll } from '../test/vps/harness/index.js';
+import { fleetApp, median, rawClients, rawExec, timed } from './support';
 
 const HOSTS = 10;
 const ROUNDS = 7;
@@ -21,28 +18,8 @@ const ROUNDS = 7;
 afterAll(stopAll);
 
 it(`refreshes facts of ${HOSTS} hosts about as fast as one`, async () => {
-  const booted = Date.now();
-  const hosts = await startHosts(HOSTS);
-  console.log(`booted ${HOSTS} hosts in ${Date.now() - booted} ms`);
-  const app = await startApp();
+  const { hosts, app, ids } = await fleetApp(HOSTS);
   try {
-    const call = (n: string, i: unknown) => app.call(n as never, i as never);
-    const privateKey = hosts[0]!.ssh.privateKey.toString('utf8');
-    const ids: string[] = [];
-    for (const h of hosts) {
-      ids.push(
-        (
-          await addTrustedServer(call, {
-            name: h.name,
-            host: h.address,
-            port: 22,
-            username: 'root',
-            privateKey,
-          })
-        ).serverId,
-      );
-    }
-
     const cold = await timed(() => app.call('servers.refresh', {}));
     expect(cold.value.every((s) => s.status === 'online')).toBe(true);
 
@@ -66,7 +43,7 @@ it(`refreshes facts of ${HOSTS} hosts about as fast as one`, async () => {
       for (const c of raw) c.end();
     }
   } finally {
-    await closeApp(app);
+    await app.close();
   }
 });
 
@@ -94,7 +71,3 @@ function report(
 }
 
 const cpus = () => availableParallelism();
-
-async function closeApp(app: TestApp) {
-  await app.close();
-}

@@ -1,5 +1,26 @@
 // What the benchmarks share: timing, medians, and plain ssh2 clients as the floor to compare with.
 import ssh2 from 'ssh2';
+import { startApp } from '../test/ssh/harness/app';
+import type { TestApp } from '../test/ssh/harness/app';
+import { addTrustedServer } from '../test/support/trusted-server';
+import type { Host } from '../test/vps/harness/index.js';
+import { startHosts } from '../test/vps/harness/index.js';
+
+/** Boots `n` sshd-only hosts and adds each to a fresh app (host key confirmed, key login). */
+export async function fleetApp(n: number): Promise<{ hosts: Host[]; app: TestApp; ids: string[] }> {
+  const booted = Date.now();
+  const hosts = await startHosts(n);
+  console.log(`booted ${n} hosts in ${Date.now() - booted} ms`);
+  const app = await startApp();
+  const call = (name: string, i: unknown) => app.call(name as never, i as never);
+  const privateKey = hosts[0]!.ssh.privateKey.toString('utf8');
+  const ids: string[] = [];
+  for (const h of hosts) {
+    const spec = { name: h.name, host: h.address, port: 22, username: 'root', privateKey };
+    ids.push((await addTrustedServer(call, spec)).serverId);
+  }
+  return { hosts, app, ids };
+}
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t = performance.now();
@@ -33,12 +54,14 @@ export async function rawClients(addresses: string[], privateKey: Buffer): Promi
   );
 }
 
-export function rawExec(client: ssh2.Client, command: string): Promise<void> {
+/** Runs a command (with `stdin` written and closed, when given) and waits for it to end. */
+export function rawExec(client: ssh2.Client, command: string, stdin?: string): Promise<void> {
   return new Promise((resolve, reject) =>
     client.exec(command, (err, stream) => {
       if (err) return reject(err);
       stream.on('close', () => resolve()).resume();
       stream.stderr.resume();
+      if (stdin !== undefined) stream.end(stdin);
     }),
   );
 }

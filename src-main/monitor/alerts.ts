@@ -27,6 +27,8 @@ interface Observation {
   summary: string;
   /** The forecast counts down (hours left): lower is worse. */
   lowerIsWorse?: boolean;
+  /** Not judged this time (too little history for a forecast): keeps its state as it is. */
+  hold?: boolean;
 }
 
 export interface Notice {
@@ -67,6 +69,10 @@ interface AlertRow {
 }
 
 const HOUR = 3_600_000;
+/** More firing alerts than a server can have (the sample keeps at most 64 mounts and 200 units). */
+const MAX_FIRING = 5000;
+/** Recovered alerts are kept this long (the charts' longest range). */
+const HISTORY_MS = 90 * 24 * HOUR;
 
 export class AlertEngine {
   private readonly pending = new Map<string, Pending>();
@@ -155,6 +161,18 @@ export class AlertEngine {
   sampled(serverId: string, latest: MonitorLatest): void {
     const reached: Observation = { rule: 'unreachable', key: '', value: 0, summary: '' };
     this.evaluate(serverId, [...this.observe(serverId, latest), reached], []);
+    this.prune();
+  }
+
+  private prunedAt = 0;
+  /** Drops recovered alerts older than the history keeps (once an hour). */
+  private prune(): void {
+    const now = this.now();
+    if (now - this.prunedAt < HOUR) return;
+    this.prunedAt = now;
+    this.d.db
+      .prepare(`DELETE FROM monitor_alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?`)
+      .run(now - HISTORY_MS);
   }
 
   /** A sample failed (the connection or the command): only reachability is judged. */
@@ -192,16 +210,16 @@ export class AlertEngine {
           summary: `${m.mount} has used ${Math.round(share * 100)}% of its inodes (files can no longer be made when they run out).`,
         });
       }
-      const hours = this.hoursUntilFull(serverId, m.mount, Date.parse(l.at));
-      if (hours !== null && used > 0.6) {
-        out.push({
-          rule: 'disk-forecast',
-          key: m.mount,
-          value: hours,
-          lowerIsWorse: true,
-          summary: `${m.mount} fills up in about ${Math.max(1, Math.round(hours))} h at the rate of the last hours (${gib(m.availableBytes)} free).`,
-        });
-      }
+      // Only a mount past 60% is forecast (a query of its last hours each time).
+      const hours = used > 0.6 ? this.hoursUntilFull(serverId, m.mount, Date.parse(l.at)) : Infinity;
+      out.push({
+        rule: 'disk-forecast',
+        key: m.mount,
+        value: hours ?? 0,
+        hold: hours === null,
+        lowerIsWorse: true,
+        summary: `${m.mount} fills up in about ${Math.max(1, Math.round(hours ?? 0))} h at the rate of the last hours (${gib(m.availableBytes)} free).`,
+      });
     }
     const mem = 1 - l.memory.availableBytes / Math.max(1, l.memory.totalBytes);
     out.push({
@@ -222,6 +240,17 @@ export class AlertEngine {
         summary: `The site ${s.slug} is not running (its unit is ${s.state}${s.sub ? `, ${s.sub}` : ''}).`,
       });
     }
+    // A site that should run and whose unit systemd does not even have loaded is down too.
+    const listed = new Set(l.sites.map((s) => s.slug));
+    for (const slug of l.systemd ? expected : []) {
+      if (!listed.has(slug))
+        out.push({
+          rule: 'site-down',
+          key: slug,
+          value: 1,
+          summary: `The site ${slug} is not running (its unit is not loaded).`,
+        });
+    }
     for (const name of ['caddy', 'mariadb'] as const) {
       if (l.services[name] === 'down')
         out.push({
@@ -234,10 +263,11 @@ export class AlertEngine {
     return out;
   }
 
-  /** Hours until a mount is full at the rate of the last 6 h (a least-squares line), or null. */
+  /** Hours until a mount is full at the rate of the last 6 h (a least-squares line); null: too little history. */
   private hoursUntilFull(serverId: string, mount: string, now: number): number | null {
     const points = this.d.mountHistory(serverId, mount, now - 6 * HOUR);
     if (points.length < 20 || points[points.length - 1]!.at - points[0]!.at < HOUR) return null;
+    // (returns Infinity, "not filling", when the line is flat or rising)
     const n = points.length;
     const mx = points.reduce((a, p) => a + p.at, 0) / n;
     const my = points.reduce((a, p) => a + p.avail, 0) / n;
@@ -248,7 +278,7 @@ export class AlertEngine {
       den += (p.at - mx) ** 2;
     }
     const slope = den > 0 ? num / den : 0; // bytes per ms; negative while filling
-    if (slope >= 0) return null;
+    if (slope >= 0) return Infinity;
     const availNow = my + slope * (now - mx);
     return Math.max(0, availNow / -slope / HOUR);
   }
@@ -261,7 +291,7 @@ export class AlertEngine {
     const now = this.now();
     const rules = new Map(this.rules(serverId).map((r) => [r.rule, r]));
     const firing = new Map(
-      this.list({ serverId, active: true, limit: 1000 }).map((a) => [`${a.rule}\0${a.key}`, a]),
+      this.list({ serverId, active: true, limit: MAX_FIRING }).map((a) => [`${a.rule}\0${a.key}`, a]),
     );
     const told: { alert: Alert; kind: 'new' | 'again' | 'resolved' }[] = [];
     const seen = new Set<string>();
@@ -270,6 +300,7 @@ export class AlertEngine {
       const id = `${o.rule}\0${o.key}`;
       seen.add(id);
       const pendingKey = `${serverId}\0${id}`;
+      if (o.hold) continue;
       const breach = o.lowerIsWorse ? o.value <= rule.threshold : o.value >= rule.threshold;
       const clear = o.lowerIsWorse ? o.value > rule.clearAt : o.value < rule.clearAt;
       const active = firing.get(id);
@@ -299,10 +330,12 @@ export class AlertEngine {
       const [server, rule, k] = key.split('\0') as [string, AlertRuleName, string];
       if (server === serverId && !skip.includes(rule) && !seen.has(`${rule}\0${k}`)) this.pending.delete(key);
     }
-    for (const a of this.list({ serverId, active: true, limit: 1000 })) {
+    // Told again after the repeat interval, and once a silence is over when it was kept quiet.
+    const quiet = this.silencedUntil(serverId) !== null;
+    for (const a of this.list({ serverId, active: true, limit: MAX_FIRING })) {
       if (told.some((t) => t.alert.id === a.id)) continue;
-      if (a.lastNotifiedAt && now - Date.parse(a.lastNotifiedAt) >= this.repeatMs)
-        told.push({ alert: a, kind: 'again' });
+      const due = a.lastNotifiedAt !== null && now - Date.parse(a.lastNotifiedAt) >= this.repeatMs;
+      if (due || (a.silenced && !quiet)) told.push({ alert: a, kind: 'again' });
     }
     for (const t of told) this.d.onChange(t.alert);
     this.tell(serverId, told, now);
@@ -315,12 +348,10 @@ export class AlertEngine {
   ): void {
     if (told.length === 0) return;
     const silenced = this.silencedUntil(serverId) !== null;
-    const ids = told.map((t) => t.alert.id);
-    this.d.db
-      .prepare(
-        `UPDATE monitor_alerts SET notified_at = ?, silenced = ? WHERE id IN (${ids.map(() => '?').join(',')})`,
-      )
-      .run(now, silenced ? 1 : 0, ...ids);
+    const mark = this.d.db.prepare(`UPDATE monitor_alerts SET notified_at = ?, silenced = ? WHERE id = ?`);
+    this.d.db.transaction(() => {
+      for (const t of told) mark.run(now, silenced ? 1 : 0, t.alert.id);
+    })();
     if (silenced) return;
     const server = this.d.serverName(serverId);
     const line = (t: (typeof told)[number]) =>

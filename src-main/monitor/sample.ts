@@ -3,39 +3,47 @@
 import type { MonitorLatest, MonitorMount, MonitorSite } from '@contract';
 
 /**
- * Reads /proc, df and systemd (its per-unit accounting for the sites). Every line starts with its tag; values are numbers or
- * unit and mount names (read back as words, never run). Each part may be missing on a host without
- * it (no swap, no sites, no systemd) and is read as absent, not as an error.
+ * Reads /proc, df and systemd (its per-unit accounting for the sites), run by `sh -s` (POSIX, any
+ * login shell). Every line starts with its tag; values are numbers, or unit and mount names printed
+ * with printf (never echo, which dash expands) and read back as words, never run. Each part may be
+ * missing on a host without it (no swap, no sites, no systemd) and is read as absent. df is bounded
+ * in time: a stale network mount must not stall every sample.
  */
 export const SAMPLE_SCRIPT = `
 LC_ALL=C; export LC_ALL
-read -r up _ < /proc/uptime; echo "uptime $up"
-read -r _ u n s i w q sq st _ < /proc/stat; echo "cpu $u $n $s $i $w $q $sq $st"
-read -r l1 l5 l15 _ < /proc/loadavg; echo "load $l1 $l5 $l15"
+read -r up _ < /proc/uptime; printf 'uptime %s\n' "$up"
+read -r _ u n s i w q sq st _ < /proc/stat; printf 'cpu %s %s %s %s %s %s %s %s\n' "$u" "$n" "$s" "$i" "$w" "$q" "$sq" "$st"
+read -r l1 l5 l15 _ < /proc/loadavg; printf 'load %s %s %s\n' "$l1" "$l5" "$l15"
 while read -r key value _; do
-  case "$key" in MemTotal:|MemAvailable:|SwapTotal:|SwapFree:) echo "mem $key $value" ;; esac
+  case "$key" in MemTotal:|MemAvailable:|SwapTotal:|SwapFree:) printf 'mem %s %s\n' "$key" "$value" ;; esac
 done < /proc/meminfo
-df -P -B1 -x devtmpfs -x squashfs 2>/dev/null | while read -r _ total used avail _ mount; do
+timeout 5 df -P -B1 -x devtmpfs -x squashfs 2>/dev/null | while read -r _ total used avail _ mount; do
   case "$total" in ''|*[!0-9]*) continue ;; esac
-  echo "disk $total $used $avail $mount"
+  printf 'disk %s %s %s %s\n' "$total" "$used" "$avail" "$mount"
 done
-df -P -i -x devtmpfs -x squashfs 2>/dev/null | while read -r _ total used _ _ mount; do
+timeout 5 df -P -i -x devtmpfs -x squashfs 2>/dev/null | while read -r _ total used _ _ mount; do
   case "$total" in ''|*[!0-9]*) continue ;; esac
-  echo "inodes $total $used $mount"
+  printf 'inodes %s %s %s\n' "$total" "$used" "$mount"
 done
 while read -r line; do
-  case "$line" in *:*) echo "net $line" ;; esac
+  case "$line" in *:*) printf 'net %s\n' "$line" ;; esac
 done < /proc/net/dev
 if [ -d /run/systemd/system ]; then
   echo systemd
-  systemctl list-units --failed --plain --no-legend --no-pager 2>/dev/null | while read -r unit _; do echo "failed $unit"; done
-  systemctl list-units --all --plain --no-legend --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r unit _ active sub _; do echo "site $unit $active $sub"; done
-  for unit in caddy mariadb; do echo "svc $unit $(systemctl show -p LoadState --value "$unit" 2>/dev/null) $(systemctl is-active "$unit" 2>/dev/null)"; done
+  systemctl list-units --failed --plain --no-legend --no-pager 2>/dev/null | while read -r unit _; do printf 'failed %s\n' "$unit"; done
+  systemctl list-units --all --plain --no-legend --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r unit _ active sub _; do printf 'site %s %s %s\n' "$unit" "$active" "$sub"; done
+  for unit in caddy mariadb; do printf 'svc %s %s %s\n' "$unit" "$(systemctl show -p LoadState --value "$unit" 2>/dev/null)" "$(systemctl is-active "$unit" 2>/dev/null)"; done
   # systemd's own accounting (cgroup v2 and v1 alike): one block per site unit, a blank line between.
-  systemctl show -p Id -p MemoryCurrent -p CPUUsageNSec --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r line; do echo "sitecg \${line:-.}"; done
+  systemctl show -p Id -p MemoryCurrent -p CPUUsageNSec --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r line; do printf 'sitecg %s\n' "\${line:-.}"; done
 fi
 echo end
 `;
+
+/** A host sends at most this much, and this many of each thing, before the rest is not read. */
+const MAX_OUTPUT = 1024 * 1024;
+const MAX_MOUNTS = 64;
+const MAX_UNITS = 200;
+const MAX_SITES = 1000;
 
 /** What one run of the sample command read, before rates are worked out. */
 export interface Reading {
@@ -47,8 +55,8 @@ export interface Reading {
   load: [number, number, number];
   mem: { total: number; available: number; swapTotal: number; swapFree: number };
   mounts: MonitorMount[];
-  /** Bytes received and sent over every interface but loopback. */
-  net: { rx: number; tx: number };
+  /** Bytes received and sent so far, per interface (not loopback or a container's virtual ones). */
+  net: Map<string, { rx: number; tx: number }>;
   systemd: boolean;
   failedUnits: string[];
   sites: { slug: string; active: string; sub: string; memBytes: number | null; cpuUsec: number | null }[];
@@ -66,6 +74,8 @@ const num = (v: string | undefined): number => {
 
 /** Parses the sample command's output; refuses output that is cut off or lacks the essentials. */
 export function parseSample(output: string, at: number): Reading {
+  if (output.length > MAX_OUTPUT)
+    throw new Error('The sample was larger than a server sends (over 1 MB): not read.');
   const lines = output.split('\n');
   if (!lines.includes('end')) throw new Error('The sample was cut off before its end.');
   const r: Reading = {
@@ -75,7 +85,7 @@ export function parseSample(output: string, at: number): Reading {
     load: [NaN, NaN, NaN],
     mem: { total: NaN, available: NaN, swapTotal: 0, swapFree: 0 },
     mounts: [],
-    net: { rx: 0, tx: 0 },
+    net: new Map(),
     systemd: false,
     failedUnits: [],
     sites: [],
@@ -111,7 +121,8 @@ export function parseSample(output: string, at: number): Reading {
       }
       case 'disk': {
         const mount = f.slice(3).join(' ');
-        if (!MOUNT.test(mount) || ignoredMount(mount)) break;
+        if (!MOUNT.test(mount) || ignoredMount(mount) || mounts.size >= MAX_MOUNTS) break;
+        if (![f[0], f[1], f[2]].every((v) => /^\d{1,20}$/.test(v ?? ''))) break;
         mounts.set(mount, {
           mount,
           totalBytes: num(f[0]),
@@ -124,7 +135,7 @@ export function parseSample(output: string, at: number): Reading {
       }
       case 'inodes': {
         const m = mounts.get(f.slice(2).join(' '));
-        if (m && num(f[0]) > 0) {
+        if (m && num(f[0]) > 0 && Number.isFinite(num(f[1]))) {
           m.inodesTotal = num(f[0]);
           m.inodesUsed = num(f[1]);
         }
@@ -135,21 +146,30 @@ export function parseSample(output: string, at: number): Reading {
         // name and the first counter may be run together ("eth0:123").
         const [name, rest] = line.trim().slice(4).split(':', 2) as [string, string | undefined];
         const c = (rest ?? '').trim().split(/\s+/).map(num);
-        if (name.trim() === 'lo' || c.length < 9 || !Number.isFinite(c[0]!) || !Number.isFinite(c[8]!)) break;
-        r.net.rx += c[0]!;
-        r.net.tx += c[8]!;
+        const iface = name.trim();
+        if (!countedInterface(iface) || c.length < 9 || !Number.isFinite(c[0]!) || !Number.isFinite(c[8]!))
+          break;
+        if (r.net.size < MAX_UNITS) r.net.set(iface, { rx: c[0]!, tx: c[8]! });
         break;
       }
       case 'systemd':
         r.systemd = true;
         break;
       case 'failed':
-        if (f[0] && UNIT.test(f[0])) r.failedUnits.push(f[0]);
+        if (f[0] && UNIT.test(f[0]) && r.failedUnits.length < MAX_UNITS && !r.failedUnits.includes(f[0]))
+          r.failedUnits.push(f[0]);
         break;
       case 'site': {
         const slug = SITE_UNIT.exec(f[0] ?? '')?.[1];
-        if (slug)
-          r.sites.push({ slug, active: f[1] ?? 'unknown', sub: f[2] ?? '', memBytes: null, cpuUsec: null });
+        const word = (v: string | undefined) => (v && /^[a-z-]{1,32}$/.test(v) ? v : '');
+        if (slug && r.sites.length < MAX_SITES && !r.sites.some((x) => x.slug === slug))
+          r.sites.push({
+            slug,
+            active: word(f[1]) || 'unknown',
+            sub: word(f[2]),
+            memBytes: null,
+            cpuUsec: null,
+          });
         break;
       }
       case 'svc': {
@@ -170,7 +190,16 @@ export function parseSample(output: string, at: number): Reading {
     }
   }
   flushUnit();
-  if (r.cpu.length < 4 || r.cpu.some(Number.isNaN) || !Number.isFinite(r.mem.total) || r.mem.total <= 0) {
+  const finite = [
+    r.uptime,
+    ...r.cpu,
+    ...r.load,
+    r.mem.total,
+    r.mem.available,
+    r.mem.swapTotal,
+    r.mem.swapFree,
+  ];
+  if (r.cpu.length < 4 || !finite.every(Number.isFinite) || r.mem.total <= 0) {
     throw new Error('The server did not answer the sample as expected (is it a Linux host?).');
   }
   for (const s of r.sites) {
@@ -195,6 +224,11 @@ const nanos = (v: string | undefined) => {
   const n = counter(v);
   return n === null ? null : n / 1000;
 };
+
+/** Interfaces whose traffic is the server's own: not loopback, nor a container's veth or bridge (counted twice). */
+function countedInterface(name: string): boolean {
+  return /^[A-Za-z0-9._@-]{1,32}$/.test(name) && !/^(lo|veth|docker|br-|virbr|cni|flannel)/.test(name);
+}
 
 /** Kernel and runtime file systems: not where a site's or a database's data fills up. */
 function ignoredMount(mount: string): boolean {
@@ -254,8 +288,18 @@ export function derive(
     const idle = now.cpu[3]! + (now.cpu[4] ?? 0) - (prev.cpu[3]! + (prev.cpu[4] ?? 0));
     if (total > 0 && idle >= 0) cpu = clamp01(1 - idle / total);
   }
-  const rate = (a: number, b: number) => (prev && a >= b && seconds > 0 ? (a - b) / seconds : null);
-  const share = (used: number, total: number) => (total > 0 ? clamp01(used / total) : null);
+  // Per interface, over the interfaces both readings have (one added since, or reset, adds nothing).
+  const netRate = (dir: 'rx' | 'tx') => {
+    if (!prev || seconds <= 0) return null;
+    let bytes = 0;
+    for (const [name, c] of now.net) {
+      const b = prev.net.get(name);
+      if (b && c[dir] >= b[dir]) bytes += c[dir] - b[dir];
+    }
+    return bytes / seconds;
+  };
+  const share = (used: number, total: number) =>
+    total > 0 && Number.isFinite(used / total) ? clamp01(used / total) : null;
   const mounts: MountPoint[] = now.mounts.map((m) => ({
     mount: m.mount,
     at: now.at,
@@ -263,10 +307,8 @@ export function derive(
     availableBytes: m.availableBytes,
     inodes: m.inodesTotal ? share(m.inodesUsed ?? 0, m.inodesTotal) : null,
   }));
-  const fullest = (values: (number | null)[]) => {
-    const known = values.filter((v): v is number => v !== null);
-    return known.length ? Math.max(...known) : null;
-  };
+  const fullest = (values: (number | null)[]) =>
+    values.reduce<number | null>((max, v) => (v !== null && (max === null || v > max) ? v : max), null);
   const prevSites = new Map((prev?.sites ?? []).map((s) => [s.slug, s]));
   return {
     server: {
@@ -277,8 +319,8 @@ export function derive(
       swap: now.mem.swapTotal > 0 ? share(now.mem.swapTotal - now.mem.swapFree, now.mem.swapTotal) : null,
       disk: fullest(mounts.map((m) => m.used)),
       inodes: fullest(mounts.map((m) => m.inodes)),
-      rx: rate(now.net.rx, prev?.net.rx ?? 0),
-      tx: rate(now.net.tx, prev?.net.tx ?? 0),
+      rx: netRate('rx'),
+      tx: netRate('tx'),
       failed: now.failedUnits.length,
     },
     sites: now.sites.map((s) => {

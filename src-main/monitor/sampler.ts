@@ -13,7 +13,11 @@ export interface SamplerDeps {
   store: MonitorStore;
   events: EventBus;
   servers: () => ServerInfo[];
-  exec: (serverId: string, command: string, opts: { timeoutMs: number }) => Promise<ExecResult>;
+  exec: (
+    serverId: string,
+    command: string,
+    opts: { timeoutMs: number; stdin: string },
+  ) => Promise<ExecResult>;
   unlocked: () => boolean;
   redact: (text: string) => string;
   /** Called with every stored sample (the alert rules read them). */
@@ -101,8 +105,15 @@ export class Sampler {
   }
 
   private async sampleOnce(serverId: string, state: State): Promise<MonitorLatest> {
+    // The next one is due an interval after this one was asked for, however long a round takes.
+    const asked = this.now();
+    let stored: MonitorLatest;
     try {
-      const result = await this.d.exec(serverId, SAMPLE_SCRIPT, { timeoutMs: SAMPLE_TIMEOUT_MS });
+      // Fed to `sh -s` on stdin: the same POSIX shell whatever the login shell (fish, csh, …).
+      const result = await this.d.exec(serverId, 'sh -s', {
+        stdin: SAMPLE_SCRIPT,
+        timeoutMs: SAMPLE_TIMEOUT_MS,
+      });
       if (result.code !== 0) {
         throw new AppError(
           'SSH_ERROR',
@@ -111,17 +122,17 @@ export class Sampler {
       }
       const at = this.now();
       const reading = parseSample(result.stdout, at);
+      // A server removed while its sample was on the way keeps nothing.
+      if (!this.d.servers().some((s) => s.id === serverId))
+        throw new AppError('NOT_FOUND', 'The server was removed.');
       const { server, sites, mounts } = derive(reading, state.before);
-      const latest = latestOf(serverId, reading, server, sites);
-      this.d.store.add(serverId, server, sites, mounts, latest);
+      stored = latestOf(serverId, reading, server, sites);
+      this.d.store.add(serverId, server, sites, mounts, stored);
       state.before = reading;
       state.lastSampleAt = at;
       state.lastError = null;
       state.failures = 0;
-      state.nextAt = at + this.intervalMs - 1000;
-      this.d.events.emit('monitor.sampled', { serverId, at: latest.at, error: null });
-      this.d.onSample?.(serverId, latest);
-      return latest;
+      state.nextAt = asked + this.intervalMs - 1000;
     } catch (err) {
       const message = this.d.redact(err instanceof Error ? err.message : String(err));
       state.lastError = message;
@@ -132,7 +143,20 @@ export class Sampler {
         at: new Date(this.now()).toISOString(),
         error: message,
       });
+      this.judge(() => this.d.onFailure?.(serverId, message));
       throw err instanceof AppError ? err : new AppError('SSH_ERROR', message);
+    }
+    this.d.events.emit('monitor.sampled', { serverId, at: stored.at, error: null });
+    this.judge(() => this.d.onSample?.(serverId, stored));
+    return stored;
+  }
+
+  /** The alert rules run after a sample is stored: a fault there is logged, never a failed sample. */
+  private judge(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      console.error('[monitor] the alert rules failed:', this.d.redact(String(err)));
     }
   }
 

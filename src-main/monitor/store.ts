@@ -16,75 +16,89 @@ export const RESOLUTIONS = [
   { step: 'hour', res: HOUR, keep: 90 * DAY },
 ] as const;
 
-interface Table {
-  name: string;
-  /** Columns that name what is measured besides the server (a site, a mount). */
-  keys: string[];
-  values: string[];
-}
-const SERVER: Table = {
-  name: 'monitor_samples',
-  keys: [],
-  values: ['cpu', 'load1', 'mem', 'swap', 'disk', 'inodes', 'rx', 'tx', 'failed'],
+/** What a series measures: the server itself, one of its sites, or one of its mounts. */
+type Kind = 'server' | 'site' | 'mount';
+/** The value columns of each kind, in the order of the points table's v0, v1, … */
+const VALUES: Record<Kind, readonly string[]> = {
+  server: ['cpu', 'load1', 'mem', 'swap', 'disk', 'inodes', 'rx', 'tx', 'failed'],
+  site: ['up', 'cpu', 'mem'],
+  mount: ['used', 'avail', 'inodes'],
 };
-const SITE: Table = { name: 'monitor_site_samples', keys: ['site'], values: ['up', 'cpu', 'mem'] };
-const MOUNT: Table = { name: 'monitor_mount_samples', keys: ['mount'], values: ['used', 'avail', 'inodes'] };
-const TABLES = [SERVER, SITE, MOUNT];
+const COLUMNS = ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'];
 
 /** Above this many points a range is read one resolution coarser (a week of minutes still fits). */
 const MAX_POINTS = 11_000;
 
+/**
+ * Points are kept by an integer series id (a server, site or mount of a server) and time in
+ * seconds: a row is its few numbers, not a 36-character server id twice (key and index).
+ */
 export class MonitorStore {
-  private readonly insertServer;
-  private readonly insertSite;
-  private readonly insertMount;
+  private readonly insertPoint;
   private readonly upsertLatest;
-  private readonly rollups: ((now: number) => void)[];
-  private readonly prunes: ((now: number) => void)[];
+  private readonly findSeries;
+  private readonly makeSeries;
+  private readonly ids = new Map<string, number>();
+  private readonly rollups: ((now: number) => void)[] = [];
+  private readonly prunes: ((now: number) => void)[] = [];
 
   constructor(private readonly db: Database) {
-    this.insertServer = db.prepare(
-      `INSERT OR REPLACE INTO monitor_samples (server_id, res, at, cpu, load1, mem, swap, disk, inodes, rx, tx, failed)
-       VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    this.insertPoint = db.prepare(
+      `INSERT OR REPLACE INTO monitor_points (series, res, at, ${COLUMNS.join(', ')}) VALUES (?, 0, ?, ${COLUMNS.map(() => '?').join(', ')})`,
     );
-    this.insertSite = db.prepare(
-      `INSERT OR REPLACE INTO monitor_site_samples (server_id, site, res, at, up, cpu, mem) VALUES (?, ?, 0, ?, ?, ?, ?)`,
+    this.findSeries = db.prepare(
+      `SELECT id FROM monitor_series WHERE server_id = ? AND kind = ? AND key = ?`,
     );
-    this.insertMount = db.prepare(
-      `INSERT OR REPLACE INTO monitor_mount_samples (server_id, mount, res, at, used, avail, inodes) VALUES (?, ?, 0, ?, ?, ?, ?)`,
+    this.makeSeries = db.prepare(
+      `INSERT INTO monitor_series (server_id, kind, key) VALUES (?, ?, ?) RETURNING id`,
     );
-    this.rollups = [];
-    this.prunes = [];
-    for (const t of TABLES) {
-      const keys = ['server_id', ...t.keys].join(', ');
-      for (let i = 1; i < RESOLUTIONS.length; i++) {
-        const finer = RESOLUTIONS[i - 1]!.res;
-        const res = RESOLUTIONS[i]!.res;
-        // Each bucket of `res` ms gets the average of the finer rows in it.
-        const stmt = db.prepare(
-          `INSERT OR REPLACE INTO ${t.name} (${keys}, res, at, ${t.values.join(', ')})
-           SELECT ${keys}, ${res}, (at / ${res}) * ${res}, ${t.values.map((v) => `avg(${v})`).join(', ')}
-           FROM ${t.name} WHERE res = ${finer} AND at >= @from AND at < @to
-           GROUP BY ${keys}, at / ${res}`,
-        );
-        const newest = db.prepare(`SELECT max(at) AS at FROM ${t.name} WHERE res = ${res}`);
-        // Redone from the newest bucket this resolution has (or from as far back as the finer keeps).
-        let doneTo: number | null = null;
-        this.rollups.push((now) => {
-          const from = doneTo ?? (newest.get() as { at: number | null }).at ?? now - RESOLUTIONS[i - 1]!.keep;
-          stmt.run({ from, to: now + 1 });
-          doneTo = Math.floor(now / res) * res;
-        });
-      }
-      for (const r of RESOLUTIONS) {
-        const stmt = db.prepare(`DELETE FROM ${t.name} WHERE res = ${r.res} AND at < ?`);
-        this.prunes.push((now) => stmt.run(now - r.keep));
-      }
+    for (let i = 1; i < RESOLUTIONS.length; i++) {
+      const finer = RESOLUTIONS[i - 1]!;
+      const res = RESOLUTIONS[i]!.res / 1000;
+      // Each bucket of `res` seconds gets the average of the finer rows in it, for every series.
+      const stmt = db.prepare(
+        `INSERT OR REPLACE INTO monitor_points (series, res, at, ${COLUMNS.join(', ')})
+         SELECT series, ${res}, (at / ${res}) * ${res}, ${COLUMNS.map((c) => `avg(${c})`).join(', ')}
+         FROM monitor_points WHERE res = ${finer.res / 1000} AND at >= @from AND at < @to
+         GROUP BY series, at / ${res}`,
+      );
+      const newest = db.prepare(`SELECT max(at) AS at FROM monitor_points WHERE res = ${res}`);
+      // Redone from the newest bucket this resolution has (or from as far back as the finer keeps).
+      let doneTo: number | null = null;
+      this.rollups.push((nowMs) => {
+        const now = Math.floor(nowMs / 1000);
+        const from = doneTo ?? (newest.get() as { at: number | null }).at ?? now - finer.keep / 1000;
+        stmt.run({ from, to: now + 1 });
+        doneTo = Math.floor(now / res) * res;
+      });
+    }
+    for (const r of RESOLUTIONS) {
+      const stmt = db.prepare(`DELETE FROM monitor_points WHERE res = ${r.res / 1000} AND at < ?`);
+      this.prunes.push((now) => stmt.run(Math.floor((now - r.keep) / 1000)));
     }
     this.upsertLatest = db.prepare(
       `INSERT INTO monitor_latest (server_id, at, state) VALUES (?, ?, ?)
        ON CONFLICT (server_id) DO UPDATE SET at = excluded.at, state = excluded.state`,
     );
+  }
+
+  /** The id of a series, made on first use when `create`; null when it has none yet. */
+  private seriesId(serverId: string, kind: Kind, key: string, create: boolean): number | null {
+    const name = `${serverId}\0${kind}\0${key}`;
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      const row = (this.findSeries.get(serverId, kind, key) ??
+        (create ? this.makeSeries.get(serverId, kind, key) : undefined)) as { id: number } | undefined;
+      if (!row) return null;
+      id = row.id;
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  private put(serverId: string, kind: Kind, key: string, atMs: number, values: (number | null)[]): void {
+    const id = this.seriesId(serverId, kind, key, true)!;
+    this.insertPoint.run(id, Math.floor(atMs / 1000), ...COLUMNS.map((_, i) => values[i] ?? null));
   }
 
   /** Stores one sample of a server: its point, its sites' and its mounts', and its latest state. */
@@ -97,22 +111,11 @@ export class MonitorStore {
   ): void {
     this.db.transaction(() => {
       const s = server;
-      this.insertServer.run(
-        serverId,
-        s.at,
-        s.cpu,
-        s.load1,
-        s.mem,
-        s.swap,
-        s.disk,
-        s.inodes,
-        s.rx,
-        s.tx,
-        s.failed,
-      );
-      for (const p of sites) this.insertSite.run(serverId, p.slug, p.at, p.up, p.cpu, p.memBytes);
+      const point = [s.cpu, s.load1, s.mem, s.swap, s.disk, s.inodes, s.rx, s.tx, s.failed];
+      this.put(serverId, 'server', '', s.at, point);
+      for (const p of sites) this.put(serverId, 'site', p.slug, p.at, [p.up, p.cpu, p.memBytes]);
       for (const m of mounts)
-        this.insertMount.run(serverId, m.mount, m.at, m.used, m.availableBytes, m.inodes);
+        this.put(serverId, 'mount', m.mount, m.at, [m.used, m.availableBytes, m.inodes]);
       this.upsertLatest.run(serverId, s.at, JSON.stringify(latest));
     })();
   }
@@ -146,57 +149,84 @@ export class MonitorStore {
 
   /** A server's series over [from, to]: the finest resolution still kept there, within MAX_POINTS. */
   series(serverId: string, from: number, to: number, now = Date.now()): MonitorSeries {
-    return this.read(SERVER, [serverId], from, to, now);
+    return this.read(serverId, 'server', '', from, to, now);
   }
 
   siteSeries(serverId: string, site: string, from: number, to: number, now = Date.now()): MonitorSeries {
-    return this.read(SITE, [serverId, site], from, to, now);
+    return this.read(serverId, 'site', site, from, to, now);
   }
 
   /** A mount's used share and free bytes at raw resolution since `from` (for the disk forecast). */
   mountSeries(serverId: string, mount: string, from: number): { at: number; used: number; avail: number }[] {
-    return this.db
+    const id = this.seriesId(serverId, 'mount', mount, false);
+    if (id === null) return [];
+    const rows = this.db
       .prepare(
-        `SELECT at, used, avail FROM monitor_mount_samples WHERE server_id = ? AND mount = ? AND res = 0 AND at >= ? ORDER BY at`,
+        `SELECT at, v0 AS used, v1 AS avail FROM monitor_points WHERE series = ? AND res = 0 AND at >= ? ORDER BY at`,
       )
-      .all(serverId, mount, from) as { at: number; used: number; avail: number }[];
+      .all(id, Math.floor(from / 1000)) as { at: number; used: number; avail: number }[];
+    return rows.map((r) => ({ ...r, at: r.at * 1000 }));
   }
 
   /** Everything stored for a server goes with it. */
   forget(serverId: string): void {
     this.db.transaction(() => {
-      for (const t of [...TABLES.map((t) => t.name), 'monitor_latest'])
-        this.db.prepare(`DELETE FROM ${t} WHERE server_id = ?`).run(serverId);
+      this.db
+        .prepare(
+          `DELETE FROM monitor_points WHERE series IN (SELECT id FROM monitor_series WHERE server_id = ?)`,
+        )
+        .run(serverId);
+      this.db.prepare(`DELETE FROM monitor_series WHERE server_id = ?`).run(serverId);
+      this.db.prepare(`DELETE FROM monitor_latest WHERE server_id = ?`).run(serverId);
     })();
+    for (const name of [...this.ids.keys()]) if (name.startsWith(`${serverId}\0`)) this.ids.delete(name);
   }
 
-  /** Rows kept per resolution (for the benchmark and the store's bound). */
+  /** Points kept per kind and resolution (for the benchmark and the store's bound). */
   counts(): Record<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.kind AS kind, p.res AS res, count(*) AS n
+         FROM monitor_points p JOIN monitor_series s ON s.id = p.series GROUP BY s.kind, p.res`,
+      )
+      .all() as { kind: Kind; res: number; n: number }[];
     const out: Record<string, number> = {};
-    for (const t of TABLES) {
-      for (const r of RESOLUTIONS) {
-        const row = this.db.prepare(`SELECT count(*) AS n FROM ${t.name} WHERE res = ?`).get(r.res) as {
-          n: number;
-        };
-        out[`${t.name}.${r.step}`] = row.n;
-      }
-    }
+    for (const kind of Object.keys(VALUES) as Kind[])
+      for (const r of RESOLUTIONS)
+        out[`${kind}.${r.step}`] = rows.find((x) => x.kind === kind && x.res === r.res / 1000)?.n ?? 0;
     return out;
   }
 
-  private read(t: Table, key: string[], from: number, to: number, now: number): MonitorSeries {
+  private read(
+    serverId: string,
+    kind: Kind,
+    key: string,
+    from: number,
+    to: number,
+    now: number,
+  ): MonitorSeries {
     const span = to - from;
     const step =
-      RESOLUTIONS.find((r) => from >= now - r.keep && span / Math.max(r.res, 15_000) <= MAX_POINTS) ??
-      RESOLUTIONS[RESOLUTIONS.length - 1]!;
-    const where = ['server_id = ?', ...t.keys.map((k) => `${k} = ?`)].join(' AND ');
-    const rows = this.db
-      .prepare(
-        `SELECT at, ${t.values.join(', ')} FROM ${t.name} WHERE ${where} AND res = ? AND at >= ? AND at <= ? ORDER BY at`,
-      )
-      .all(...key, step.res, from, to) as Record<string, number | null>[];
+      // (a minute of slack: "the last 24 h" asked a moment ago is still raw)
+      RESOLUTIONS.find(
+        (r) => from >= now - r.keep - MINUTE && span / Math.max(r.res, 15_000) <= MAX_POINTS,
+      ) ?? RESOLUTIONS[RESOLUTIONS.length - 1]!;
+    const names = VALUES[kind];
+    const id = this.seriesId(serverId, kind, key, false);
+    const rows =
+      id === null
+        ? []
+        : (this.db
+            .prepare(
+              `SELECT at, ${names.map((_, i) => `v${i}`).join(', ')} FROM monitor_points
+               WHERE series = ? AND res = ? AND at >= ? AND at <= ? ORDER BY at`,
+            )
+            .all(id, step.res / 1000, Math.floor(from / 1000), Math.ceil(to / 1000)) as Record<
+            string,
+            number | null
+          >[]);
     const values: Record<string, (number | null)[]> = {};
-    for (const v of t.values) values[v] = rows.map((r) => r[v] ?? null);
-    return { step: step.step, at: rows.map((r) => Math.floor(r['at']! / 1000)), values };
+    names.forEach((name, i) => (values[name] = rows.map((r) => r[`v${i}`] ?? null)));
+    return { step: step.step, at: rows.map((r) => r['at']!), values };
   }
 }

@@ -152,13 +152,32 @@ describe('alert rules', () => {
       engine.failed('s1', 'connect ETIMEDOUT');
       clock += 15_000;
     }
+    // What was kept quiet is told once the silence is over; then the server stops answering.
     expect(notices).toEqual([
+      expect.objectContaining({ body: 'Still: Caddy is not running.' }),
       expect.objectContaining({ body: 'Hostdeck cannot sample the server: connect ETIMEDOUT' }),
     ]);
     // Reachability alone was judged: the Caddy alert from before is still firing.
     expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(2);
     run(15, {});
     expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(0);
+  });
+
+  it('tells what it kept quiet once the silence is over, and counts a site whose unit is not even loaded as down', () => {
+    engine.silence('s1', clock + 120_000, 'maintenance');
+    const gone = { ...sample(), sites: [] };
+    for (let t = 0; t < 90; t += 15) {
+      engine.sampled('s1', { ...gone, at: new Date(clock).toISOString() });
+      clock += 15_000;
+    }
+    expect(notices).toHaveLength(0);
+    clock += 60_000; // the silence ends
+    engine.sampled('s1', { ...gone, at: new Date(clock).toISOString() });
+    expect(notices).toEqual([
+      expect.objectContaining({ body: 'Still: The site shop is not running (its unit is not loaded).' }),
+    ]);
+    engine.sampled('s1', { ...gone, at: new Date(clock).toISOString() });
+    expect(notices).toHaveLength(1);
   });
 
   it('forecasts a disk that fills within a day from the last hours, and follows the rules changed per server', () => {

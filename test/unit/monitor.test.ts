@@ -61,7 +61,7 @@ describe('the sample', () => {
     expect(r.mounts.map((m) => m.mount)).toEqual(['/', '/srv/data with space']);
     expect(r.mounts[0]).toMatchObject({ inodesTotal: 200, inodesUsed: 50 });
     expect(r.mounts[1]).toMatchObject({ inodesTotal: null });
-    expect(r.net).toEqual({ rx: 1000, tx: 500 });
+    expect([...r.net]).toEqual([['eth0', { rx: 1000, tx: 500 }]]);
     // A line that is not a unit name is not taken for one; a slug that is not a slug is no site.
     expect(r.failedUnits).toEqual(['hostdeck-php@blog.service']);
     expect(r.sites.map((s) => [s.slug, s.active, s.memBytes])).toEqual([
@@ -179,10 +179,10 @@ describe('the monitor store', () => {
     }
     store.maintain(T0 + 30 * 24 * 60 * MIN);
     const counts = store.counts();
-    expect(counts['monitor_samples.raw']).toBe((24 * 60) / 2 + 1);
-    expect(counts['monitor_samples.minute']).toBe((7 * 24 * 60) / 2 + 1);
-    expect(counts['monitor_samples.hour']).toBe(30 * 24 + 1);
-    expect(counts['monitor_site_samples.hour']).toBe(counts['monitor_samples.hour']);
+    expect(counts['server.raw']).toBe((24 * 60) / 2 + 1);
+    expect(counts['server.minute']).toBe((7 * 24 * 60) / 2 + 1);
+    expect(counts['server.hour']).toBe(30 * 24 + 1);
+    expect(counts['site.hour']).toBe(counts['server.hour']);
     expect(
       store.series('s1', T0, T0 + 30 * 24 * 60 * MIN, T0 + 30 * 24 * 60 * MIN).values['cpu']![5],
     ).toBeCloseTo(0.1);

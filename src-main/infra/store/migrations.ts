@@ -220,29 +220,22 @@ export const migrations: Migration[] = [
   {
     version: 8,
     name: 'monitoring samples and alerts',
-    // Each server sampled every 15 s (monitor/): raw rows (res 0) for a day, per-minute (res 60000)
-    // and per-hour (res 3600000) averages for 7 and 90 days, per server, per site and per mount;
+    // Each server sampled every 15 s (monitor/): raw points (res 0) for a day, per-minute (res 60)
+    // and per-hour (res 3600) averages for 7 and 90 days, per series (the server, each site, each
+    // mount; an integer id, so a row is its numbers, not the server's id), time in seconds;
     // and each server's newest state, shown offline. Bounded by the fleet's size, not by time.
     // Alerts with their history, the rules changed per server, and silences (maintenance windows).
     sql: `
-      CREATE TABLE monitor_samples (
-        server_id TEXT NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
-        cpu REAL, load1 REAL, mem REAL, swap REAL, disk REAL, inodes REAL, rx REAL, tx REAL, failed REAL,
-        PRIMARY KEY (server_id, res, at)
+      CREATE TABLE monitor_series (
+        id INTEGER PRIMARY KEY, server_id TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+        UNIQUE (server_id, kind, key)
+      ) STRICT;
+      CREATE TABLE monitor_points (
+        series INTEGER NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
+        v0 REAL, v1 REAL, v2 REAL, v3 REAL, v4 REAL, v5 REAL, v6 REAL, v7 REAL, v8 REAL,
+        PRIMARY KEY (series, res, at)
       ) STRICT, WITHOUT ROWID;
-      CREATE INDEX monitor_samples_res_at ON monitor_samples (res, at);
-      CREATE TABLE monitor_site_samples (
-        server_id TEXT NOT NULL, site TEXT NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
-        up REAL, cpu REAL, mem REAL,
-        PRIMARY KEY (server_id, site, res, at)
-      ) STRICT, WITHOUT ROWID;
-      CREATE INDEX monitor_site_samples_res_at ON monitor_site_samples (res, at);
-      CREATE TABLE monitor_mount_samples (
-        server_id TEXT NOT NULL, mount TEXT NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
-        used REAL, avail REAL, inodes REAL,
-        PRIMARY KEY (server_id, mount, res, at)
-      ) STRICT, WITHOUT ROWID;
-      CREATE INDEX monitor_mount_samples_res_at ON monitor_mount_samples (res, at);
+      CREATE INDEX monitor_points_res_at ON monitor_points (res, at);
       CREATE TABLE monitor_latest (
         server_id TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL
       ) STRICT;

@@ -62,10 +62,23 @@ export async function setupNetwork(mirrorAddrs: readonly string[]): Promise<void
   const current = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
   if (!existsSync(savedForwardFile())) writeFileSync(savedForwardFile(), `${current}\n`);
   if (current !== '1') writeFileSync('/proc/sys/net/ipv4/ip_forward', '1\n');
+  raiseInotifyInstances();
 
   await must('nft', ['-f', '-'], nftRules(mirrorAddrs)).catch((err: Error) => {
     throw new Error(`${err.message}\nIs nftables usable here? Try: nft list ruleset`);
   });
+}
+
+/**
+ * Every booted host's systemd, journald, dbus and sshd take inotify instances from root's one
+ * per-user budget (128 by default): 50 hosts run out ("Failed to create inotify object: Too many
+ * open files") and sshd never starts. Raised, never lowered; a limit, not a resource.
+ */
+const INOTIFY_INSTANCES = 8192;
+function raiseInotifyInstances(): void {
+  const knob = '/proc/sys/fs/inotify/max_user_instances';
+  if (Number(readFileSync(knob, 'utf8').trim()) < INOTIFY_INSTANCES)
+    writeFileSync(knob, `${INOTIFY_INSTANCES}\n`);
 }
 
 /** Removes bridge and nft table and restores ip_forward; only when no run uses them anymore. */

@@ -222,6 +222,39 @@ function SilenceControl({ serverId }: { serverId: string }) {
 }
 
 const isShare = (rule: AlertRuleName) => rule === 'disk' || rule === 'inodes' || rule === 'memory';
+const num = (v: string) => (v.trim() === '' ? NaN : Number(v));
+/** A share shown as a percentage (one decimal kept), an emptied field as empty, not NaN. */
+const shown = (v: number, percent: boolean) =>
+  Number.isNaN(v) ? '' : percent ? String(Math.round(v * 1000) / 10) : String(v);
+
+/** A rule's firing or clearing mark: a percentage, hours left for the forecast, or no number. */
+function MarkCell({
+  rule: r,
+  mark,
+  label,
+  otherwise,
+  edit,
+}: {
+  rule: AlertRule;
+  mark: 'threshold' | 'clearAt';
+  label: string;
+  otherwise: string;
+  edit(rule: AlertRuleName, patch: Partial<AlertRule>): void;
+}) {
+  const share = isShare(r.rule);
+  if (!share && r.rule !== 'disk-forecast') return <td>{otherwise}</td>;
+  return (
+    <td>
+      <input
+        className="rule-number"
+        aria-label={`${ruleLabel[r.rule]} ${label}`}
+        value={shown(r[mark], share)}
+        onChange={(e) => edit(r.rule, { [mark]: share ? num(e.target.value) / 100 : num(e.target.value) })}
+      />
+      {share ? ' %' : ' h left'}
+    </td>
+  );
+}
 
 /** The server's rules: each can be turned off, or given other marks and another `for`. */
 function RulesEditor({ serverId, onDone }: { serverId: string; onDone(): void }) {
@@ -249,7 +282,6 @@ function RulesEditor({ serverId, onDone }: { serverId: string; onDone(): void })
       setError(errorText(err));
     }
   };
-  const num = (v: string) => (v.trim() === '' ? NaN : Number(v));
   return (
     <div className="rules" role="group" aria-label="Alert rules">
       <ErrorAlert message={error} />
@@ -276,45 +308,13 @@ function RulesEditor({ serverId, onDone }: { serverId: string; onDone(): void })
                   onChange={(e) => edit(r.rule, { enabled: e.target.checked })}
                 />
               </td>
-              <td>
-                {isShare(r.rule) || r.rule === 'disk-forecast' ? (
-                  <input
-                    className="rule-number"
-                    aria-label={`${ruleLabel[r.rule]} fires at`}
-                    value={isShare(r.rule) ? Math.round(r.threshold * 100) : r.threshold}
-                    onChange={(e) =>
-                      edit(r.rule, {
-                        threshold: isShare(r.rule) ? num(e.target.value) / 100 : num(e.target.value),
-                      })
-                    }
-                  />
-                ) : (
-                  'any'
-                )}
-                {isShare(r.rule) ? ' %' : r.rule === 'disk-forecast' ? ' h left' : ''}
-              </td>
-              <td>
-                {isShare(r.rule) || r.rule === 'disk-forecast' ? (
-                  <input
-                    className="rule-number"
-                    aria-label={`${ruleLabel[r.rule]} clears at`}
-                    value={isShare(r.rule) ? Math.round(r.clearAt * 100) : r.clearAt}
-                    onChange={(e) =>
-                      edit(r.rule, {
-                        clearAt: isShare(r.rule) ? num(e.target.value) / 100 : num(e.target.value),
-                      })
-                    }
-                  />
-                ) : (
-                  'once gone'
-                )}
-                {isShare(r.rule) ? ' %' : r.rule === 'disk-forecast' ? ' h left' : ''}
-              </td>
+              <MarkCell rule={r} mark="threshold" label="fires at" otherwise="any" edit={edit} />
+              <MarkCell rule={r} mark="clearAt" label="clears at" otherwise="once gone" edit={edit} />
               <td>
                 <input
                   className="rule-number"
                   aria-label={`${ruleLabel[r.rule]} for seconds`}
-                  value={r.forSeconds}
+                  value={shown(r.forSeconds, false)}
                   onChange={(e) => edit(r.rule, { forSeconds: num(e.target.value) })}
                 />
               </td>

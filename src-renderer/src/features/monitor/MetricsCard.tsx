@@ -1,5 +1,6 @@
-import type { MonitorLatest, MonitorStatus } from '@contract';
+import type { MonitorLatest, MonitorSeries, MonitorStatus } from '@contract';
 import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
 import { api, errorText } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { ago, bytes } from '../../lib/format';
@@ -33,34 +34,31 @@ const LOAD: ChartLine[] = [
 
 /** The latest state and a server's charts over a range, from the local store (offline too). */
 export function MetricsCard({ serverId }: { serverId: string }) {
-  const [range, setRange] = useState<Range>({ kind: 'last', ms: RANGES[0].ms });
-  const { data, error } = useSeries(serverId, null, range);
   const { latest, status, sampling, sampleNow, error: sampleError } = useLatest(serverId);
-  const zoom = (from: number, to: number) => setRange({ kind: 'zoom', from, to });
-
   return (
-    <section className="card metrics" aria-labelledby="metrics-title">
-      <div className="row spread">
-        <h2 id="metrics-title">Metrics</h2>
-        <RangePicker range={range} onChange={setRange} />
-      </div>
-      <p className="muted" data-testid="sample-status">
-        {status?.lastSampleAt
-          ? `Sampled ${ago(status.lastSampleAt)}, every ${status.intervalSeconds} s while Hostdeck is unlocked.`
-          : 'Not sampled yet: Hostdeck samples every server with a confirmed host key every 15 s while unlocked.'}{' '}
-        <button type="button" className="link" disabled={sampling} onClick={() => void sampleNow()}>
-          {sampling ? 'Sampling…' : 'Sample now'}
-        </button>
-      </p>
-      <ErrorAlert message={status?.lastError ? `The last sample failed: ${status.lastError}` : null} />
-      <ErrorAlert message={sampleError ?? error} />
-      {latest && <NowStrip latest={latest} />}
-      {data.at.length === 0 ? (
-        <p className="muted" data-testid="no-samples">
-          No samples in this range{range.kind === 'last' ? ' yet' : ''}.
-        </p>
-      ) : (
-        <div className="chart-grid" data-step={data.step}>
+    <MetricsFrame
+      id="metrics-title"
+      serverId={serverId}
+      site={null}
+      empty={(range) => `No samples in this range${range.kind === 'last' ? ' yet' : ''}.`}
+      before={
+        <>
+          <p className="muted" data-testid="sample-status">
+            {status?.lastSampleAt
+              ? `Sampled ${ago(status.lastSampleAt)}, every ${status.intervalSeconds} s while Hostdeck is unlocked.`
+              : 'Not sampled yet: Hostdeck samples every server with a confirmed host key every 15 s while unlocked.'}{' '}
+            <button type="button" className="link" disabled={sampling} onClick={() => void sampleNow()}>
+              {sampling ? 'Sampling…' : 'Sample now'}
+            </button>
+          </p>
+          <ErrorAlert message={status?.lastError ? `The last sample failed: ${status.lastError}` : null} />
+          <ErrorAlert message={sampleError} />
+          {latest && <NowStrip latest={latest} />}
+        </>
+      }
+    >
+      {(data, zoom) => (
+        <>
           <Chart title="CPU" data={data} lines={CPU} format={pct} yMax={100} onZoom={zoom} />
           <Chart title="Memory and swap" data={data} lines={MEMORY} format={pct} yMax={100} onZoom={zoom} />
           <Chart title="Disk and inodes" data={data} lines={DISK} format={pct} yMax={100} onZoom={zoom} />
@@ -72,6 +70,46 @@ export function MetricsCard({ serverId }: { serverId: string }) {
             format={(v) => v.toFixed(1)}
             onZoom={zoom}
           />
+        </>
+      )}
+    </MetricsFrame>
+  );
+}
+
+/** A metrics card: its heading and range, what comes first, then the charts of the range read. */
+function MetricsFrame({
+  id,
+  serverId,
+  site,
+  empty,
+  before,
+  children,
+}: {
+  id: string;
+  serverId: string;
+  site: string | null;
+  empty(range: Range): string;
+  before?: ReactNode;
+  children(data: MonitorSeries, zoom: (from: number, to: number) => void): ReactNode;
+}) {
+  const [range, setRange] = useState<Range>({ kind: 'last', ms: RANGES[0].ms });
+  const { data, error } = useSeries(serverId, site, range);
+  const zoom = (from: number, to: number) => setRange({ kind: 'zoom', from, to });
+  return (
+    <section className="card metrics" aria-labelledby={id}>
+      <div className="row spread">
+        <h2 id={id}>Metrics</h2>
+        <RangePicker range={range} onChange={setRange} />
+      </div>
+      {before}
+      <ErrorAlert message={error} />
+      {data.at.length === 0 ? (
+        <p className="muted" data-testid="no-samples">
+          {empty(range)}
+        </p>
+      ) : (
+        <div className="chart-grid" data-step={data.step}>
+          {children(data, zoom)}
         </div>
       )}
     </section>
@@ -213,22 +251,17 @@ const SITE_MEM: ChartLine[] = [{ key: 'mem', label: 'Memory', color: '--accent' 
 
 /** A site's unit over time: whether it ran, and the CPU and memory of its processes. */
 export function SiteMetricsCard({ serverId, slug }: { serverId: string; slug: string }) {
-  const [range, setRange] = useState<Range>({ kind: 'last', ms: RANGES[0].ms });
-  const { data, error } = useSeries(serverId, slug, range);
-  const zoom = (from: number, to: number) => setRange({ kind: 'zoom', from, to });
   return (
-    <section className="card metrics" aria-labelledby="site-metrics-title">
-      <div className="row spread">
-        <h2 id="site-metrics-title">Metrics</h2>
-        <RangePicker range={range} onChange={setRange} />
-      </div>
-      <ErrorAlert message={error} />
-      {data.at.length === 0 ? (
-        <p className="muted" data-testid="no-samples">
-          No samples of this site in this range: its server is sampled every 15 s while Hostdeck is unlocked.
-        </p>
-      ) : (
-        <div className="chart-grid" data-step={data.step}>
+    <MetricsFrame
+      id="site-metrics-title"
+      serverId={serverId}
+      site={slug}
+      empty={() =>
+        'No samples of this site in this range: its server is sampled every 15 s while Hostdeck is unlocked.'
+      }
+    >
+      {(data, zoom) => (
+        <>
           <Chart
             title="Running"
             data={data}
@@ -247,8 +280,8 @@ export function SiteMetricsCard({ serverId, slug }: { serverId: string; slug: st
             height={110}
           />
           <Chart title="Memory" data={data} lines={SITE_MEM} format={bytes} onZoom={zoom} height={110} />
-        </div>
+        </>
       )}
-    </section>
+    </MetricsFrame>
   );
 }
