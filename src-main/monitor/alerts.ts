@@ -16,6 +16,8 @@ export const DEFAULT_RULES: Record<AlertRuleName, Omit<AlertRule, 'rule'>> = {
   'site-down': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 60 },
   'service-down': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 60 },
   unreachable: { enabled: true, threshold: 1, clearAt: 1, forSeconds: 120 },
+  // The gap it allows is the schedule's period and a grace already: no wait on top.
+  'backup-overdue': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 0 },
 };
 
 /** What the rules say about one thing on a server: how far it is, and the sentence if it fires. */
@@ -43,6 +45,16 @@ export interface AlertsDeps {
   serverName: (serverId: string) => string;
   /** The sites of a server that should be running (slugs): a site that is off on purpose is not down. */
   expectedSites: (serverId: string) => string[];
+  /**
+   * The sentence for a site whose backups are late (the Backups view's own rule), or null: its newest
+   * run's time, the schedule in force and since when.
+   */
+  backupOverdue: (
+    lastRun: string | null,
+    schedule: string | null,
+    since: string | null,
+    now: number,
+  ) => string | null;
   /** A mount's free bytes over the last hours, for the forecast. */
   mountHistory: (serverId: string, mount: string, since: number) => { at: number; avail: number }[];
   notify: (notice: Notice) => void;
@@ -250,6 +262,21 @@ export class AlertEngine {
           value: 1,
           summary: `The site ${slug} is not running (its unit is not loaded).`,
         });
+    }
+    // A dead man's switch: a site whose backups the host's schedule should have made and did not.
+    if (l.backup?.enabled) {
+      for (const slug of expected) {
+        const own = l.backup.sites.find((s) => s.slug === slug);
+        const late = own?.schedule
+          ? this.d.backupOverdue(own.lastRun ?? null, own.schedule, own.since, Date.parse(l.at))
+          : this.d.backupOverdue(own?.lastRun ?? null, l.backup.schedule, l.backup.since, Date.parse(l.at));
+        out.push({
+          rule: 'backup-overdue',
+          key: slug,
+          value: late ? 1 : 0,
+          summary: late ? `${slug}: ${late}` : '',
+        });
+      }
     }
     for (const name of ['caddy', 'mariadb'] as const) {
       if (l.services[name] === 'down')

@@ -6,6 +6,7 @@ import type { SshPool } from '../infra/ssh/pool';
 import type { Database } from '../infra/store/database';
 import type { ServerService } from '../servers';
 import type { AuditRepository } from '../app';
+import { overdue } from '../backups';
 import { AlertEngine } from './alerts';
 import { Sampler } from './sampler';
 import { MonitorStore } from './store';
@@ -40,6 +41,15 @@ export interface Monitor extends Capability<SliceNames<typeof monitorCommands>, 
   readonly alerts: AlertEngine;
 }
 
+/** The Backups view's rule for late backups, over the host's record of a site's last run. */
+export const backupOverdue = (
+  lastRun: string | null,
+  schedule: string | null,
+  since: string | null,
+  now: number,
+) =>
+  overdue(lastRun ? [{ run: lastRun, at: lastRun, database: null, files: null }] : [], schedule, since, now);
+
 /** What Hostdeck did to a server shortly before an alert there: the first place to look. */
 const CONTEXT_MS = 2 * 3_600_000;
 
@@ -55,6 +65,7 @@ export function createMonitor(d: MonitorDeps): Monitor {
         .filter((s) => s.serverId === serverId && s.status === 'active')
         .map((s) => s.slug),
     mountHistory: (serverId, mount, since) => store.mountSeries(serverId, mount, since),
+    backupOverdue,
     notify: ({ siteSlug, ...n }) =>
       d.notify({
         ...n,
@@ -118,6 +129,11 @@ export function createMonitor(d: MonitorDeps): Monitor {
     alerts,
     handlers: {
       'monitor.latest': ({ serverId }) => ({ latest: store.latest(known(serverId)) }),
+      'monitor.fleet': () =>
+        d.servers
+          .list()
+          .map((s) => store.latest(s.id))
+          .filter((l): l is NonNullable<typeof l> => l !== null),
       'monitor.status': () => sampler.status(),
       'monitor.series': ({ serverId, from, to }) => store.series(known(serverId), from, to),
       'monitor.siteSeries': ({ serverId, site, from, to }) =>

@@ -36,6 +36,12 @@ if [ -d /run/systemd/system ]; then
   # systemd's own accounting (cgroup v2 and v1 alike): one block per site unit, a blank line between.
   systemctl show -p Id -p MemoryCurrent -p CPUUsageNSec --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r line; do printf 'sitecg %s\n' "\${line:-.}"; done
 fi
+# The backup module's record (root-only: read when the login is root): schedules and last runs.
+if [ -r /var/lib/hostdeck/state/backup.state ]; then
+  while IFS= read -r line; do
+    case "$line" in wanted=*|schedule=*|schedule-since=*|schedule:*|schedule-since:*|last-run:*) printf 'backup %s\n' "$line" ;; esac
+  done < /var/lib/hostdeck/state/backup.state
+fi
 echo end
 `;
 
@@ -61,6 +67,7 @@ export interface Reading {
   failedUnits: string[];
   sites: { slug: string; active: string; sub: string; memBytes: number | null; cpuUsec: number | null }[];
   services: MonitorLatest['services'];
+  backup: MonitorLatest['backup'];
 }
 
 const SITE_UNIT = /^hostdeck-php@([a-z0-9-]{1,63})\.service$/;
@@ -90,7 +97,9 @@ export function parseSample(output: string, at: number): Reading {
     failedUnits: [],
     sites: [],
     services: { caddy: 'absent', mariadb: 'absent' },
+    backup: null,
   };
+  const backup = new Map<string, string>();
   const mounts = new Map<string, MonitorMount>();
   const siteCg = new Map<string, { mem: number | null; usec: number | null }>();
   let unit: Record<string, string> = {};
@@ -179,6 +188,12 @@ export function parseSample(output: string, at: number): Reading {
         r.services[name] = f[1] === 'loaded' ? (f[2] === 'active' ? 'up' : 'down') : 'absent';
         break;
       }
+      case 'backup': {
+        const text = line.trim().slice(7);
+        const i = text.indexOf('=');
+        if (i > 0 && backup.size < MAX_SITES * 3) backup.set(text.slice(0, i), text.slice(i + 1));
+        break;
+      }
       case 'sitecg': {
         // "Id=hostdeck-php@shop.service", "MemoryCurrent=52428800", "CPUUsageNSec=[not set]"; "."
         // ends a unit's block.
@@ -210,7 +225,47 @@ export function parseSample(output: string, at: number): Reading {
     }
   }
   r.mounts = [...mounts.values()].filter((m) => m.totalBytes > 0);
+  r.backup = backupOf(backup);
   return r;
+}
+
+const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+const SCHEDULE = /^[A-Za-z0-9*:.,/ ~-]{1,100}$/;
+
+/** The backup module's record read back: set up or not, schedules with since when, last runs. */
+function backupOf(kv: Map<string, string>): MonitorLatest['backup'] {
+  if (kv.size === 0) return null;
+  const stamp = (v: string | undefined) => (v && STAMP.test(v) ? v : null);
+  const schedule = (v: string | undefined) => (v && SCHEDULE.test(v) ? v : null);
+  const sites = new Map<
+    string,
+    { slug: string; schedule: string | null; since: string | null; lastRun: string | null }
+  >();
+  const site = (slug: string) => {
+    let s = sites.get(slug);
+    if (!s) {
+      s = { slug, schedule: null, since: null, lastRun: null };
+      sites.set(slug, s);
+    }
+    return s;
+  };
+  for (const [key, value] of kv) {
+    const m = /^(schedule|schedule-since|last-run):([a-z0-9-]{1,63})$/.exec(key);
+    if (!m) continue;
+    if (m[1] === 'schedule') site(m[2]!).schedule = schedule(value);
+    else if (m[1] === 'schedule-since') site(m[2]!).since = stamp(value);
+    else {
+      // "<run> <db snapshot> <files snapshot>", the run named by its UTC time: 20261201T040000Z-123
+      const t = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z-\d+ /.exec(value);
+      site(m[2]!).lastRun = t ? `${t[1]}-${t[2]}-${t[3]}T${t[4]}:${t[5]}:${t[6]}Z` : null;
+    }
+  }
+  return {
+    enabled: kv.get('wanted') === 'enabled',
+    schedule: schedule(kv.get('schedule')),
+    since: stamp(kv.get('schedule-since')),
+    sites: [...sites.values()],
+  };
 }
 
 /** A systemd counter: "[not set]" (no accounting) and UINT64_MAX (unknown) are no value. */
@@ -369,6 +424,7 @@ export function latestOf(
     failedUnits: r.failedUnits,
     sites: sitesNow,
     services: r.services,
+    backup: r.backup,
   };
 }
 

@@ -116,6 +116,12 @@ test('the server and site pages chart stored samples and zoom by dragging; a sto
   await expect(page.getByRole('region', { name: 'Firing alerts (1)' })).toContainText(
     'vps-1: A site is not running',
   );
+  // Fleet health above it, from the same store: the site down, the alert, the fullest disk.
+  const health = page.getByRole('region', { name: 'Fleet health' });
+  await expect(health.getByTestId('health-sites')).toContainText('not running: shop on vps-1');
+  await expect(health.getByTestId('health-alerts')).toHaveText('1 firing');
+  await expect(health.getByTestId('health-sampled')).toHaveText('1 of 1 server(s)');
+  await expect(health.getByRole('button', { name: 'vps-1, the fullest disk' })).toBeVisible();
   await page.screenshot({ path: 'test-results/monitor-fleet-alerts.png' });
 
   // The notification clicked (main sends monitor.open): the site's page, with its charts.

@@ -8,13 +8,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MonitorLatest } from '../../src-main/api/contract';
 import { openDatabase } from '../../src-main/infra/store/database';
 import type { Database } from '../../src-main/infra/store/database';
+import { backupOverdue } from '../../src-main/monitor';
 import { AlertEngine } from '../../src-main/monitor/alerts';
 import type { Notice } from '../../src-main/monitor/alerts';
 
 const GB = 1024 ** 3;
 
 function sample(
-  o: { used?: number; mem?: number; failed?: string[]; shop?: string; caddy?: 'up' | 'down' } = {},
+  o: {
+    used?: number;
+    mem?: number;
+    failed?: string[];
+    shop?: string;
+    caddy?: 'up' | 'down';
+    backup?: MonitorLatest['backup'];
+  } = {},
 ): MonitorLatest {
   const used = o.used ?? 0.5;
   return {
@@ -49,6 +57,7 @@ function sample(
       },
     ],
     services: { caddy: o.caddy ?? 'up', mariadb: 'up' },
+    backup: o.backup ?? null,
   };
 }
 
@@ -70,6 +79,7 @@ beforeEach(() => {
     serverName: () => 'web-1',
     expectedSites: () => ['shop'],
     mountHistory: (_s, _m, since) => history.filter((p) => p.at >= since),
+    backupOverdue,
     notify: (n) => notices.push(n),
     onChange: () => undefined,
     now: () => clock,
@@ -194,5 +204,27 @@ describe('alert rules', () => {
     engine.forget('s1');
     expect(engine.list({ limit: 10 })).toHaveLength(0);
     expect(engine.rules('s1').find((r) => r.rule === 'memory')).toMatchObject({ enabled: true });
+  });
+
+  it("is a dead man's switch for backups: a site the host's schedule should have backed up and did not", () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    const since = iso(clock - 2 * 24 * 3_600_000);
+    const backup = (lastRun: string | null): MonitorLatest['backup'] => ({
+      enabled: true,
+      schedule: 'daily',
+      since,
+      sites: lastRun ? [{ slug: 'shop', schedule: null, since: null, lastRun }] : [],
+    });
+    run(15, { backup: backup(null) });
+    expect(notices[0]!.body).toBe(
+      `shop: No backup yet, although the host's schedule (daily) has been on since ${since}.`,
+    );
+    run(15, { backup: backup(iso(clock - 40 * 3_600_000)) }); // the last one 40 h ago: still late
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(1);
+    run(15, { backup: backup(iso(clock - 3_600_000)) });
+    expect(notices.at(-1)).toMatchObject({ title: 'web-1: recovered' });
+    // Not set up on the host (or not readable there): nothing is expected, nothing fires.
+    run(15, { backup: null });
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(0);
   });
 });

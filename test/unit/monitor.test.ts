@@ -46,6 +46,13 @@ sitecg .
 sitecg MemoryCurrent=[not set]
 sitecg CPUUsageNSec=18446744073709551615
 sitecg Id=hostdeck-php@blog.service
+backup wanted=enabled
+backup schedule=daily
+backup schedule-since=2026-11-30T10:00:00Z
+backup schedule:blog=*-*-* 04:00:00
+backup last-run:shop=20261201T040012Z-4242 abc def
+backup last-run:bad=not a run
+backup last-run:../x=20261201T040012Z-1 a b
 end
 `;
 
@@ -69,6 +76,16 @@ describe('the sample', () => {
       ['blog', 'failed', null],
     ]);
     expect(r.services).toEqual({ caddy: 'up', mariadb: 'absent' });
+    expect(r.backup).toEqual({
+      enabled: true,
+      schedule: 'daily',
+      since: '2026-11-30T10:00:00Z',
+      sites: [
+        { slug: 'blog', schedule: '*-*-* 04:00:00', since: null, lastRun: null },
+        { slug: 'shop', schedule: null, since: null, lastRun: '2026-12-01T04:00:12Z' },
+        { slug: 'bad', schedule: null, since: null, lastRun: null },
+      ],
+    });
   });
 
   it('refuses a sample that was cut off or is not from Linux', () => {

@@ -38,6 +38,16 @@ export interface MonitorLatest {
   failedUnits: string[];
   sites: MonitorSite[];
   services: { caddy: 'up' | 'down' | 'absent'; mariadb: 'up' | 'down' | 'absent' };
+  /**
+   * The backup module's record on the host (read when the login is root; null otherwise or when
+   * never set up): the server's schedule and since when, and each site's own schedule and last run.
+   */
+  backup: {
+    enabled: boolean;
+    schedule: string | null;
+    since: string | null;
+    sites: { slug: string; schedule: string | null; since: string | null; lastRun: string | null }[];
+  } | null;
 }
 
 /** The columns of a server's series; shares are 0..1, rx/tx bytes per second. */
@@ -77,6 +87,7 @@ export const alertRuleNames = [
   'site-down',
   'service-down',
   'unreachable',
+  'backup-overdue',
 ] as const;
 export type AlertRuleName = (typeof alertRuleNames)[number];
 
@@ -178,6 +189,11 @@ export const monitorCommands = {
   'monitor.latest': command<{ latest: MonitorLatest | null }>()(
     z.object({ serverId }).strict(),
     "A server's newest sample (from the local store: shown offline too).",
+    { passive: true },
+  ),
+  'monitor.fleet': command<MonitorLatest[]>()(
+    z.object({}).strict(),
+    "Every server's newest sample (from the local store): the fleet's health at a glance.",
     { passive: true },
   ),
   'monitor.status': command<MonitorStatus[]>()(

@@ -222,7 +222,8 @@ export const migrations: Migration[] = [
     name: 'monitoring samples and alerts',
     // Each server sampled every 15 s (monitor/): raw points (res 0) for a day, per-minute (res 60)
     // and per-hour (res 3600) averages for 7 and 90 days, per series (the server, each site, each
-    // mount; an integer id, so a row is its numbers, not the server's id), time in seconds;
+    // mount; an integer id, so a row is its numbers, not the server's id), time in seconds, values
+    // as scaled integers (monitor/store.ts: a small integer takes 1-3 bytes, a REAL 8);
     // and each server's newest state, shown offline. Bounded by the fleet's size, not by time.
     // Alerts with their history, the rules changed per server, and silences (maintenance windows).
     sql: `
@@ -232,10 +233,10 @@ export const migrations: Migration[] = [
       ) STRICT;
       CREATE TABLE monitor_points (
         series INTEGER NOT NULL, res INTEGER NOT NULL, at INTEGER NOT NULL,
-        v0 REAL, v1 REAL, v2 REAL, v3 REAL, v4 REAL, v5 REAL, v6 REAL, v7 REAL, v8 REAL,
+        v0 INTEGER, v1 INTEGER, v2 INTEGER, v3 INTEGER, v4 INTEGER, v5 INTEGER, v6 INTEGER,
+        v7 INTEGER, v8 INTEGER,
         PRIMARY KEY (series, res, at)
       ) STRICT, WITHOUT ROWID;
-      CREATE INDEX monitor_points_res_at ON monitor_points (res, at);
       CREATE TABLE monitor_latest (
         server_id TEXT PRIMARY KEY, at INTEGER NOT NULL, state TEXT NOT NULL
       ) STRICT;

@@ -6,7 +6,7 @@ import type { MonitorSampled } from '../../../src-main/api/contract';
 import type { AlertNotice } from '../../../src-main/monitor';
 import { stopAll } from '../harness/index.js';
 import { sh } from '../provision/hostdeck-scripts.js';
-import { newSite, withAppOnHost } from '../sites/app-helpers.js';
+import { done, newSite, withAppOnHost } from '../sites/app-helpers.js';
 
 afterAll(stopAll);
 
@@ -154,6 +154,36 @@ describe('monitoring', () => {
       },
       { monitorIntervalMs: 1000, notify: (n) => notices.push(n) },
     ));
+
+  it("is a dead man's switch for backups: a schedule that made no backup is an alert, the next backup clears it", () => {
+    const told: AlertNotice[] = [];
+    return withAppOnHost(
+      async (app, host, serverId) => {
+        const site = await newSite(app, serverId, 'acme', { slug: 'shop', domain: 'shop.acme.test' });
+        await done(app, app.call('backups.setup', { serverId }));
+        await app.call('monitor.sample', { serverId });
+        expect(await app.call('monitor.alerts', { serverId, active: true })).toEqual([]);
+        // Two days pass without a run (the record's "since" moved back, as the clock would).
+        await sh(
+          host,
+          `since=$(date -u -d '2 days ago' +%Y-%m-%dT%H:%M:%SZ); sed -i "s/^schedule-since=.*/schedule-since=$since/" /var/lib/hostdeck/state/backup.state`,
+        );
+        const sampled = await app.call('monitor.sample', { serverId });
+        expect(sampled.backup).toMatchObject({ enabled: true, schedule: 'daily' });
+        expect(told).toEqual([
+          expect.objectContaining({
+            body: expect.stringMatching(
+              /^shop: No backup yet, although the host's schedule \(daily\) has been on since /,
+            ),
+          }),
+        ]);
+        await done(app, app.call('backups.run', { siteId: site.id }));
+        await app.call('monitor.sample', { serverId });
+        expect(told[1]).toMatchObject({ title: `${host.name}: recovered` });
+      },
+      { notify: (n) => told.push(n) },
+    );
+  });
 });
 
 async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {

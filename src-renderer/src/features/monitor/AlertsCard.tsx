@@ -16,6 +16,7 @@ export const ruleLabel: Record<AlertRuleName, string> = {
   'site-down': 'A site is not running',
   'service-down': 'Caddy or MariaDB down',
   unreachable: 'Server unreachable',
+  'backup-overdue': 'Backups overdue',
 };
 
 /** Alerts, read again whenever one fires or recovers. */

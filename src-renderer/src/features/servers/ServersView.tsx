@@ -7,6 +7,7 @@ import { View } from '../../components/View';
 import { followServers, useServers } from '../../stores/servers';
 import { openedServer } from '../../app/navigation';
 import { FleetAlerts } from '../monitor/AlertsCard';
+import { FleetHealth } from '../monitor/FleetHealth';
 import { AddServerForm } from './AddServerForm';
 import { ago, bytes } from '../../lib/format';
 import { osShort, statusLabel } from './serverText';
@@ -39,6 +40,7 @@ export function ServersView() {
       }
     >
       <ErrorAlert message={error} />
+      <FleetHealth />
       <FleetAlerts />
       {adding && (
         <AddServerForm
