@@ -106,22 +106,21 @@ export function createMonitor(d: MonitorDeps): Monitor {
     const s = alerts.silencedUntil(serverId);
     return { serverId, until: s ? new Date(s.until).toISOString() : null, reason: s?.reason ?? '' };
   };
-  const withContext = (a: ReturnType<AlertEngine['list']>[number]): AlertWithContext => {
-    const targets = [
-      a.serverId,
-      ...d.sites
-        .list()
-        .filter((s) => s.serverId === a.serverId)
-        .map((s) => s.id),
-    ];
-    const from = new Date(Date.parse(a.startedAt) - CONTEXT_MS).toISOString();
-    return {
-      ...a,
-      serverName: name(a.serverId),
-      changesBefore: d.audit
-        .touching(targets, from, a.startedAt)
-        .map((e) => ({ at: e.at, action: e.action, target: e.target })),
-    };
+  /** Alerts with what changed before each; the inventory is read once for the whole list. */
+  const withContext = (list: ReturnType<AlertEngine['list']>): AlertWithContext[] => {
+    const sites = d.sites.list();
+    const servers = new Map(d.servers.list().map((s) => [s.id, s.name]));
+    return list.map((a) => {
+      const targets = [a.serverId, ...sites.filter((s) => s.serverId === a.serverId).map((s) => s.id)];
+      const from = new Date(Date.parse(a.startedAt) - CONTEXT_MS).toISOString();
+      return {
+        ...a,
+        serverName: servers.get(a.serverId) ?? a.serverId,
+        changesBefore: d.audit
+          .touching(targets, from, a.startedAt)
+          .map((e) => ({ at: e.at, action: e.action, target: e.target })),
+      };
+    });
   };
   return {
     service: sampler,
@@ -144,7 +143,7 @@ export function createMonitor(d: MonitorDeps): Monitor {
         return latest;
       },
       'monitor.alerts': ({ serverId, active, limit }) =>
-        alerts.list({ ...(serverId ? { serverId: known(serverId) } : {}), active, limit }).map(withContext),
+        withContext(alerts.list({ ...(serverId ? { serverId: known(serverId) } : {}), active, limit })),
       'monitor.rules': ({ serverId }) => alerts.rules(known(serverId)),
       'monitor.setRule': ({ serverId, ...rule }, ctx) => {
         alerts.setRule(known(serverId), rule);
