@@ -357,24 +357,26 @@ export class AlertEngine {
       const [server, rule, k] = key.split('\0') as [string, AlertRuleName, string];
       if (server === serverId && !skip.includes(rule) && !seen.has(`${rule}\0${k}`)) this.pending.delete(key);
     }
-    // Told again after the repeat interval, and once a silence is over when it was kept quiet.
+    // Told again after the repeat interval, and once a silence is over when it was kept quiet: the
+    // alerts that were firing and still are (those told already this round aside).
     const quiet = this.silencedUntil(serverId) !== null;
-    for (const a of this.list({ serverId, active: true, limit: MAX_FIRING })) {
-      if (told.some((t) => t.alert.id === a.id)) continue;
+    const toldIds = new Set(told.map((t) => t.alert.id));
+    for (const a of firing.values()) {
+      if (toldIds.has(a.id)) continue;
       const due = a.lastNotifiedAt !== null && now - Date.parse(a.lastNotifiedAt) >= this.repeatMs;
       if (due || (a.silenced && !quiet)) told.push({ alert: a, kind: 'again' });
     }
     for (const t of told) this.d.onChange(t.alert);
-    this.tell(serverId, told, now);
+    this.tell(serverId, told, now, quiet);
   }
 
   private tell(
     serverId: string,
     told: { alert: Alert; kind: 'new' | 'again' | 'resolved' }[],
     now: number,
+    silenced: boolean,
   ): void {
     if (told.length === 0) return;
-    const silenced = this.silencedUntil(serverId) !== null;
     const mark = this.d.db.prepare(`UPDATE monitor_alerts SET notified_at = ?, silenced = ? WHERE id = ?`);
     this.d.db.transaction(() => {
       for (const t of told) mark.run(now, silenced ? 1 : 0, t.alert.id);
@@ -413,8 +415,10 @@ export class AlertEngine {
     return toAlert(row);
   }
 
+  /** A firing alert's sentence follows what is seen (a repeat tells it as it is now). */
   private update(a: Alert, summary: string): void {
     this.d.db.prepare(`UPDATE monitor_alerts SET summary = ? WHERE id = ?`).run(summary, a.id);
+    a.summary = summary;
   }
 }
 
