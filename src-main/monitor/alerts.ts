@@ -5,6 +5,7 @@
 import type { Alert, AlertRule, AlertRuleName, MonitorLatest } from '@contract';
 import { alertRuleNames } from '@contract';
 import type { Database } from '../infra/store/database';
+import type { MountTrend } from './store';
 
 /** Defaults in the spirit of the node-exporter mixin's: a `for` long enough to skip spikes. */
 export const DEFAULT_RULES: Record<AlertRuleName, Omit<AlertRule, 'rule'>> = {
@@ -55,8 +56,8 @@ export interface AlertsDeps {
     since: string | null,
     now: number,
   ) => string | null;
-  /** A mount's free bytes over the last hours, for the forecast. */
-  mountHistory: (serverId: string, mount: string, since: number) => { at: number; avail: number }[];
+  /** The line of a mount's free bytes over the last hours, for the forecast. */
+  mountTrend: (serverId: string, mount: string, since: number) => MountTrend | null;
   notify: (notice: Notice) => void;
   onChange: (alert: Alert) => void;
   /** A firing alert is told again after this long (default 4 h). */
@@ -292,22 +293,12 @@ export class AlertEngine {
 
   /** Hours until a mount is full at the rate of the last 6 h (a least-squares line); null: too little history. */
   private hoursUntilFull(serverId: string, mount: string, now: number): number | null {
-    const points = this.d.mountHistory(serverId, mount, now - 6 * HOUR);
-    if (points.length < 20 || points[points.length - 1]!.at - points[0]!.at < HOUR) return null;
-    // (returns Infinity, "not filling", when the line is flat or rising)
-    const n = points.length;
-    const mx = points.reduce((a, p) => a + p.at, 0) / n;
-    const my = points.reduce((a, p) => a + p.avail, 0) / n;
-    let num = 0;
-    let den = 0;
-    for (const p of points) {
-      num += (p.at - mx) * (p.avail - my);
-      den += (p.at - mx) ** 2;
-    }
-    const slope = den > 0 ? num / den : 0; // bytes per ms; negative while filling
-    if (slope >= 0) return Infinity;
-    const availNow = my + slope * (now - mx);
-    return Math.max(0, availNow / -slope / HOUR);
+    const line = this.d.mountTrend(serverId, mount, now - 6 * HOUR);
+    if (!line || line.points < 20 || line.spanMs < HOUR) return null;
+    // (Infinity, "not filling", when the line is flat or rising)
+    if (line.slopePerMs >= 0) return Infinity;
+    const availNow = line.meanAvail + line.slopePerMs * (now - line.meanAt);
+    return Math.max(0, availNow / -line.slopePerMs / HOUR);
   }
 
   /**

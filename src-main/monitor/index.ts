@@ -64,7 +64,7 @@ export function createMonitor(d: MonitorDeps): Monitor {
         .list()
         .filter((s) => s.serverId === serverId && s.status === 'active')
         .map((s) => s.slug),
-    mountHistory: (serverId, mount, since) => store.mountSeries(serverId, mount, since),
+    mountTrend: (serverId, mount, since) => store.mountTrend(serverId, mount, since),
     backupOverdue,
     notify: ({ siteSlug, ...n }) =>
       d.notify({

@@ -35,6 +35,16 @@ const SCALE: Record<Kind, readonly number[]> = {
 };
 const COLUMNS = ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'];
 
+/** A mount's free bytes as a line over time: `meanAvail` at `meanAt`, changing by `slopePerMs`. */
+export interface MountTrend {
+  points: number;
+  spanMs: number;
+  /** Bytes per ms; negative while the mount fills. */
+  slopePerMs: number;
+  meanAt: number;
+  meanAvail: number;
+}
+
 /** Above this many points a range is read one resolution coarser (a week of minutes still fits). */
 const MAX_POINTS = 11_000;
 
@@ -49,6 +59,7 @@ export class MonitorStore {
   private readonly makeSeries;
   private readonly ids = new Map<string, number>();
   private readonly allSeries;
+  private readonly trend;
   private readonly rollups: ((series: number, now: number) => void)[] = [];
   private readonly prunes: ((series: number, now: number) => void)[] = [];
   private prunedAt = 0;
@@ -66,6 +77,11 @@ export class MonitorStore {
     // Rollups and prunes go series by series along the primary key (series, res, at): no second
     // index over every point (it took a third of the store).
     this.allSeries = db.prepare(`SELECT id FROM monitor_series`);
+    this.trend = db.prepare(
+      `SELECT count(*) AS n, min(at) AS first, max(at) AS last, avg(at - @base) AS mt, avg(v1) AS my,
+              sum((at - @base) * (at - @base)) AS sxx, sum((at - @base) * v1) AS sxy
+       FROM monitor_points WHERE series = @series AND res = 0 AND at >= @base AND v1 IS NOT NULL`,
+    );
     for (let i = 1; i < RESOLUTIONS.length; i++) {
       const finer = RESOLUTIONS[i - 1]!;
       const res = RESOLUTIONS[i]!.res / 1000;
@@ -184,17 +200,35 @@ export class MonitorStore {
     return this.read(serverId, 'site', site, from, to, now);
   }
 
-  /** A mount's used share and free bytes at raw resolution since `from` (for the disk forecast). */
-  mountSeries(serverId: string, mount: string, from: number): { at: number; used: number; avail: number }[] {
+  /**
+   * The least-squares line through a mount's free bytes at raw resolution since `from` (for the
+   * disk forecast), summed by SQLite rather than read point by point: null without points. Times
+   * are taken from `from` so the sums stay well within a double's precision.
+   */
+  mountTrend(serverId: string, mount: string, from: number): MountTrend | null {
     const id = this.seriesId(serverId, 'mount', mount, false);
-    if (id === null) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT at, v0 AS used, v1 AS avail FROM monitor_points WHERE series = ? AND res = 0 AND at >= ? ORDER BY at`,
-      )
-      .all(id, Math.floor(from / 1000)) as { at: number; used: number; avail: number }[];
-    const [used, avail] = SCALE.mount;
-    return rows.map((r) => ({ at: r.at * 1000, used: r.used / used!, avail: r.avail / avail! }));
+    if (id === null) return null;
+    const base = Math.floor(from / 1000);
+    const r = this.trend.get({ series: id, base }) as {
+      n: number;
+      first: number | null;
+      last: number | null;
+      mt: number | null;
+      my: number | null;
+      sxx: number | null;
+      sxy: number | null;
+    };
+    if (!r.n) return null;
+    const [, avail] = SCALE.mount;
+    const den = r.sxx! - r.n * r.mt! ** 2;
+    const perSecond = den > 0 ? (r.sxy! - r.n * r.mt! * r.my!) / den : 0;
+    return {
+      points: r.n,
+      spanMs: (r.last! - r.first!) * 1000,
+      slopePerMs: perSecond / avail! / 1000,
+      meanAt: (base + r.mt!) * 1000,
+      meanAvail: r.my! / avail!,
+    };
   }
 
   /** Everything stored for a server goes with it. */

@@ -10,6 +10,7 @@ import { openDatabase } from '../../src-main/infra/store/database';
 import type { Database } from '../../src-main/infra/store/database';
 import { backupOverdue } from '../../src-main/monitor';
 import { AlertEngine } from '../../src-main/monitor/alerts';
+import { MonitorStore } from '../../src-main/monitor/store';
 import type { Notice } from '../../src-main/monitor/alerts';
 
 const GB = 1024 ** 3;
@@ -65,7 +66,7 @@ let clock = Date.UTC(2026, 5, 1, 12);
 let dir: string;
 let db: Database;
 let notices: Notice[];
-let history: { at: number; avail: number }[];
+let store: MonitorStore;
 let engine: AlertEngine;
 
 beforeEach(() => {
@@ -73,12 +74,12 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hostdeck-alerts-'));
   db = openDatabase(join(dir, 'hostdeck.sqlite'));
   notices = [];
-  history = [];
+  store = new MonitorStore(db);
   engine = new AlertEngine({
     db,
     serverName: () => 'web-1',
     expectedSites: () => ['shop'],
-    mountHistory: (_s, _m, since) => history.filter((p) => p.at >= since),
+    mountTrend: (serverId, mount, since) => store.mountTrend(serverId, mount, since),
     backupOverdue,
     notify: (n) => notices.push(n),
     onChange: () => undefined,
@@ -192,9 +193,29 @@ describe('alert rules', () => {
 
   it('forecasts a disk that fills within a day from the last hours, and follows the rules changed per server', () => {
     engine.setRule('s1', { rule: 'disk-forecast', enabled: true, threshold: 24, clearAt: 48, forSeconds: 0 });
-    // 6 hours losing 100 MB every 15 s, with 70% of 10 GB used now: ~7.5 min... (1 GB/h here).
-    for (let t = clock - 6 * 3_600_000; t <= clock; t += 60_000)
-      history.push({ at: t, avail: 3 * GB + ((clock - t) / 3_600_000) * 0.25 * GB });
+    // The store holds 6 hours of the mount losing 0.25 GB an hour, with 3 GB free now: 12 h left.
+    for (let t = clock - 6 * 3_600_000; t <= clock; t += 60_000) {
+      const mount = {
+        mount: '/',
+        at: t,
+        used: 0.7,
+        availableBytes: 3 * GB + ((clock - t) / 3_600_000) * 0.25 * GB,
+        inodes: null,
+      };
+      const point = {
+        at: t,
+        cpu: 0,
+        load1: 0,
+        mem: 0.3,
+        swap: null,
+        disk: 0.7,
+        inodes: 0,
+        rx: 0,
+        tx: 0,
+        failed: 0,
+      };
+      store.add('s1', point, [], [mount], sample());
+    }
     run(15, { used: 0.7 });
     expect(notices[0]!.body).toBe('/ fills up in about 12 h at the rate of the last hours (3.0 GB free).');
     engine.setRule('s1', { rule: 'memory', enabled: false, threshold: 0.9, clearAt: 0.85, forSeconds: 0 });
