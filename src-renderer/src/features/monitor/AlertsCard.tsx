@@ -20,13 +20,13 @@ export const ruleLabel: Record<AlertRuleName, string> = {
 };
 
 /** Alerts, read again whenever one fires or recovers. */
-function useAlerts(serverId: string | null, active: boolean) {
+export function useAlerts(serverId: string | null, active: boolean, limit = 50) {
   const [alerts, setAlerts] = useState<AlertWithContext[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
     const load = () =>
-      api.call('monitor.alerts', { ...(serverId ? { serverId } : {}), active, limit: 50 }).then(
+      api.call('monitor.alerts', { ...(serverId ? { serverId } : {}), active, limit }).then(
         (list) => live && setAlerts(list),
         (err: unknown) => live && setError(errorText(err)),
       );
@@ -38,13 +38,12 @@ function useAlerts(serverId: string | null, active: boolean) {
       live = false;
       off();
     };
-  }, [serverId, active]);
+  }, [serverId, active, limit]);
   return { alerts, error };
 }
 
-/** The fleet's firing alerts above the server list; nothing when all is well. */
-export function FleetAlerts() {
-  const { alerts, error } = useAlerts(null, true);
+/** The fleet's firing alerts above the server list (the first 50 listed); nothing when all is well. */
+export function FleetAlerts({ alerts, error }: { alerts: AlertWithContext[] | null; error: string | null }) {
   const open = useNavigation((s) => s.open);
   if (!alerts?.length && !error) return null;
   return (
@@ -52,7 +51,7 @@ export function FleetAlerts() {
       <h2 id="fleet-alerts-title">Firing alerts ({alerts?.length ?? 0})</h2>
       <ErrorAlert message={error} />
       <ul className="alert-list">
-        {alerts?.map((a) => (
+        {alerts?.slice(0, 50).map((a) => (
           <li key={a.id} data-rule={a.rule}>
             <button
               type="button"
@@ -83,25 +82,11 @@ export function ServerAlertsCard({ serverId }: { serverId: string }) {
       </div>
       <ErrorAlert message={error} />
       {alerts && alerts.length === 0 && <p className="muted">No alerts on this server so far.</p>}
-      {firing.length > 0 && (
-        <ul className="alert-list" aria-label="Firing">
-          {firing.map((a) => (
-            <li key={a.id} data-rule={a.rule} data-state="firing">
-              <AlertLine alert={a} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <AlertList label="Firing" state="firing" alerts={firing} />
       {past.length > 0 && (
         <details>
           <summary>History ({past.length})</summary>
-          <ul className="alert-list" aria-label="History">
-            {past.map((a) => (
-              <li key={a.id} data-rule={a.rule} data-state="resolved">
-                <AlertLine alert={a} />
-              </li>
-            ))}
-          </ul>
+          <AlertList label="History" state="resolved" alerts={past} />
         </details>
       )}
       {editing ? (
@@ -112,6 +97,19 @@ export function ServerAlertsCard({ serverId }: { serverId: string }) {
         </button>
       )}
     </section>
+  );
+}
+
+function AlertList({ label, state, alerts }: { label: string; state: string; alerts: AlertWithContext[] }) {
+  if (alerts.length === 0) return null;
+  return (
+    <ul className="alert-list" aria-label={label}>
+      {alerts.map((a) => (
+        <li key={a.id} data-rule={a.rule} data-state={state}>
+          <AlertLine alert={a} />
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { useNavigation } from '../../app/navigation';
 import { useServers } from '../../stores/servers';
+import { FleetAlerts, useAlerts } from './AlertsCard';
 
 /** Above these shares a server's disk or memory is shown as under pressure. */
 const DISK_PRESSURE = 0.85;
@@ -11,10 +12,9 @@ const MEMORY_PRESSURE = 0.85;
 interface Health {
   latest: MonitorLatest[];
   status: MonitorStatus[];
-  firing: number;
 }
 
-/** The fleet's newest samples, alerts and sampling state, read again whenever a server is sampled. */
+/** The fleet's newest samples and sampling state, read again whenever a server is sampled. */
 function useHealth(): Health | null {
   const [health, setHealth] = useState<Health | null>(null);
   useEffect(() => {
@@ -22,12 +22,8 @@ function useHealth(): Health | null {
     let last = 0;
     const load = () => {
       last = Date.now();
-      void Promise.all([
-        api.call('monitor.fleet', {}),
-        api.call('monitor.status', {}),
-        api.call('monitor.alerts', { active: true, limit: 500 }),
-      ]).then(
-        ([latest, status, alerts]) => live && setHealth({ latest, status, firing: alerts.length }),
+      void Promise.all([api.call('monitor.fleet', {}), api.call('monitor.status', {})]).then(
+        ([latest, status]) => live && setHealth({ latest, status }),
         () => undefined,
       );
     };
@@ -36,11 +32,9 @@ function useHealth(): Health | null {
     const off = api.on('monitor.sampled', () => {
       if (Date.now() - last > 5000) load();
     });
-    const offAlert = api.on('monitor.alert', load);
     return () => {
       live = false;
       off();
-      offAlert();
     };
   }, []);
   return health;
@@ -57,12 +51,22 @@ function fullestMount(l: MonitorLatest): { mount: string; used: number } | null 
   return best;
 }
 
+/** Fleet health and the firing alerts above the server list, the alerts read once for both. */
+export function FleetOverview() {
+  const { alerts, error } = useAlerts(null, true, 500);
+  return (
+    <>
+      <FleetHealth firing={alerts?.length ?? 0} />
+      <FleetAlerts alerts={alerts} error={error} />
+    </>
+  );
+}
+
 /**
- * Fleet health above the server list, from the local store (offline too): servers sampled and
- * failing, firing alerts, disk and memory pressure, sites not running. Each names its server and
- * opens it.
+ * Fleet health, from the local store (offline too): servers sampled and failing, firing alerts,
+ * disk and memory pressure, sites not running. Each names its server and opens it.
  */
-export function FleetHealth() {
+function FleetHealth({ firing }: { firing: number }) {
   const health = useHealth();
   const servers = useServers((s) => s.servers);
   const open = useNavigation((s) => s.open);
@@ -116,8 +120,8 @@ export function FleetHealth() {
         </div>
         <div>
           <dt>Alerts</dt>
-          <dd className={health.firing ? 'bad' : undefined} data-testid="health-alerts">
-            {health.firing ? `${health.firing} firing` : 'none firing'}
+          <dd className={firing ? 'bad' : undefined} data-testid="health-alerts">
+            {firing ? `${firing} firing` : 'none firing'}
           </dd>
         </div>
         <div>

@@ -6,8 +6,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { View } from '../../components/View';
 import { followServers, useServers } from '../../stores/servers';
 import { openedServer } from '../../app/navigation';
-import { FleetAlerts } from '../monitor/AlertsCard';
-import { FleetHealth } from '../monitor/FleetHealth';
+import { FleetOverview } from '../monitor/FleetHealth';
 import { AddServerForm } from './AddServerForm';
 import { ago, bytes } from '../../lib/format';
 import { osShort, statusLabel } from './serverText';
@@ -40,8 +39,7 @@ export function ServersView() {
       }
     >
       <ErrorAlert message={error} />
-      <FleetHealth />
-      <FleetAlerts />
+      <FleetOverview />
       {adding && (
         <AddServerForm
           onCancel={() => setAdding(false)}
