@@ -19,6 +19,8 @@ export const DEFAULT_RULES: Record<AlertRuleName, Omit<AlertRule, 'rule'>> = {
   unreachable: { enabled: true, threshold: 1, clearAt: 1, forSeconds: 120 },
   // The gap it allows is the schedule's period and a grace already: no wait on top.
   'backup-overdue': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 0 },
+  // A failed run, drill, check or copy is told at once; a stale lock is one restic already gave up on.
+  'backup-failed': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 0 },
 };
 
 /** What the rules say about one thing on a server: how far it is, and the sentence if it fires. */
@@ -279,6 +281,7 @@ export class AlertEngine {
         });
       }
     }
+    out.push(...backupFailures(l.backup, expected));
     for (const name of ['caddy', 'mariadb'] as const) {
       if (l.services[name] === 'down')
         out.push({
@@ -376,11 +379,11 @@ export class AlertEngine {
     const server = this.d.serverName(serverId);
     const line = (t: (typeof told)[number]) =>
       `${t.kind === 'resolved' ? 'Recovered: ' : t.kind === 'again' ? 'Still: ' : ''}${t.alert.summary}`;
-    const sites = [...new Set(told.filter((t) => t.alert.rule === 'site-down').map((t) => t.alert.key))];
+    const sites = [...new Set(told.map((t) => siteOf(t.alert)))];
     const allResolved = told.every((t) => t.kind === 'resolved');
     this.d.notify({
       serverId,
-      siteSlug: sites.length === 1 && told.length === 1 ? sites[0]! : null,
+      siteSlug: sites.length === 1 ? sites[0]! : null,
       title:
         told.length === 1
           ? `${server}: ${told[0]!.kind === 'resolved' ? 'recovered' : 'alert'}`
@@ -429,4 +432,39 @@ const toAlert = (r: AlertRow): Alert => ({
 function gib(n: number): string {
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
   return `${Math.round(n / 1024 ** 2)} MB`;
+}
+
+/**
+ * What the host recorded as failed in its backups: a site's last run (cleared by its next good run),
+ * a site's last restore drill, the last check of the repository, the last offsite copy, and locks no
+ * process renews. Only what is failing is observed: a firing alert whose failure is gone clears.
+ */
+function backupFailures(b: MonitorLatest['backup'], sites: Set<string>): Observation[] {
+  if (!b) return [];
+  const out: Observation[] = [];
+  const failed = (key: string, summary: string) =>
+    out.push({ rule: 'backup-failed', key, value: 1, summary });
+  for (const s of b.sites) {
+    if (!sites.has(s.slug)) continue; // a deleted site's record is not this server's concern
+    if (s.failure)
+      failed(`${s.slug}:run`, `${s.slug}: the backup of ${s.failure.at} failed: ${s.failure.reason}`);
+    if (s.drill && !s.drill.ok)
+      failed(`${s.slug}:drill`, `${s.slug}: the restore drill of ${s.drill.at} failed: ${s.drill.detail}`);
+  }
+  if (b.check && !b.check.ok)
+    failed('check', `The check of the backup repository (${b.check.at}) failed: ${b.check.detail}`);
+  if (b.copy && !b.copy.ok) failed('copy', `The offsite copy of ${b.copy.at} failed: ${b.copy.detail}`);
+  if (b.staleLocks > 0)
+    failed(
+      'locks',
+      `The backup repository has ${b.staleLocks} lock(s) no process has renewed for 30 minutes: the next run removes them if their process is gone; if one hangs, stop it on the host.`,
+    );
+  return out;
+}
+
+/** The site an alert is about (a click on its notice opens it), or null for the server's own. */
+function siteOf(a: Alert): string | null {
+  if (a.rule === 'site-down' || a.rule === 'backup-overdue') return a.key;
+  if (a.rule === 'backup-failed' && a.key.includes(':')) return a.key.slice(0, a.key.indexOf(':'));
+  return null;
 }

@@ -1,6 +1,7 @@
 // One sample of a server: a fixed read-only command (nothing interpolated into it) prints counters
 // and states as tagged lines; the parser reads them, and `derive` turns two readings into rates.
-import type { MonitorLatest, MonitorMount, MonitorSite } from '@contract';
+import type { BackupCheck, MonitorLatest, MonitorMount, MonitorSite } from '@contract';
+import { checkOf } from '../backups';
 
 /**
  * Reads /proc, df and systemd (its per-unit accounting for the sites), run by `sh -s` (POSIX, any
@@ -36,11 +37,21 @@ if [ -d /run/systemd/system ]; then
   # systemd's own accounting (cgroup v2 and v1 alike): one block per site unit, a blank line between.
   systemctl show -p Id -p MemoryCurrent -p CPUUsageNSec --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r line; do printf 'sitecg %s\n' "\${line:-.}"; done
 fi
-# The backup module's record (root-only: read when the login is root): schedules and last runs.
+# The backup module's record (root-only: read when the login is root): schedules, last runs and
+# failures, the last check and offsite copy, each site's last drill, and the repository's locks
+# that no process has refreshed for 30 minutes (restic renews a live one every 5: restic's "stale").
 if [ -r /var/lib/hostdeck/state/backup.state ]; then
   while IFS= read -r line; do
-    case "$line" in wanted=*|schedule=*|schedule-since=*|schedule:*|schedule-since:*|last-run:*) printf 'backup %s\n' "$line" ;; esac
+    case "$line" in wanted=*|schedule=*|schedule-since=*|schedule:*|schedule-since:*|last-run:*|last-failure:*|last-check=*|last-copy=*) printf 'backup %s\n' "$line" ;; esac
   done < /var/lib/hostdeck/state/backup.state
+  for f in /var/lib/hostdeck/state/site-*.state; do
+    [ -r "$f" ] || continue
+    s=\${f##*/site-}
+    while IFS= read -r line; do
+      case "$line" in last-drill=*) printf 'backup last-drill:%s=%s\n' "\${s%.state}" "\${line#last-drill=}" ;; esac
+    done < "$f"
+  done
+  printf 'backup stale-locks=%s\n' "$(find /var/backups/hostdeck/restic/locks -type f -mmin +30 2>/dev/null | wc -l)"
 fi
 echo end
 `;
@@ -191,7 +202,7 @@ export function parseSample(output: string, at: number): Reading {
       case 'backup': {
         const text = line.trim().slice(7);
         const i = text.indexOf('=');
-        if (i > 0 && backup.size < MAX_SITES * 3) backup.set(text.slice(0, i), text.slice(i + 1));
+        if (i > 0 && backup.size < MAX_SITES * 5 + 8) backup.set(text.slice(0, i), text.slice(i + 1));
         break;
       }
       case 'sitecg': {
@@ -232,39 +243,59 @@ export function parseSample(output: string, at: number): Reading {
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const SCHEDULE = /^[A-Za-z0-9*:.,/ ~-]{1,100}$/;
 
-/** The backup module's record read back: set up or not, schedules with since when, last runs. */
+/** A result line the host recorded ("<UTC time> ok|failed <detail>"), its detail bounded and printable. */
+function resultOf(line: string | undefined): BackupCheck | null {
+  const r = checkOf(line);
+  if (!r || !STAMP.test(r.at)) return null;
+  return { ...r, detail: printable(r.detail) };
+}
+// eslint-disable-next-line no-control-regex
+const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 300);
+
+/**
+ * The backup module's record read back: set up or not, schedules with since when, each site's last
+ * run, last failure and last drill, the last check and offsite copy, and the stale locks.
+ */
 function backupOf(kv: Map<string, string>): MonitorLatest['backup'] {
   if (kv.size === 0) return null;
   const stamp = (v: string | undefined) => (v && STAMP.test(v) ? v : null);
   const schedule = (v: string | undefined) => (v && SCHEDULE.test(v) ? v : null);
-  const sites = new Map<
-    string,
-    { slug: string; schedule: string | null; since: string | null; lastRun: string | null }
-  >();
+  type Site = NonNullable<MonitorLatest['backup']>['sites'][number];
+  const sites = new Map<string, Site>();
   const site = (slug: string) => {
     let s = sites.get(slug);
     if (!s) {
-      s = { slug, schedule: null, since: null, lastRun: null };
+      s = { slug, schedule: null, since: null, lastRun: null, failure: null, drill: null };
       sites.set(slug, s);
     }
     return s;
   };
   for (const [key, value] of kv) {
-    const m = /^(schedule|schedule-since|last-run):([a-z0-9-]{1,63})$/.exec(key);
+    const m = /^(schedule|schedule-since|last-run|last-failure|last-drill):([a-z0-9-]{1,63})$/.exec(key);
     if (!m) continue;
-    if (m[1] === 'schedule') site(m[2]!).schedule = schedule(value);
-    else if (m[1] === 'schedule-since') site(m[2]!).since = stamp(value);
-    else {
+    const s = site(m[2]!);
+    if (m[1] === 'schedule') s.schedule = schedule(value);
+    else if (m[1] === 'schedule-since') s.since = stamp(value);
+    else if (m[1] === 'last-drill') s.drill = resultOf(value);
+    else if (m[1] === 'last-failure') {
+      // "<UTC time> <reason>" (the reason as the run's failed step said it)
+      const f = /^(\S+) (.+)$/.exec(value);
+      s.failure = f && STAMP.test(f[1]!) ? { at: f[1]!, reason: printable(f[2]!) } : null;
+    } else {
       // "<run> <db snapshot> <files snapshot>", the run named by its UTC time: 20261201T040000Z-123
       const t = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z-\d+ /.exec(value);
-      site(m[2]!).lastRun = t ? `${t[1]}-${t[2]}-${t[3]}T${t[4]}:${t[5]}:${t[6]}Z` : null;
+      s.lastRun = t ? `${t[1]}-${t[2]}-${t[3]}T${t[4]}:${t[5]}:${t[6]}Z` : null;
     }
   }
+  const locks = Number(kv.get('stale-locks'));
   return {
     enabled: kv.get('wanted') === 'enabled',
     schedule: schedule(kv.get('schedule')),
     since: stamp(kv.get('schedule-since')),
     sites: [...sites.values()],
+    check: resultOf(kv.get('last-check')),
+    copy: resultOf(kv.get('last-copy')),
+    staleLocks: Number.isInteger(locks) && locks >= 0 ? locks : 0,
   };
 }
 

@@ -91,6 +91,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
 /** Samples every 15 s for `seconds`. */
 function run(seconds: number, o: Parameters<typeof sample>[0]) {
   for (let t = 0; t < seconds; t += 15) {
@@ -228,13 +230,17 @@ describe('alert rules', () => {
   });
 
   it("is a dead man's switch for backups: a site the host's schedule should have backed up and did not", () => {
-    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
     const since = iso(clock - 2 * 24 * 3_600_000);
     const backup = (lastRun: string | null): MonitorLatest['backup'] => ({
       enabled: true,
       schedule: 'daily',
       since,
-      sites: lastRun ? [{ slug: 'shop', schedule: null, since: null, lastRun }] : [],
+      sites: lastRun
+        ? [{ slug: 'shop', schedule: null, since: null, lastRun, failure: null, drill: null }]
+        : [],
+      check: null,
+      copy: null,
+      staleLocks: 0,
     });
     run(15, { backup: backup(null) });
     expect(notices[0]!.body).toBe(
@@ -247,5 +253,81 @@ describe('alert rules', () => {
     // Not set up on the host (or not readable there): nothing is expected, nothing fires.
     run(15, { backup: null });
     expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toHaveLength(0);
+  });
+  it('tells a failed backup run, drill, check, offsite copy and a stale lock at once, and clears each when it is gone', () => {
+    const at = '2026-06-01T04:00:00Z';
+    const backup = (o: {
+      failure?: boolean;
+      drill?: boolean;
+      check?: boolean;
+      copy?: boolean;
+      locks?: number;
+    }): MonitorLatest['backup'] => ({
+      enabled: true,
+      schedule: 'daily',
+      since: null,
+      sites: [
+        {
+          slug: 'shop',
+          schedule: null,
+          since: null,
+          lastRun: iso(clock - 3_600_000),
+          failure: o.failure ? { at, reason: 'mariadb-dump failed (exit 2)' } : null,
+          drill: {
+            at,
+            ok: !o.drill,
+            detail: o.drill ? 'run R: the home page answered 500' : 'run R restorable',
+          },
+        },
+        // a site this server no longer has (deleted): its record is not alerted
+        {
+          slug: 'gone',
+          schedule: null,
+          since: null,
+          lastRun: null,
+          failure: { at, reason: 'x' },
+          drill: null,
+        },
+      ],
+      check: { at, ok: !o.check, detail: o.check ? 'pack 1a2b is damaged' : 'structure and indexes' },
+      copy: o.copy ? { at, ok: false, detail: 'to web-2: connection refused' } : null,
+      staleLocks: o.locks ?? 0,
+    });
+    run(15, { backup: backup({ failure: true, drill: true, check: true, copy: true, locks: 1 }) });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.title).toBe('web-1: 5 alerts');
+    expect(notices[0]!.body.split('\n')).toEqual([
+      `shop: the backup of ${at} failed: mariadb-dump failed (exit 2)`,
+      `shop: the restore drill of ${at} failed: run R: the home page answered 500`,
+      `The check of the backup repository (${at}) failed: pack 1a2b is damaged`,
+      `The offsite copy of ${at} failed: to web-2: connection refused`,
+      'The backup repository has 1 lock(s) no process has renewed for 30 minutes: the next run removes them if their process is gone; if one hangs, stop it on the host.',
+    ]);
+    expect(
+      engine
+        .list({ serverId: 's1', active: true, limit: 10 })
+        .map((a) => [a.rule, a.key])
+        .sort(),
+    ).toEqual([
+      ['backup-failed', 'check'],
+      ['backup-failed', 'copy'],
+      ['backup-failed', 'locks'],
+      ['backup-failed', 'shop:drill'],
+      ['backup-failed', 'shop:run'],
+    ]);
+    // The next good run clears its failure; the rest still fire.
+    run(15, { backup: backup({ drill: true, check: true, copy: true, locks: 1 }) });
+    expect(notices.at(-1)).toMatchObject({
+      title: 'web-1: recovered',
+      siteSlug: 'shop',
+      body: `Recovered: shop: the backup of ${at} failed: mariadb-dump failed (exit 2)`,
+    });
+    run(15, { backup: backup({}) });
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toEqual([]);
+    // Switched off for this server: a failure is not told.
+    engine.setRule('s1', { rule: 'backup-failed', enabled: false, threshold: 1, clearAt: 1, forSeconds: 0 });
+    const before = notices.length;
+    run(15, { backup: backup({ failure: true }) });
+    expect(notices).toHaveLength(before);
   });
 });

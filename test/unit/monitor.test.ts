@@ -53,6 +53,12 @@ backup schedule:blog=*-*-* 04:00:00
 backup last-run:shop=20261201T040012Z-4242 abc def
 backup last-run:bad=not a run
 backup last-run:../x=20261201T040012Z-1 a b
+backup last-failure:blog=2026-12-01T04:00:30Z mariadb-dump failed (exit 2): \u001b[31mGot error 1045
+backup last-failure:bad=yesterday it failed
+backup last-drill:shop=2026-12-01T05:00:00Z failed run 20261201T040012Z-4242: the table orders has 3 rows, the live one 5
+backup last-check=2026-12-01T04:10:00Z ok structure and indexes
+backup last-copy=2026-12-01T04:12:00Z failed to web-2: connection refused
+backup stale-locks=2
 end
 `;
 
@@ -81,10 +87,36 @@ describe('the sample', () => {
       schedule: 'daily',
       since: '2026-11-30T10:00:00Z',
       sites: [
-        { slug: 'blog', schedule: '*-*-* 04:00:00', since: null, lastRun: null },
-        { slug: 'shop', schedule: null, since: null, lastRun: '2026-12-01T04:00:12Z' },
-        { slug: 'bad', schedule: null, since: null, lastRun: null },
+        {
+          slug: 'blog',
+          schedule: '*-*-* 04:00:00',
+          since: null,
+          lastRun: null,
+          // a control character the host sent is not passed on
+          failure: {
+            at: '2026-12-01T04:00:30Z',
+            reason: 'mariadb-dump failed (exit 2):  [31mGot error 1045',
+          },
+          drill: null,
+        },
+        {
+          slug: 'shop',
+          schedule: null,
+          since: null,
+          lastRun: '2026-12-01T04:00:12Z',
+          failure: null,
+          drill: {
+            at: '2026-12-01T05:00:00Z',
+            ok: false,
+            detail: 'run 20261201T040012Z-4242: the table orders has 3 rows, the live one 5',
+          },
+        },
+        // a record that is not a time is not taken for one
+        { slug: 'bad', schedule: null, since: null, lastRun: null, failure: null, drill: null },
       ],
+      check: { at: '2026-12-01T04:10:00Z', ok: true, detail: 'structure and indexes' },
+      copy: { at: '2026-12-01T04:12:00Z', ok: false, detail: 'to web-2: connection refused' },
+      staleLocks: 2,
     });
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BackupCheck } from './backups';
 import { command, event } from './define';
 import { serverId } from './servers';
 import { slug } from './sites';
@@ -40,13 +41,25 @@ export interface MonitorLatest {
   services: { caddy: 'up' | 'down' | 'absent'; mariadb: 'up' | 'down' | 'absent' };
   /**
    * The backup module's record on the host (read when the login is root; null otherwise or when
-   * never set up): the server's schedule and since when, and each site's own schedule and last run.
+   * never set up): the server's schedule and since when; each site's own schedule, last run, last
+   * failure (cleared by the next good run) and last restore drill; the last check and offsite copy;
+   * and how many of the repository's locks no process has renewed for 30 minutes.
    */
   backup: {
     enabled: boolean;
     schedule: string | null;
     since: string | null;
-    sites: { slug: string; schedule: string | null; since: string | null; lastRun: string | null }[];
+    sites: {
+      slug: string;
+      schedule: string | null;
+      since: string | null;
+      lastRun: string | null;
+      failure: { at: string; reason: string } | null;
+      drill: BackupCheck | null;
+    }[];
+    check: BackupCheck | null;
+    copy: BackupCheck | null;
+    staleLocks: number;
   } | null;
 }
 
@@ -88,6 +101,7 @@ export const alertRuleNames = [
   'service-down',
   'unreachable',
   'backup-overdue',
+  'backup-failed',
 ] as const;
 export type AlertRuleName = (typeof alertRuleNames)[number];
 

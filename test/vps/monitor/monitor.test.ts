@@ -155,7 +155,7 @@ describe('monitoring', () => {
       { monitorIntervalMs: 1000, notify: (n) => notices.push(n) },
     ));
 
-  it("is a dead man's switch for backups: a schedule that made no backup is an alert, the next backup clears it", () => {
+  it("is a dead man's switch for backups: a schedule that made no backup, a failed run and a stale lock are alerts, the next backup clears them", () => {
     const told: AlertNotice[] = [];
     return withAppOnHost(
       async (app, host, serverId) => {
@@ -180,6 +180,44 @@ describe('monitoring', () => {
         await done(app, app.call('backups.run', { siteId: site.id }));
         await app.call('monitor.sample', { serverId });
         expect(told[1]).toMatchObject({ title: `${host.name}: recovered` });
+
+        // A run that fails (its dump cannot be made) is told at the next sample, as is a lock no
+        // process renews; the next good run clears both.
+        await sh(host, 'systemctl stop mariadb');
+        const { jobId } = await app.call('backups.run', { siteId: site.id });
+        expect((await app.hd.jobs.wait(jobId)).state).toBe('failed');
+        await sh(host, 'systemctl start mariadb');
+        await sh(
+          host,
+          `restic --repo /var/backups/hostdeck/restic --password-file /etc/hostdeck/backup/restic.pass --cache-dir /var/cache/hostdeck/restic backup -q --stdin --stdin-filename held < <(sleep 60) & pid=$!
+           for i in $(seq 50); do [ -n "$(ls /var/backups/hostdeck/restic/locks)" ] && break; sleep 0.2; done
+           kill -9 $(pgrep -x restic); wait $pid 2>/dev/null || true
+           touch -d '1 hour ago' /var/backups/hostdeck/restic/locks/*`,
+        );
+        const failing = await app.call('monitor.sample', { serverId });
+        expect(failing.backup).toMatchObject({
+          staleLocks: 1,
+          sites: [
+            expect.objectContaining({
+              slug: 'shop',
+              failure: expect.objectContaining({ reason: expect.stringMatching(/mariadb-dump failed/) }),
+            }),
+          ],
+        });
+        expect(told[2]).toMatchObject({ title: `${host.name}: 2 alerts`, siteId: null });
+        expect(told[2]!.body.split('\n')).toEqual([
+          expect.stringMatching(/^shop: the backup of \S+ failed: mariadb-dump failed/),
+          expect.stringMatching(
+            /^The backup repository has 1 lock\(s\) no process has renewed for 30 minutes/,
+          ),
+        ]);
+        expect(
+          (await app.call('monitor.alerts', { serverId, active: true })).map((a) => a.key).sort(),
+        ).toEqual(['locks', 'shop:run']);
+        await done(app, app.call('backups.run', { siteId: site.id }));
+        await app.call('monitor.sample', { serverId });
+        expect(told[3]).toMatchObject({ title: `${host.name}: 2 recovered` });
+        expect(await app.call('monitor.alerts', { serverId, active: true })).toEqual([]);
       },
       { notify: (n) => told.push(n) },
     );

@@ -17,6 +17,7 @@ export const ruleLabel: Record<AlertRuleName, string> = {
   'service-down': 'Caddy or MariaDB down',
   unreachable: 'Server unreachable',
   'backup-overdue': 'Backups overdue',
+  'backup-failed': 'Backups failing',
 };
 
 /** Alerts, read again whenever one fires or recovers. */
