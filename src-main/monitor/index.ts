@@ -8,6 +8,7 @@ import type { ServerService } from '../servers';
 import type { AuditRepository } from '../app';
 import { overdue } from '../backups';
 import { AlertEngine } from './alerts';
+import { BACKUP_RECORD_SCRIPT } from './sample';
 import { Sampler } from './sampler';
 import { MonitorStore } from './store';
 
@@ -78,6 +79,10 @@ export function createMonitor(d: MonitorDeps): Monitor {
     events: d.events,
     servers: () => d.servers.list(),
     exec: (id, command, opts) => d.pool.exec(id, command, opts),
+    readBackupRecord: (id) =>
+      d.servers.get(id).username === 'root'
+        ? null
+        : d.pool.exec(id, 'sudo -n sh -s', { stdin: BACKUP_RECORD_SCRIPT, timeoutMs: 10_000 }),
     unlocked: d.unlocked,
     redact: d.redact,
     onSample: (serverId, latest) => alerts.sampled(serverId, latest),
@@ -138,7 +143,7 @@ export function createMonitor(d: MonitorDeps): Monitor {
       'monitor.siteSeries': ({ serverId, site, from, to }) =>
         store.siteSeries(known(serverId), site, from, to),
       'monitor.sample': async ({ serverId }) => {
-        const latest = await sampler.sample(known(serverId));
+        const latest = await sampler.sample(known(serverId), true);
         store.maintain(Date.now());
         return latest;
       },

@@ -4,6 +4,28 @@ import type { BackupCheck, MonitorLatest, MonitorMount, MonitorSite } from '@con
 import { checkOf } from '../backups';
 
 /**
+ * The backup module's record on the host, root-only: with a root login it is part of every sample;
+ * with another login the monitor reads it through `sudo -n` now and then (BACKUP_RECORD_EVERY_MS).
+ */
+export const BACKUP_RECORD_SCRIPT = `
+# Schedules, last runs and failures, the last check and offsite copy, each site's last drill, and
+# the repository's locks no process has renewed for 30 minutes (restic renews a live one every 5).
+if [ -r /var/lib/hostdeck/state/backup.state ]; then
+  while IFS= read -r line; do
+    case "$line" in wanted=*|schedule=*|schedule-since=*|schedule:*|schedule-since:*|last-run:*|last-failure:*|last-check=*|last-copy=*) printf 'backup %s\n' "$line" ;; esac
+  done < /var/lib/hostdeck/state/backup.state
+  for f in /var/lib/hostdeck/state/site-*.state; do
+    [ -r "$f" ] || continue
+    s=\${f##*/site-}
+    while IFS= read -r line; do
+      case "$line" in last-drill=*) printf 'backup last-drill:%s=%s\n' "\${s%.state}" "\${line#last-drill=}" ;; esac
+    done < "$f"
+  done
+  printf 'backup stale-locks=%s\n' "$(find /var/backups/hostdeck/restic/locks -type f -mmin +30 2>/dev/null | wc -l)"
+fi
+`;
+
+/**
  * Reads /proc, df and systemd (its per-unit accounting for the sites), run by `sh -s` (POSIX, any
  * login shell). Every line starts with its tag; values are numbers, or unit and mount names printed
  * with printf (never echo, which dash expands) and read back as words, never run. Each part may be
@@ -37,23 +59,7 @@ if [ -d /run/systemd/system ]; then
   # systemd's own accounting (cgroup v2 and v1 alike): one block per site unit, a blank line between.
   systemctl show -p Id -p MemoryCurrent -p CPUUsageNSec --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r line; do printf 'sitecg %s\n' "\${line:-.}"; done
 fi
-# The backup module's record (root-only: read when the login is root): schedules, last runs and
-# failures, the last check and offsite copy, each site's last drill, and the repository's locks
-# that no process has refreshed for 30 minutes (restic renews a live one every 5: restic's "stale").
-if [ -r /var/lib/hostdeck/state/backup.state ]; then
-  while IFS= read -r line; do
-    case "$line" in wanted=*|schedule=*|schedule-since=*|schedule:*|schedule-since:*|last-run:*|last-failure:*|last-check=*|last-copy=*) printf 'backup %s\n' "$line" ;; esac
-  done < /var/lib/hostdeck/state/backup.state
-  for f in /var/lib/hostdeck/state/site-*.state; do
-    [ -r "$f" ] || continue
-    s=\${f##*/site-}
-    while IFS= read -r line; do
-      case "$line" in last-drill=*) printf 'backup last-drill:%s=%s\n' "\${s%.state}" "\${line#last-drill=}" ;; esac
-    done < "$f"
-  done
-  printf 'backup stale-locks=%s\n' "$(find /var/backups/hostdeck/restic/locks -type f -mmin +30 2>/dev/null | wc -l)"
-fi
-echo end
+${BACKUP_RECORD_SCRIPT}echo end
 `;
 
 /** A host sends at most this much, and this many of each thing, before the rest is not read. */
@@ -199,12 +205,9 @@ export function parseSample(output: string, at: number): Reading {
         r.services[name] = f[1] === 'loaded' ? (f[2] === 'active' ? 'up' : 'down') : 'absent';
         break;
       }
-      case 'backup': {
-        const text = line.trim().slice(7);
-        const i = text.indexOf('=');
-        if (i > 0 && backup.size < MAX_SITES * 5 + 8) backup.set(text.slice(0, i), text.slice(i + 1));
+      case 'backup':
+        backupLine(backup, line);
         break;
-      }
       case 'sitecg': {
         // "Id=hostdeck-php@shop.service", "MemoryCurrent=52428800", "CPUUsageNSec=[not set]"; "."
         // ends a unit's block.
@@ -242,6 +245,22 @@ export function parseSample(output: string, at: number): Reading {
 
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const SCHEDULE = /^[A-Za-z0-9*:.,/ ~-]{1,100}$/;
+
+/** One `backup key=value` line into the record being read (bounded). */
+function backupLine(kv: Map<string, string>, line: string): void {
+  const text = line.trim().slice(7);
+  const i = text.indexOf('=');
+  if (i > 0 && kv.size < MAX_SITES * 5 + 8) kv.set(text.slice(0, i), text.slice(i + 1));
+}
+
+/** BACKUP_RECORD_SCRIPT's output read back (null: nothing there, or not readable). */
+export function parseBackupRecord(output: string): MonitorLatest['backup'] {
+  if (output.length > MAX_OUTPUT)
+    throw new Error('The backup record was larger than a server sends (over 1 MB).');
+  const kv = new Map<string, string>();
+  for (const line of output.split('\n')) if (line.startsWith('backup ')) backupLine(kv, line);
+  return backupOf(kv);
+}
 
 /** A result line the host recorded ("<UTC time> ok|failed <detail>"), its detail bounded and printable. */
 function resultOf(line: string | undefined): BackupCheck | null {

@@ -5,7 +5,7 @@ import type { MonitorLatest, MonitorStatus, ServerInfo } from '@contract';
 import { AppError } from '../base/app-error';
 import type { EventBus } from '../base/events';
 import type { ExecResult } from '../infra/ssh/pool';
-import { derive, latestOf, parseSample, SAMPLE_SCRIPT } from './sample';
+import { derive, latestOf, parseBackupRecord, parseSample, SAMPLE_SCRIPT } from './sample';
 import type { Reading } from './sample';
 import type { MonitorStore } from './store';
 
@@ -20,6 +20,11 @@ export interface SamplerDeps {
   ) => Promise<ExecResult>;
   unlocked: () => boolean;
   redact: (text: string) => string;
+  /**
+   * Reads the backup module's root-only record for a login that is not root (`sudo -n`), or null
+   * for a root login (the sample itself has it). Asked at most every BACKUP_RECORD_EVERY_MS.
+   */
+  readBackupRecord?: (serverId: string) => Promise<ExecResult> | null;
   /** Called with every stored sample (the alert rules read them). */
   onSample?: (serverId: string, latest: MonitorLatest) => void;
   /** Called when a sample fails (reachability is judged from these). */
@@ -35,10 +40,14 @@ interface State {
   lastError: string | null;
   failures: number;
   nextAt: number;
+  /** The backup record read through sudo, and when (a login that is not root). */
+  record: { at: number; value: MonitorLatest['backup'] } | null;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 const SAMPLE_TIMEOUT_MS = 10_000;
+/** How often the backup record is read through sudo: each read is a line in the host's auth log. */
+export const BACKUP_RECORD_EVERY_MS = 5 * 60_000;
 
 export class Sampler {
   private readonly states = new Map<string, State>();
@@ -72,13 +81,22 @@ export class Sampler {
     this.d.store.maintain(this.now());
   }
 
-  /** Samples one server now (a sample already under way is shared). */
-  sample(serverId: string): Promise<MonitorLatest> {
+  /**
+   * Samples one server now (a sample already under way is shared); `fresh` (asked for by the
+   * operator) reads the backup record again too.
+   */
+  sample(serverId: string, fresh = false): Promise<MonitorLatest> {
     const state = this.state(serverId);
-    state.inFlight ??= this.sampleOnce(serverId, state).finally(() => {
-      state.inFlight = null;
-    });
-    return state.inFlight;
+    if (state.inFlight && !fresh) return state.inFlight;
+    // Asked for fresh while a round's sample is on the way: one more after it (still one at a time).
+    const prior = state.inFlight?.catch(() => undefined);
+    const next: Promise<MonitorLatest> = (prior ?? Promise.resolve())
+      .then(() => this.sampleOnce(serverId, state, fresh))
+      .finally(() => {
+        if (state.inFlight === next) state.inFlight = null;
+      });
+    state.inFlight = next;
+    return next;
   }
 
   status(): MonitorStatus[] {
@@ -104,7 +122,7 @@ export class Sampler {
     for (const st of this.states.values()) st.before = null;
   }
 
-  private async sampleOnce(serverId: string, state: State): Promise<MonitorLatest> {
+  private async sampleOnce(serverId: string, state: State, fresh: boolean): Promise<MonitorLatest> {
     // The next one is due an interval after this one was asked for, however long a round takes.
     const asked = this.now();
     let stored: MonitorLatest;
@@ -122,6 +140,7 @@ export class Sampler {
       }
       const at = this.now();
       const reading = parseSample(result.stdout, at);
+      reading.backup ??= await this.backupRecord(serverId, state, fresh);
       // A server removed while its sample was on the way keeps nothing.
       if (!this.d.servers().some((s) => s.id === serverId))
         throw new AppError('NOT_FOUND', 'The server was removed.');
@@ -151,6 +170,28 @@ export class Sampler {
     return stored;
   }
 
+  /** The backup record through sudo (kept between reads; a failed read keeps the last one). */
+  private async backupRecord(
+    serverId: string,
+    state: State,
+    fresh: boolean,
+  ): Promise<MonitorLatest['backup']> {
+    const now = this.now();
+    if (!fresh && state.record && now - state.record.at < BACKUP_RECORD_EVERY_MS) return state.record.value;
+    const asked = this.d.readBackupRecord?.(serverId);
+    if (!asked) return null;
+    let value = state.record?.value ?? null;
+    try {
+      const r = await asked;
+      // sudo refused (a password is required, or no sudo at all): nothing readable, asked again later
+      value = r.code === 0 ? parseBackupRecord(r.stdout) : null;
+    } catch {
+      // the connection: the last record read stands until the next read
+    }
+    state.record = { at: now, value };
+    return value;
+  }
+
   /** The alert rules run after a sample is stored: a fault there is logged, never a failed sample. */
   private judge(fn: () => void): void {
     try {
@@ -163,7 +204,15 @@ export class Sampler {
   private state(serverId: string): State {
     let st = this.states.get(serverId);
     if (!st) {
-      st = { before: null, inFlight: null, lastSampleAt: null, lastError: null, failures: 0, nextAt: 0 };
+      st = {
+        before: null,
+        inFlight: null,
+        lastSampleAt: null,
+        lastError: null,
+        failures: 0,
+        nextAt: 0,
+        record: null,
+      };
       this.states.set(serverId, st);
     }
     return st;

@@ -5,10 +5,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { MonitorSampled } from '../../../src-main/api/contract';
 import type { AlertNotice } from '../../../src-main/monitor';
 import { stopAll } from '../harness/index.js';
+import { addTrustedServer } from '../../support/trusted-server.js';
 import { sh } from '../provision/hostdeck-scripts.js';
 import { done, newSite, withAppOnHost } from '../sites/app-helpers.js';
 
 afterAll(stopAll);
+
+/** A lock of a restic killed (-9) while it held the repository, its file an hour old. */
+const STALE_LOCK = `restic --repo /var/backups/hostdeck/restic --password-file /etc/hostdeck/backup/restic.pass --cache-dir /var/cache/hostdeck/restic backup -q --stdin --stdin-filename held < <(sleep 60) & pid=$!
+  for i in $(seq 50); do [ -n "$(ls /var/backups/hostdeck/restic/locks)" ] && break; sleep 0.2; done
+  kill -9 $(pgrep -x restic); wait $pid 2>/dev/null || true
+  touch -d '1 hour ago' /var/backups/hostdeck/restic/locks/*`;
 
 describe('monitoring', () => {
   const notices: AlertNotice[] = [];
@@ -187,13 +194,7 @@ describe('monitoring', () => {
         const { jobId } = await app.call('backups.run', { siteId: site.id });
         expect((await app.hd.jobs.wait(jobId)).state).toBe('failed');
         await sh(host, 'systemctl start mariadb');
-        await sh(
-          host,
-          `restic --repo /var/backups/hostdeck/restic --password-file /etc/hostdeck/backup/restic.pass --cache-dir /var/cache/hostdeck/restic backup -q --stdin --stdin-filename held < <(sleep 60) & pid=$!
-           for i in $(seq 50); do [ -n "$(ls /var/backups/hostdeck/restic/locks)" ] && break; sleep 0.2; done
-           kill -9 $(pgrep -x restic); wait $pid 2>/dev/null || true
-           touch -d '1 hour ago' /var/backups/hostdeck/restic/locks/*`,
-        );
+        await sh(host, STALE_LOCK);
         const failing = await app.call('monitor.sample', { serverId });
         expect(failing.backup).toMatchObject({
           staleLocks: 1,
@@ -218,6 +219,59 @@ describe('monitoring', () => {
         await app.call('monitor.sample', { serverId });
         expect(told[3]).toMatchObject({ title: `${host.name}: 2 recovered` });
         expect(await app.call('monitor.alerts', { serverId, active: true })).toEqual([]);
+      },
+      { notify: (n) => told.push(n) },
+    );
+  });
+  it('reads the backup record through sudo -n for a login that is not root, at most every 5 minutes', () => {
+    const told: AlertNotice[] = [];
+    return withAppOnHost(
+      async (app, host, serverId) => {
+        await done(app, app.call('backups.setup', { serverId }));
+        // An operator's own account with sudo (Debian's package), signed in with the same key.
+        await sh(
+          host,
+          `(apt-get -q -o Acquire::Retries=4 update && DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Retries=4 install -y --no-install-recommends sudo) >/dev/null
+           useradd -m -s /bin/bash ops && echo 'ops ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops
+           install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /root/.ssh/authorized_keys /home/ops/.ssh/`,
+          300_000,
+        );
+        const call = (n: string, i: unknown) => app.call(n as never, i as never);
+        const ops = await addTrustedServer(call, {
+          name: `${host.name}-ops`,
+          host: host.address,
+          port: 22,
+          username: 'ops',
+          privateKey: host.ssh.privateKey.toString('utf8'),
+        });
+        const sudoRuns = async () =>
+          Number(
+            await sh(host, "journalctl -q --no-pager _COMM=sudo | grep -c 'COMMAND=/usr/bin/sh -s' || true"),
+          );
+        const clean = await app.call('monitor.sample', { serverId: ops.serverId });
+        expect(clean.backup).toMatchObject({ enabled: true, schedule: 'daily', staleLocks: 0 });
+        expect(await sudoRuns()).toBe(1);
+        // A lock left by a restic that was killed an hour ago: told for this login too.
+        await sh(host, STALE_LOCK);
+        const stale = await app.call('monitor.sample', { serverId: ops.serverId });
+        expect(stale.backup).toMatchObject({ staleLocks: 1 });
+        expect(told).toEqual([
+          expect.objectContaining({
+            title: `${host.name}-ops: alert`,
+            body: expect.stringMatching(/^The backup repository has 1 lock\(s\) no process has renewed/),
+          }),
+        ]);
+        // The app's own rounds (its interval's samples) do not ask for the record again within 5
+        // minutes: the lock is still there, from the record read last.
+        const before = (await app.call('monitor.status', {})).find((s) => s.serverId === ops.serverId)!;
+        await new Promise((r) => setTimeout(r, 1100));
+        await app.hd.monitor.service.sample(ops.serverId);
+        const after = (await app.call('monitor.status', {})).find((s) => s.serverId === ops.serverId)!;
+        expect(Date.parse(after.lastSampleAt!)).toBeGreaterThan(Date.parse(before.lastSampleAt!));
+        expect((await app.call('monitor.latest', { serverId: ops.serverId })).latest?.backup).toMatchObject({
+          staleLocks: 1,
+        });
+        expect(await sudoRuns()).toBe(2);
       },
       { notify: (n) => told.push(n) },
     );
