@@ -58,8 +58,10 @@ main() {
 
   [[ $EUID == 0 ]] || hd_usage_fail "root" "hostdeck.sh must run as root (over SSH as root, or with sudo)"
   hd_require_supported_os
-  # status only reads; everything else (check mode included) waits for the host lock.
-  [[ $verb == status ]] || hd_lock "${HD_OPT[lock-timeout]}"
+  # status only reads, as do the verbs a module lists in <module>_READ_VERBS; everything else
+  # (check mode included) waits for the host lock.
+  local read_var="${fn}_READ_VERBS"
+  [[ $verb == status || " ${!read_var-} " == *" $verb "* ]] || hd_lock "${HD_OPT[lock-timeout]}"
   "${fn}_${verb}"
 }
 

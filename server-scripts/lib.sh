@@ -17,6 +17,7 @@
 #   mariadb.sh    hd_sql, ensure_database, ensure_db_user, ensure_db_grant and the absent forms
 #   caddy.sh      Caddy: whole-config validation, site files, the last-good snapshot
 #   restic.sh     the host's backup repository: hd_restic, snapshot ids, sizes, disk-space checks
+#   cron.sh       the sites' scheduled jobs: names, and their removal (with the site)
 #
 # Each ensure_* helper converges one thing and prints exactly one step line; in check mode it
 # reports what it would change and changes nothing. A helper that cannot reach its goal prints a
@@ -50,3 +51,5 @@ source "$HD_LIB_DIR/mariadb.sh"
 source "$HD_LIB_DIR/caddy.sh"
 # shellcheck source=lib/restic.sh
 source "$HD_LIB_DIR/restic.sh"
+# shellcheck source=lib/cron.sh
+source "$HD_LIB_DIR/cron.sh"

@@ -286,6 +286,7 @@ site_remove() {
   [[ $HD_CHECK == 1 ]] || systemctl reset-failed -- "$SITE_UNIT" 2>/dev/null || true
   ensure_file_absent "$SITE_ENV_DIR/$SITE.env"
   hd_backup_site_schedule_absent "$SITE"
+  hd_cron_site_absent "$SITE"
   [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || true
   if [[ $HD_CHECK != 1 ]] && hd_site_guard_installed; then hd_site_guard_reload || true; fi
   ensure_file_absent "$SITE_INI_DIR/$SITE/50-hostdeck.ini"
