@@ -4,6 +4,7 @@ import type { Handlers, Router } from '../api/router';
 import { createRouter } from '../api/router';
 import { AuditRepository, createApp, SettingsRepository } from '../app';
 import { createBackups } from '../backups';
+import { createCron } from '../cron';
 import { mergeHandlers } from '../base/capability';
 import { DisposableStore } from '../base/disposables';
 import { EventBus } from '../base/events';
@@ -186,6 +187,13 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     db,
     copiesDir: join(opts.dataDir, 'backups'),
   });
+  const cron = createCron({
+    ...base,
+    runner,
+    jobs: jobs.service,
+    servers: servers.service,
+    sites: sites.service,
+  });
   const logs = createLogs({ ...base, pool: servers.pool, redact: redactor.redact });
   const monitor = createMonitor({
     ...base,
@@ -226,6 +234,7 @@ function build(opts: HostdeckOptions, lifetime: DisposableStore): Hostdeck {
     provision,
     sites,
     backups,
+    cron,
     logs,
     monitor,
     terminal,

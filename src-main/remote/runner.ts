@@ -142,19 +142,33 @@ export class ScriptRunner {
   }
 
   /** `hostdeck.sh <module> status [args]`, outside a job (uploads the scripts first if needed). */
-  async status(serverId: string, module: string, args: string[] = [], stdin?: string): Promise<ScriptStatus> {
+  status(serverId: string, module: string, args: string[] = [], stdin?: string): Promise<ScriptStatus> {
+    return this.read(serverId, module, 'status', args, stdin);
+  }
+
+  /** A verb that only reads (status, or one the module takes no host lock for): its status lines. */
+  async read(
+    serverId: string,
+    module: string,
+    verb: string,
+    args: string[] = [],
+    stdin?: string,
+  ): Promise<ScriptStatus> {
     await this.ensurePresent(serverId);
-    const result = await this.d.exec(serverId, this.command(serverId, [module, 'status', ...args]), {
+    const result = await this.d.exec(serverId, this.command(serverId, [module, verb, ...args]), {
       timeoutMs: 60_000,
       ...(stdin ? { stdin } : {}),
     });
     const status: Record<string, string> = {};
+    let failed: string | null = null;
     for (const line of result.stdout.split('\n')) {
       const p = parseLine(line);
       if (p.kind === 'status') status[p.key] = p.value;
+      else if (p.kind === 'step' && p.state === 'failed') failed ??= `${p.name}: ${p.detail}`;
     }
+    // A refusal says why in its failed step; anything else in its last stderr line.
     const error =
-      result.code === 0 ? null : (result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`);
+      result.code === 0 ? null : (failed ?? result.stderr.trim().split('\n').pop() ?? `exit ${result.code}`);
     return { code: result.code, status, error };
   }
 

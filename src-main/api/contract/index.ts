@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { appCommands } from './app';
 import { backupsCommands } from './backups';
+import { cronCommands } from './cron';
 import type { CommandSpec, EventSpec } from './define';
 import type { Result } from './errors';
 import { jobsCommands, jobsEvents } from './jobs';
@@ -28,6 +29,7 @@ export const contract = {
     ...provisionCommands,
     ...sitesCommands,
     ...backupsCommands,
+    ...cronCommands,
     ...logsCommands,
     ...monitorCommands,
     ...terminalCommands,
@@ -84,4 +86,5 @@ export * from './logs';
 export * from './monitor';
 export * from './sites';
 export * from './backups';
+export * from './cron';
 export type { CommandSpec, CommandTraits, EventSpec } from './define';
