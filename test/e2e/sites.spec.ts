@@ -54,6 +54,40 @@ test('create a site from the UI, then open its URL through the test host', async
   await site.screenshot({ path: 'test-results/site-open.png' });
   await site.close();
 
+  // A scheduled job from the site page: the host's reading of the schedule as it is typed, then
+  // runs arriving on their own (as the site's tenant), with the end of their output.
+  const cron = page.getByTestId('cron-card');
+  await cron.scrollIntoViewIfNeeded();
+  await expect(cron).toContainText('None yet.', { timeout: 30_000 });
+  await cron.getByRole('button', { name: 'Add a scheduled job' }).click();
+  const cronForm = cron.getByRole('form', { name: 'Add a scheduled job' });
+  await cronForm.getByLabel('Preset').selectOption('laravel');
+  await expect(cronForm.getByLabel('Command')).toHaveValue('frankenphp php-cli artisan schedule:run');
+  await cronForm.getByLabel('Preset').selectOption('custom');
+  await cronForm.getByLabel('Name').fill('report');
+  await cronForm.getByLabel('Schedule').fill('every day');
+  await expect(cronForm.getByText(/systemd does not read 'every day' as a calendar expression/)).toBeVisible({
+    timeout: 15_000,
+  });
+  await cronForm.getByLabel('Schedule').fill('*:*:0/5');
+  await expect(cronForm.getByTestId('cron-preview')).toContainText('Next runs (Etc/UTC)', {
+    timeout: 15_000,
+  });
+  await cronForm.getByLabel('Command').fill('echo "report by $(id -un)"');
+  await page.screenshot({ path: 'test-results/cron-form.png' });
+  await cronForm.getByRole('button', { name: 'Add job' }).click();
+  await expect(
+    cron.getByRole('region', { name: 'Progress of the last change to scheduled jobs' }),
+  ).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  const report = cron.getByTestId('cron-job-report');
+  await expect(report.getByText(/Last runs: [1-9]\d* ok, 0 failed/)).toBeVisible({ timeout: 40_000 });
+  await report.getByText(/Last runs:/).click();
+  await expect(report.locator('pre.cron-output').first()).toHaveText('report by t-acme');
+  await report.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/cron-card.png' });
+  await report.getByRole('button', { name: 'Pause' }).click();
+  await expect(report).toContainText('paused', { timeout: 60_000 });
+
   // The list shows it active on its server.
   await page.getByRole('button', { name: '← All sites' }).click();
   const row = page.locator('tr[data-site="shop.acme.test"]');

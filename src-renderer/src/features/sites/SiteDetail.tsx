@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { SiteBackupCard } from '../backups/SiteBackupCard';
+import { CronCard } from '../cron/CronCard';
 import { JobProgress } from '../jobs/JobProgress';
 import { DeleteSiteDialog } from './DeleteSiteDialog';
 import { DeployPanel } from './DeployPanel';
@@ -136,6 +137,7 @@ export function SiteDetail({
           {s.status !== 'creating' && s.status !== 'deleting' && <SiteBackupCard site={s} />}
         </div>
       </div>
+      {s.status !== 'creating' && s.status !== 'deleting' && <CronCard site={s} />}
       {s.status !== 'creating' && <SiteMetricsCard serverId={s.serverId} slug={s.slug} />}
     </View>
   );
