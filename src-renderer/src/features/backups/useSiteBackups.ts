@@ -2,7 +2,7 @@ import type { SiteBackups, SiteInfo } from '@contract';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { useAttempt } from '../../lib/useAttempt';
-import { useJobs } from '../jobs/store';
+import { useEndedJobs } from '../jobs/store';
 
 /**
  * Whose runs a site's card lists: '' (its own), a slug (another site of its server, a deleted one
@@ -29,12 +29,7 @@ export function useSiteBackups(site: SiteInfo, from = '') {
     [attempt, site.id, from],
   );
   useEffect(() => void load(), [load]);
-  const ended = useJobs((s) =>
-    Object.values(s.jobs)
-      .filter((j) => j.kind.startsWith('backup.') && j.target === site.serverId && j.endedAt)
-      .map((j) => j.id)
-      .join(','),
-  );
+  const ended = useEndedJobs('backup.', site.serverId);
   useEffect(() => {
     if (ended) void load();
   }, [ended, load]);

@@ -9,7 +9,7 @@ import { ago, duration } from '../../lib/format';
 import { useAttempt } from '../../lib/useAttempt';
 import { useForm } from '../../lib/useForm';
 import { JobProgress } from '../jobs/JobProgress';
-import { useJobs } from '../jobs/store';
+import { useEndedJobs } from '../jobs/store';
 import './cron.css';
 
 /** Runs come from the host's timers, not from Hostdeck's jobs: the card asks again this often. */
@@ -45,12 +45,7 @@ function useSiteCron(site: SiteInfo) {
     const t = setInterval(() => void load(), POLL_MS);
     return () => clearInterval(t);
   }, [load]);
-  const ended = useJobs((s) =>
-    Object.values(s.jobs)
-      .filter((j) => j.kind.startsWith('cron.') && j.target === site.serverId && j.endedAt)
-      .map((j) => j.id)
-      .join(','),
-  );
+  const ended = useEndedJobs('cron.', site.serverId);
   useEffect(() => {
     if (ended) void load();
   }, [ended, load]);

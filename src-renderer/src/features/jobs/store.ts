@@ -80,6 +80,19 @@ function mergeOrder(current: string[], loaded: string[]) {
 }
 
 /** Subscribes the store to live job events; returns the unsubscribe. */
+/**
+ * The ended jobs of one kind (`backup.`, `cron.`: a prefix) on one server, as one string that
+ * changes whenever another ends: a view that shows what those jobs change reads again on it.
+ */
+export function useEndedJobs(kindPrefix: string, serverId: string): string {
+  return useJobs((s) =>
+    Object.values(s.jobs)
+      .filter((j) => j.kind.startsWith(kindPrefix) && j.target === serverId && j.endedAt)
+      .map((j) => j.id)
+      .join(','),
+  );
+}
+
 export function followJobs(): () => void {
   const off = api.on('jobs.updated', (update) => useJobs.getState().apply(update));
   void useJobs.getState().load();
