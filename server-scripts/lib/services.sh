@@ -164,3 +164,18 @@ hd_sshd_reload() {
   HD_SSHD_RELOADED=1
 }
 HD_SSHD_RELOADED=0
+
+# The sandbox of the sites' unit (hostdeck-php@.service as installed), one directive a line: what
+# tenant code run for a site gets too (tasks, scheduled jobs), so hardening the unit hardens them.
+# Its writable paths are left out (each caller names the site's own). Nothing when not installed.
+hd_site_sandbox_lines() {
+  local unit=/etc/systemd/system/hostdeck-php@.service line in=0
+  [[ -f $unit ]] || return 0
+  while IFS= read -r line; do
+    [[ $line == '# Sandbox.'* ]] && in=1
+    [[ $line == '['* ]] && in=0
+    [[ $line == ReadWritePaths=* ]] && continue
+    ((in == 1)) && [[ $line =~ ^[A-Z][A-Za-z]+= ]] && printf '%s\n' "$line"
+  done <"$unit"
+  return 0
+}

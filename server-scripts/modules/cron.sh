@@ -31,6 +31,7 @@ readonly CRON_RE_SCHEDULE='^[A-Za-z0-9*:.,/~ -]{1,100}$'
 readonly CRON_RECORD=/usr/local/libexec/hostdeck/job-record
 readonly CRON_RUNS_SHOWN=20
 readonly CRON_TAILS_SHOWN=5
+readonly CRON_MAX_JOBS=50
 
 CRON_SITE=''
 CRON_TENANT=''
@@ -107,6 +108,8 @@ cron_load() {
 cron_get() { HD_STATE_NAME="cron-$CRON_SITE" hd_state_get "$CRON_JOB.$1"; }
 cron_set() { HD_STATE_NAME="cron-$CRON_SITE" hd_state_set "$CRON_JOB.$1" "$2"; }
 
+cron_suspended() { [[ $(HD_STATE_NAME="site-$CRON_SITE" hd_state_get suspended) == 1 ]]; }
+
 cron_require_job() {
   [[ -n $(cron_get schedule) ]] || hd_fail "job $CRON_JOB" "site $CRON_SITE has no such job" 2
 }
@@ -118,7 +121,9 @@ cron_service_unit() { # TIMEOUT CPU MEMORY
 # \`hostdeck.sh cron install\`; removed with the job or the site.
 [Unit]
 Description=Hostdeck job $CRON_JOB of site $CRON_SITE
-After=network.target mariadb.service
+# Tenant code never runs unguarded (the site guard keeps other sites' ports theirs), as the sites.
+Requires=hostdeck-site-guard.service
+After=network.target mariadb.service hostdeck-site-guard.service
 
 [Service]
 Type=oneshot
@@ -127,40 +132,19 @@ ExecStartPre=+$CRON_RECORD start $CRON_SITE--$CRON_JOB
 ExecStart=/bin/sh $HD_CRON_ETC/$CRON_SITE/$CRON_JOB.sh
 ExecStopPost=+$CRON_RECORD end $CRON_SITE--$CRON_JOB
 TimeoutStartSec=$1s
+TimeoutStopSec=5s
 CPUQuota=$2%
 MemoryMax=$3M
+TasksMax=256
 SyslogIdentifier=$CRON_UNIT
 WorkingDirectory=/
-Environment=HOME=$tree/tmp
+Environment=PATH=/usr/local/bin:/usr/bin:/bin PHP_INI_SCAN_DIR=:/etc/hostdeck/php/$CRON_SITE
 UMask=0027
 
-# The site unit's sandbox, with only the site's own tree writable.
-ProtectSystem=strict
+# The site unit's sandbox (read from the installed hostdeck-php@.service), with only the site's
+# own tree writable.
 ReadWritePaths=$tree
-InaccessiblePaths=-/run/hostdeck-deploy
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-ProtectProc=invisible
-NoNewPrivileges=yes
-CapabilityBoundingSet=
-AmbientCapabilities=
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-RestrictNamespaces=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-LockPersonality=yes
-RemoveIPC=yes
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
-SystemCallFilter=~@privileged
-SystemCallErrorNumber=EPERM
+$(hd_site_sandbox_lines)
 UNIT
 }
 
@@ -186,13 +170,19 @@ cron_install() {
   cron_load
   local tree="/srv/tenants/$CRON_TENANT/$CRON_SITE" reload=0
   [[ -d $tree && ! -L $tree ]] || hd_fail "site $CRON_SITE" "$tree is missing"
+  (($(hd_site_sandbox_lines | wc -l) >= 10)) ||
+    hd_fail "sandbox" "hostdeck-php@.service has no sandbox section: install the frankenphp module again"
+  if [[ -z $(cron_get schedule) ]] && (($(hd_cron_jobs "$CRON_SITE" | wc -l) >= CRON_MAX_JOBS)); then
+    hd_fail "job $CRON_JOB" "site $CRON_SITE has $CRON_MAX_JOBS scheduled jobs already, the most a site may have: remove one first"
+  fi
   hd_ensure_shipped "$CRON_RECORD" 0755 cron/job-record.sh
   ensure_dir "$HD_CRON_LEDGER" 0700 root root
   ensure_dir "$HD_CRON_ETC" 0711 root root
   ensure_dir "$HD_CRON_ETC/$CRON_SITE" 0750 root "t-$CRON_TENANT"
   ensure_file "$HD_CRON_ETC/$CRON_SITE/$CRON_JOB.sh" 0640 root "t-$CRON_TENANT" \
     "# Managed by Hostdeck (cron module): job $CRON_JOB of site $CRON_SITE, run by $CRON_UNIT.service as t-$CRON_TENANT.
-cd $tree/current || exit 1
+HOME='$tree/tmp'; export HOME
+cd '$tree/current' || exit 1
 $HD_LINE
 "
   ensure_file "$HD_CRON_UNITS/$CRON_UNIT.service" 0644 root root \
@@ -206,6 +196,10 @@ $HD_LINE
   for k in schedule timeout delay cpu memory; do cron_set "$k" "${HD_OPT[$k]}"; done
   if [[ $(cron_get paused) == 1 ]]; then
     ensure_service "$CRON_UNIT.timer" disabled inactive
+  elif cron_suspended; then
+    # Kept off while the site is suspended; resuming the site starts it.
+    ensure_service "$CRON_UNIT.timer" disabled inactive
+    hd_ok "job $CRON_JOB" "the site is suspended: its jobs start again when it is resumed"
   else
     ensure_service "$CRON_UNIT.timer" enabled active
     # A changed schedule takes effect now, not at the timer's next elapse.
@@ -232,12 +226,17 @@ cron_enable() {
   cron_load
   cron_require_job
   cron_set paused ''
+  if cron_suspended; then
+    hd_ok "job $CRON_JOB" "resumed, but the site is suspended: it starts when the site is resumed"
+    return 0
+  fi
   ensure_service "$CRON_UNIT.timer" enabled active
 }
 
 cron_run() {
   cron_load
   cron_require_job
+  ! cron_suspended || hd_fail "run $CRON_JOB" "site $CRON_SITE is suspended: resume the site to run its jobs"
   if [[ $(hd_unit_active "$CRON_UNIT.service") =~ ^(active|activating|deactivating)$ ]]; then
     hd_ok "run $CRON_JOB" "a run is still going: not started twice"
     return 0

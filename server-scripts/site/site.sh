@@ -222,13 +222,16 @@ site_enable() {
   site_ensure_php active
   site_ensure_caddy
   site_health
+  hd_cron_site_timers "$SITE" start
 }
 
+# Suspended: the maintenance page, no PHP and no scheduled job of the site runs.
 site_disable() {
   site_load
   hd_state_set suspended 1
   site_ensure_caddy
   site_ensure_php inactive
+  hd_cron_site_timers "$SITE" stop
 }
 
 # A final backup before delete: the database dump and the site's files, root-only.
@@ -278,6 +281,8 @@ site_remove() {
     return 0
   fi
   site_names "${HD_OPT[site]}" "$tenant"
+  # Its jobs first: nothing of the tenant's changes the tree while the final backup reads it.
+  hd_cron_site_absent "$SITE"
   [[ ${HD_OPT[backup]} == 1 ]] && site_final_backup
   ensure_caddy_site_file "$SITE" ''
   if [[ -e /etc/systemd/system/multi-user.target.wants/$SITE_UNIT || $(hd_unit_active "$SITE_UNIT") != inactive ]]; then
@@ -286,7 +291,6 @@ site_remove() {
   [[ $HD_CHECK == 1 ]] || systemctl reset-failed -- "$SITE_UNIT" 2>/dev/null || true
   ensure_file_absent "$SITE_ENV_DIR/$SITE.env"
   hd_backup_site_schedule_absent "$SITE"
-  hd_cron_site_absent "$SITE"
   [[ $HD_CHECK == 1 ]] || hd_run systemctl daemon-reload || true
   if [[ $HD_CHECK != 1 ]] && hd_site_guard_installed; then hd_site_guard_reload || true; fi
   ensure_file_absent "$SITE_INI_DIR/$SITE/50-hostdeck.ini"

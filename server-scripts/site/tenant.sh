@@ -76,15 +76,13 @@ site_staging_file() { # NAME -> path
 # site runs with that one.
 site_sandbox() {
   [[ ${#SITE_SANDBOX[@]} -gt 0 ]] && return 0
-  local unit=/etc/systemd/system/hostdeck-php@.service line in=0
+  local unit=/etc/systemd/system/hostdeck-php@.service line
   [[ -f $unit ]] || hd_fail "sandbox" "$unit is missing: install the frankenphp module first"
   while IFS= read -r line; do
-    [[ $line == '# Sandbox.'* ]] && in=1
-    [[ $line == '['* ]] && in=0
-    # Not for tasks: its own writable paths (the site), and the deploy keys the clone task reads.
-    [[ $line == ReadWritePaths=* || $line == InaccessiblePaths=*hostdeck-deploy* ]] && continue
-    ((in == 1)) && [[ $line =~ ^[A-Z][A-Za-z]+= ]] && SITE_SANDBOX+=(-p "$line")
-  done <"$unit"
+    # Not for tasks: the deploy keys the clone task reads.
+    [[ $line == InaccessiblePaths=*hostdeck-deploy* ]] && continue
+    SITE_SANDBOX+=(-p "$line")
+  done < <(hd_site_sandbox_lines)
   ((${#SITE_SANDBOX[@]} >= 20)) || hd_fail "sandbox" "$unit has no sandbox section: install the frankenphp module again"
 }
 SITE_SANDBOX=()

@@ -167,6 +167,32 @@ describe('cron module', () => {
         expect(now).toMatchObject({ result: 'success', code: 'exited', status: '0' });
         await ok(cron(host, 'enable', ['--site', A.site, '--job', 'tick']));
         expect(await sh(host, 'systemctl is-enabled hostdeck-job-shop--tick.timer')).toBe('enabled');
+        // Guarded like the sites: no job runs without the site guard.
+        expect(
+          await sh(host, 'systemctl show -p Requires --value hostdeck-job-shop--tick.service'),
+        ).toContain('hostdeck-site-guard.service');
+        // The site unit's sandbox, as installed, and the site's php.ini.
+        const props = await sh(
+          host,
+          'systemctl show -p ProtectSystem -p NoNewPrivileges -p CapabilityBoundingSet -p Environment hostdeck-job-shop--tick.service',
+        );
+        expect(props.split('\n').sort()).toEqual([
+          'CapabilityBoundingSet=',
+          'Environment=PATH=/usr/local/bin:/usr/bin:/bin PHP_INI_SCAN_DIR=:/etc/hostdeck/php/shop',
+          'NoNewPrivileges=yes',
+          'ProtectSystem=strict',
+        ]);
+
+        // A suspended site runs no job: its timers stop and run now is refused; resumed, they run.
+        await ok(site(host, 'disable', ['--site', A.site]));
+        expect(await sh(host, 'systemctl is-active hostdeck-job-shop--tick.timer || true')).toBe('inactive');
+        const refused = await cron(host, 'run', ['--site', A.site, '--job', 'tick']);
+        expect(refused.code).not.toBe(0);
+        expect(stepsIn(refused, 'failed').join('\n')).toMatch(
+          /site shop is suspended: resume the site to run its jobs/,
+        );
+        await ok(site(host, 'enable', ['--site', A.site]));
+        expect(await sh(host, 'systemctl is-active hostdeck-job-shop--tick.timer')).toBe('active');
 
         // The preview: the next five times, in the host's time zone.
         const preview = (await ok(cron(host, 'preview', ['--schedule', 'Mon..Fri 02:30']))).status;
@@ -194,6 +220,38 @@ describe('cron module', () => {
             'ls /etc/systemd/system /etc/hostdeck/jobs /var/lib/hostdeck/jobs | grep -c shop || true',
           ),
         ).toBe('0');
+      },
+      { layers: [layer] },
+    ));
+  it('a run missed while the host was down happens once it boots again (Persistent=)', () =>
+    withFreshHosts(
+      1,
+      async ([h]) => {
+        const host = h!;
+        await uploadScripts(host);
+        await ok(createSite(host, A));
+        // Once a day, 20 seconds from now on the host's clock: the host is down then.
+        const at = await sh(host, "date -u -d '+20 seconds' +'%H:%M:%S %s'");
+        const [time, epoch] = at.split(' ') as [string, string];
+        await ok(
+          cron(
+            host,
+            'install',
+            ['--site', A.site, '--job', 'nightly', '--schedule', `*-*-* ${time} UTC`, '--command-stdin'],
+            'echo caught up\n',
+          ),
+        );
+        await host.stop();
+        await new Promise((r) => setTimeout(r, Math.max(0, Number(epoch) * 1000 - Date.now()) + 8_000));
+        await host.start();
+        const run = await until(
+          'the missed run after the boot',
+          async () => (await runs(host, 'nightly')).find((r) => r.end !== null),
+          120_000,
+        );
+        expect(run).toMatchObject({ result: 'success', tail: 'caught up\n' });
+        expect(run.start!).toBeGreaterThan(Number(epoch) * 1000);
+        expect(await runs(host, 'nightly')).toHaveLength(1);
       },
       { layers: [layer] },
     ));
