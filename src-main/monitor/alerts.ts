@@ -21,6 +21,8 @@ export const DEFAULT_RULES: Record<AlertRuleName, Omit<AlertRule, 'rule'>> = {
   'backup-overdue': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 0 },
   // A failed run, drill, check or copy is told at once; a stale lock is one restic already gave up on.
   'backup-failed': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 0 },
+  // A scheduled job's last run failed: told at once, cleared by its next good run.
+  'job-failed': { enabled: true, threshold: 1, clearAt: 1, forSeconds: 0 },
 };
 
 /** What the rules say about one thing on a server: how far it is, and the sentence if it fires. */
@@ -282,6 +284,21 @@ export class AlertEngine {
       }
     }
     out.push(...backupFailures(l.backup, expected));
+    for (const j of l.jobs ?? []) {
+      if (j.ok || !expected.has(j.site)) continue;
+      const why =
+        j.result === 'timeout'
+          ? 'it was stopped at its timeout'
+          : j.result === 'exit-code'
+            ? `exit status ${j.exitStatus ?? '?'}`
+            : j.result;
+      out.push({
+        rule: 'job-failed',
+        key: `${j.site}:${j.job}`,
+        value: 1,
+        summary: `${j.site}: the scheduled job ${j.job} failed at ${j.at} (${why}).`,
+      });
+    }
     for (const name of ['caddy', 'mariadb'] as const) {
       if (l.services[name] === 'down')
         out.push({
@@ -465,6 +482,7 @@ function backupFailures(b: MonitorLatest['backup'], sites: Set<string>): Observa
 /** The site an alert is about (a click on its notice opens it), or null for the server's own. */
 function siteOf(a: Alert): string | null {
   if (a.rule === 'site-down' || a.rule === 'backup-overdue') return a.key;
-  if (a.rule === 'backup-failed' && a.key.includes(':')) return a.key.slice(0, a.key.indexOf(':'));
+  if ((a.rule === 'backup-failed' || a.rule === 'job-failed') && a.key.includes(':'))
+    return a.key.slice(0, a.key.indexOf(':'));
   return null;
 }

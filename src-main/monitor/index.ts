@@ -8,7 +8,7 @@ import type { ServerService } from '../servers';
 import type { AuditRepository } from '../app';
 import { overdue } from '../backups';
 import { AlertEngine } from './alerts';
-import { BACKUP_RECORD_SCRIPT } from './sample';
+import { ROOT_RECORD_SCRIPT } from './sample';
 import { Sampler } from './sampler';
 import { MonitorStore } from './store';
 
@@ -79,10 +79,10 @@ export function createMonitor(d: MonitorDeps): Monitor {
     events: d.events,
     servers: () => d.servers.list(),
     exec: (id, command, opts) => d.pool.exec(id, command, opts),
-    readBackupRecord: (id) =>
+    readRootRecord: (id) =>
       d.servers.get(id).username === 'root'
         ? null
-        : d.pool.exec(id, 'sudo -n sh -s', { stdin: BACKUP_RECORD_SCRIPT, timeoutMs: 10_000 }),
+        : d.pool.exec(id, 'sudo -n sh -s', { stdin: ROOT_RECORD_SCRIPT, timeoutMs: 10_000 }),
     unlocked: d.unlocked,
     redact: d.redact,
     onSample: (serverId, latest) => alerts.sampled(serverId, latest),

@@ -4,10 +4,12 @@ import type { BackupCheck, MonitorLatest, MonitorMount, MonitorSite } from '@con
 import { checkOf } from '../backups';
 
 /**
- * The backup module's record on the host, root-only: with a root login it is part of every sample;
- * with another login the monitor reads it through `sudo -n` now and then (BACKUP_RECORD_EVERY_MS).
+ * The host's root-only records, the backup module's and the scheduled jobs' ledgers: with a root
+ * login they are part of every sample; with another login the monitor reads them through `sudo -n`
+ * now and then (ROOT_RECORD_EVERY_MS). "record" says they were readable.
  */
-export const BACKUP_RECORD_SCRIPT = `
+export const ROOT_RECORD_SCRIPT = `
+if [ -r /var/lib/hostdeck/state ] && [ -x /var/lib/hostdeck/state ]; then echo record; fi
 # Schedules, last runs and failures, the last check and offsite copy, each site's last drill, and
 # the repository's locks no process has renewed for 30 minutes (restic renews a live one every 5).
 if [ -r /var/lib/hostdeck/state/backup.state ]; then
@@ -23,6 +25,13 @@ if [ -r /var/lib/hostdeck/state/backup.state ]; then
   done
   printf 'backup stale-locks=%s\n' "$(find /var/backups/hostdeck/restic/locks -type f -mmin +30 2>/dev/null | wc -l)"
 fi
+# Each scheduled job's last finished run, from its ledger (the cron module's).
+for f in /var/lib/hostdeck/jobs/*.runs; do
+  [ -r "$f" ] || continue
+  n=\${f##*/}
+  last=$(grep '^end ' "$f" | tail -n 1)
+  [ -z "$last" ] || printf 'cronrun %s %s\n' "\${n%.runs}" "$last"
+done
 `;
 
 /**
@@ -59,7 +68,7 @@ if [ -d /run/systemd/system ]; then
   # systemd's own accounting (cgroup v2 and v1 alike): one block per site unit, a blank line between.
   systemctl show -p Id -p MemoryCurrent -p CPUUsageNSec --no-pager 'hostdeck-php@*' 2>/dev/null | while read -r line; do printf 'sitecg %s\n' "\${line:-.}"; done
 fi
-${BACKUP_RECORD_SCRIPT}echo end
+${ROOT_RECORD_SCRIPT}echo end
 `;
 
 /** A host sends at most this much, and this many of each thing, before the rest is not read. */
@@ -85,6 +94,9 @@ export interface Reading {
   sites: { slug: string; active: string; sub: string; memBytes: number | null; cpuUsec: number | null }[];
   services: MonitorLatest['services'];
   backup: MonitorLatest['backup'];
+  jobs: MonitorLatest['jobs'];
+  /** The root-only records were readable (a root login): no need to read them through sudo. */
+  recordRead: boolean;
 }
 
 const SITE_UNIT = /^hostdeck-php@([a-z0-9-]{1,63})\.service$/;
@@ -115,8 +127,9 @@ export function parseSample(output: string, at: number): Reading {
     sites: [],
     services: { caddy: 'absent', mariadb: 'absent' },
     backup: null,
+    jobs: null,
+    recordRead: false,
   };
-  const backup = new Map<string, string>();
   const mounts = new Map<string, MonitorMount>();
   const siteCg = new Map<string, { mem: number | null; usec: number | null }>();
   let unit: Record<string, string> = {};
@@ -205,9 +218,7 @@ export function parseSample(output: string, at: number): Reading {
         r.services[name] = f[1] === 'loaded' ? (f[2] === 'active' ? 'up' : 'down') : 'absent';
         break;
       }
-      case 'backup':
-        backupLine(backup, line);
-        break;
+
       case 'sitecg': {
         // "Id=hostdeck-php@shop.service", "MemoryCurrent=52428800", "CPUUsageNSec=[not set]"; "."
         // ends a unit's block.
@@ -239,7 +250,10 @@ export function parseSample(output: string, at: number): Reading {
     }
   }
   r.mounts = [...mounts.values()].filter((m) => m.totalBytes > 0);
-  r.backup = backupOf(backup);
+  const record = recordOf(lines);
+  r.backup = record.backup;
+  r.jobs = record.jobs;
+  r.recordRead = record.read;
   return r;
 }
 
@@ -253,13 +267,46 @@ function backupLine(kv: Map<string, string>, line: string): void {
   if (i > 0 && kv.size < MAX_SITES * 5 + 8) kv.set(text.slice(0, i), text.slice(i + 1));
 }
 
-/** BACKUP_RECORD_SCRIPT's output read back (null: nothing there, or not readable). */
-export function parseBackupRecord(output: string): MonitorLatest['backup'] {
+export interface RootRecord {
+  read: boolean;
+  backup: MonitorLatest['backup'];
+  /** null when the records were not readable. */
+  jobs: MonitorLatest['jobs'];
+}
+
+/** ROOT_RECORD_SCRIPT's output read back (on its own, through sudo). */
+export function parseRootRecord(output: string): RootRecord {
   if (output.length > MAX_OUTPUT)
-    throw new Error('The backup record was larger than a server sends (over 1 MB).');
+    throw new Error("The host's records were larger than a server sends (over 1 MB).");
+  return recordOf(output.split('\n'));
+}
+
+const JOB_UNIT = /^([a-z](?:[a-z0-9-]{0,27}[a-z0-9])?)--([a-z](?:[a-z0-9-]{0,22}[a-z0-9])?)$/;
+
+function recordOf(lines: string[]): RootRecord {
   const kv = new Map<string, string>();
-  for (const line of output.split('\n')) if (line.startsWith('backup ')) backupLine(kv, line);
-  return backupOf(kv);
+  const jobs: NonNullable<MonitorLatest['jobs']> = [];
+  let read = false;
+  for (const line of lines) {
+    if (line === 'record') read = true;
+    else if (line.startsWith('backup ')) backupLine(kv, line);
+    else if (line.startsWith('cronrun ') && jobs.length < MAX_SITES * 5) {
+      // "cronrun <site>--<job> end <invocation> <epoch ms> <result> <code> <status>"
+      const [, unit, tag, , ms, result, , status] = line.trim().split(/\s+/);
+      const m = JOB_UNIT.exec(unit ?? '');
+      if (!m || tag !== 'end' || !/^\d{10,15}$/.test(ms ?? '') || !/^[A-Za-z0-9_-]{1,32}$/.test(result ?? ''))
+        continue;
+      jobs.push({
+        site: m[1]!,
+        job: m[2]!,
+        at: new Date(Number(ms)).toISOString(),
+        ok: result === 'success',
+        result: result!,
+        exitStatus: /^[A-Za-z0-9_-]{1,32}$/.test(status ?? '') && status !== '-' ? status! : null,
+      });
+    }
+  }
+  return { read, backup: backupOf(kv), jobs: read || jobs.length > 0 ? jobs : null };
 }
 
 /** A result line the host recorded ("<UTC time> ok|failed <detail>"), its detail bounded and printable. */
@@ -475,6 +522,7 @@ export function latestOf(
     sites: sitesNow,
     services: r.services,
     backup: r.backup,
+    jobs: r.jobs,
   };
 }
 

@@ -5,7 +5,8 @@ import type { MonitorLatest, MonitorStatus, ServerInfo } from '@contract';
 import { AppError } from '../base/app-error';
 import type { EventBus } from '../base/events';
 import type { ExecResult } from '../infra/ssh/pool';
-import { derive, latestOf, parseBackupRecord, parseSample, SAMPLE_SCRIPT } from './sample';
+import { derive, latestOf, parseRootRecord, parseSample, SAMPLE_SCRIPT } from './sample';
+import type { RootRecord } from './sample';
 import type { Reading } from './sample';
 import type { MonitorStore } from './store';
 
@@ -21,10 +22,11 @@ export interface SamplerDeps {
   unlocked: () => boolean;
   redact: (text: string) => string;
   /**
-   * Reads the backup module's root-only record for a login that is not root (`sudo -n`), or null
-   * for a root login (the sample itself has it). Asked at most every BACKUP_RECORD_EVERY_MS.
+   * Reads the host's root-only records (backups, scheduled jobs) for a login that is not root
+   * (`sudo -n`), or null for a root login (the sample itself has them). Asked at most every
+   * ROOT_RECORD_EVERY_MS.
    */
-  readBackupRecord?: (serverId: string) => Promise<ExecResult> | null;
+  readRootRecord?: (serverId: string) => Promise<ExecResult> | null;
   /** Called with every stored sample (the alert rules read them). */
   onSample?: (serverId: string, latest: MonitorLatest) => void;
   /** Called when a sample fails (reachability is judged from these). */
@@ -40,14 +42,14 @@ interface State {
   lastError: string | null;
   failures: number;
   nextAt: number;
-  /** The backup record read through sudo, and when (a login that is not root). */
-  record: { at: number; value: MonitorLatest['backup'] } | null;
+  /** The root-only records read through sudo, and when (a login that is not root). */
+  record: { at: number; value: RootRecord | null } | null;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 const SAMPLE_TIMEOUT_MS = 10_000;
-/** How often the backup record is read through sudo: each read is a line in the host's auth log. */
-export const BACKUP_RECORD_EVERY_MS = 5 * 60_000;
+/** How often the root-only records are read through sudo: each read is a line in the host's auth log. */
+export const ROOT_RECORD_EVERY_MS = 5 * 60_000;
 
 export class Sampler {
   private readonly states = new Map<string, State>();
@@ -83,7 +85,7 @@ export class Sampler {
 
   /**
    * Samples one server now (a sample already under way is shared); `fresh` (asked for by the
-   * operator) reads the backup record again too.
+   * operator) reads the root-only records again too.
    */
   sample(serverId: string, fresh = false): Promise<MonitorLatest> {
     const state = this.state(serverId);
@@ -140,7 +142,13 @@ export class Sampler {
       }
       const at = this.now();
       const reading = parseSample(result.stdout, at);
-      reading.backup ??= await this.backupRecord(serverId, state, fresh);
+      if (!reading.recordRead) {
+        const record = await this.rootRecord(serverId, state, fresh);
+        if (record) {
+          reading.backup = record.backup;
+          reading.jobs = record.jobs;
+        }
+      }
       // A server removed while its sample was on the way keeps nothing.
       if (!this.d.servers().some((s) => s.id === serverId))
         throw new AppError('NOT_FOUND', 'The server was removed.');
@@ -170,23 +178,19 @@ export class Sampler {
     return stored;
   }
 
-  /** The backup record through sudo (kept between reads; a failed read keeps the last one). */
-  private async backupRecord(
-    serverId: string,
-    state: State,
-    fresh: boolean,
-  ): Promise<MonitorLatest['backup']> {
+  /** The root-only records through sudo (kept between reads; a failed read keeps the last one). */
+  private async rootRecord(serverId: string, state: State, fresh: boolean): Promise<RootRecord | null> {
     const now = this.now();
-    if (!fresh && state.record && now - state.record.at < BACKUP_RECORD_EVERY_MS) return state.record.value;
-    const asked = this.d.readBackupRecord?.(serverId);
+    if (!fresh && state.record && now - state.record.at < ROOT_RECORD_EVERY_MS) return state.record.value;
+    const asked = this.d.readRootRecord?.(serverId);
     if (!asked) return null;
     let value = state.record?.value ?? null;
     try {
       const r = await asked;
       // sudo refused (a password is required, or no sudo at all): nothing readable, asked again later
-      value = r.code === 0 ? parseBackupRecord(r.stdout) : null;
+      value = r.code === 0 ? parseRootRecord(r.stdout) : null;
     } catch {
-      // the connection: the last record read stands until the next read
+      // the connection: the last records read stand until the next read
     }
     state.record = { at: now, value };
     return value;

@@ -23,6 +23,7 @@ function sample(
     shop?: string;
     caddy?: 'up' | 'down';
     backup?: MonitorLatest['backup'];
+    jobs?: MonitorLatest['jobs'];
   } = {},
 ): MonitorLatest {
   const used = o.used ?? 0.5;
@@ -59,6 +60,7 @@ function sample(
     ],
     services: { caddy: o.caddy ?? 'up', mariadb: 'up' },
     backup: o.backup ?? null,
+    jobs: o.jobs ?? null,
   };
 }
 
@@ -329,5 +331,29 @@ describe('alert rules', () => {
     const before = notices.length;
     run(15, { backup: backup({ failure: true }) });
     expect(notices).toHaveLength(before);
+  });
+  it("tells a scheduled job whose last run failed, opens its site on a click, and clears it at the job's next good run", () => {
+    const at = '2026-06-01T11:59:00.000Z';
+    const jobs = (ok: boolean, result = 'exit-code'): MonitorLatest['jobs'] => [
+      { site: 'shop', job: 'report', at, ok, result: ok ? 'success' : result, exitStatus: ok ? '0' : '3' },
+      // a job of a site this server does not have: not this server's concern
+      { site: 'gone', job: 'x', at, ok: false, result: 'exit-code', exitStatus: '1' },
+    ];
+    run(15, { jobs: jobs(false) });
+    expect(notices).toEqual([
+      {
+        serverId: 's1',
+        siteSlug: 'shop',
+        title: 'web-1: alert',
+        body: `shop: the scheduled job report failed at ${at} (exit status 3).`,
+      },
+    ]);
+    run(15, { jobs: jobs(false, 'timeout') });
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })[0]!.summary).toBe(
+      `shop: the scheduled job report failed at ${at} (it was stopped at its timeout).`,
+    );
+    run(15, { jobs: jobs(true) });
+    expect(notices.at(-1)).toMatchObject({ title: 'web-1: recovered', siteSlug: 'shop' });
+    expect(engine.list({ serverId: 's1', active: true, limit: 10 })).toEqual([]);
   });
 });

@@ -46,6 +46,7 @@ sitecg .
 sitecg MemoryCurrent=[not set]
 sitecg CPUUsageNSec=18446744073709551615
 sitecg Id=hostdeck-php@blog.service
+record
 backup wanted=enabled
 backup schedule=daily
 backup schedule-since=2026-11-30T10:00:00Z
@@ -59,6 +60,10 @@ backup last-drill:shop=2026-12-01T05:00:00Z failed run 20261201T040012Z-4242: th
 backup last-check=2026-12-01T04:10:00Z ok structure and indexes
 backup last-copy=2026-12-01T04:12:00Z failed to web-2: connection refused
 backup stale-locks=2
+cronrun shop--report end 0123456789abcdef0123456789abcdef 1796172762139 exit-code exited 3
+cronrun shop--nightly end 0123456789abcdef0123456789abcdee 1796172762000 success exited 0
+cronrun ../etc--x end 0123456789abcdef0123456789abcdef 1796172762139 exit-code exited 3
+cronrun shop--bad start 0123456789abcdef0123456789abcdef 1796172762139
 end
 `;
 
@@ -118,6 +123,26 @@ describe('the sample', () => {
       copy: { at: '2026-12-01T04:12:00Z', ok: false, detail: 'to web-2: connection refused' },
       staleLocks: 2,
     });
+    // Each job's last finished run; a name that is not a site's and job's, or a start, is not one.
+    expect(r.recordRead).toBe(true);
+    expect(r.jobs).toEqual([
+      {
+        site: 'shop',
+        job: 'report',
+        at: new Date(1796172762139).toISOString(),
+        ok: false,
+        result: 'exit-code',
+        exitStatus: '3',
+      },
+      {
+        site: 'shop',
+        job: 'nightly',
+        at: new Date(1796172762000).toISOString(),
+        ok: true,
+        result: 'success',
+        exitStatus: '0',
+      },
+    ]);
   });
 
   it('refuses a sample that was cut off or is not from Linux', () => {

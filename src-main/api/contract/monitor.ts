@@ -61,6 +61,13 @@ export interface MonitorLatest {
     copy: BackupCheck | null;
     staleLocks: number;
   } | null;
+  /**
+   * Each scheduled job's last finished run, from the cron module's ledgers (root-only like the
+   * backup record; null when they could not be read).
+   */
+  jobs:
+    | { site: string; job: string; at: string; ok: boolean; result: string; exitStatus: string | null }[]
+    | null;
 }
 
 /** The columns of a server's series; shares are 0..1, rx/tx bytes per second. */
@@ -102,6 +109,7 @@ export const alertRuleNames = [
   'unreachable',
   'backup-overdue',
   'backup-failed',
+  'job-failed',
 ] as const;
 export type AlertRuleName = (typeof alertRuleNames)[number];
 

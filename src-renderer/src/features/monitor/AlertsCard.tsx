@@ -18,6 +18,7 @@ export const ruleLabel: Record<AlertRuleName, string> = {
   unreachable: 'Server unreachable',
   'backup-overdue': 'Backups overdue',
   'backup-failed': 'Backups failing',
+  'job-failed': 'Scheduled job failed',
 };
 
 /** Alerts, read again whenever one fires or recovers. */
