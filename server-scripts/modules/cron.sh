@@ -246,13 +246,38 @@ cron_run() {
   hd_changed "run $CRON_JOB" "started"
 }
 
-# A timestamp property of a unit in epoch seconds, or nothing (systemd 252's show ignores
+# A timestamp as systemctl shows it, in epoch seconds, or nothing (systemd 252's show ignores
 # --timestamp=unix).
-cron_epoch() { # UNIT PROPERTY
-  local v
-  v=$(systemctl show -p "$2" --value -- "$1" 2>/dev/null) || true
-  [[ -n $v && $v != n/a ]] || return 0
-  date -d "$v" +%s 2>/dev/null || true
+cron_epoch() { # TIMESTAMP
+  [[ -n $1 && $1 != n/a ]] || return 0
+  date -d "$1" +%s 2>/dev/null || true
+}
+
+# The timers' and services' state of JOBs, read by one systemctl show (not four per job: the site
+# page asks every 10 s), into CRON_PROP["<unit>/<property>"].
+declare -A CRON_PROP=()
+cron_show_units() { # JOB...
+  CRON_PROP=()
+  (($# > 0)) || return 0
+  local -a units=() block=()
+  local job unit line id
+  for job in "$@"; do
+    unit=$(hd_cron_unit "$CRON_SITE" "$job")
+    units+=("$unit.timer" "$unit.service")
+  done
+  # One block a unit, a blank line between; Id is not the first line of a block.
+  while IFS= read -r line || ((${#block[@]} > 0)); do
+    if [[ -n $line ]]; then
+      block+=("$line")
+      continue
+    fi
+    id=''
+    for line in "${block[@]}"; do [[ $line == Id=* ]] && id=${line#Id=}; done
+    if [[ -n $id ]]; then
+      for line in "${block[@]}"; do CRON_PROP["$id/${line%%=*}"]=${line#*=}; done
+    fi
+    block=()
+  done < <(systemctl show -p Id -p ActiveState -p NextElapseUSecRealtime -p LastTriggerUSec -- "${units[@]}" 2>/dev/null || true)
 }
 
 cron_timezone() { timedatectl show -p Timezone --value 2>/dev/null || cat /etc/timezone 2>/dev/null || echo UTC; }
@@ -295,6 +320,7 @@ cron_status() {
   mapfile -t jobs < <(hd_cron_jobs "$CRON_SITE")
   hd_status jobs "${jobs[*]}"
   local job k unit state i run inv tail
+  cron_show_units "${jobs[@]}"
   for job in "${jobs[@]}"; do
     CRON_JOB=$job
     unit=$(hd_cron_unit "$CRON_SITE" "$job")
@@ -303,10 +329,10 @@ cron_status() {
     if [[ -r $HD_CRON_ETC/$CRON_SITE/$job.sh ]]; then
       hd_status "$job.command" "$(tail -n 1 "$HD_CRON_ETC/$CRON_SITE/$job.sh")"
     fi
-    hd_status "$job.next" "$(cron_epoch "$unit.timer" NextElapseUSecRealtime)"
-    hd_status "$job.last-trigger" "$(cron_epoch "$unit.timer" LastTriggerUSec)"
-    hd_status "$job.timer" "$(hd_unit_active "$unit.timer")"
-    state=$(hd_unit_active "$unit.service")
+    hd_status "$job.next" "$(cron_epoch "${CRON_PROP[$unit.timer/NextElapseUSecRealtime]-}")"
+    hd_status "$job.last-trigger" "$(cron_epoch "${CRON_PROP[$unit.timer/LastTriggerUSec]-}")"
+    hd_status "$job.timer" "${CRON_PROP[$unit.timer/ActiveState]:-inactive}"
+    state=${CRON_PROP[$unit.service/ActiveState]:-inactive}
     hd_status "$job.running" "$([[ $state =~ ^(active|activating|deactivating)$ ]] && echo yes || echo no)"
     i=0
     while IFS= read -r run; do
