@@ -11,15 +11,14 @@
  *     an unchanged run (target: only the new snapshot and index files, no data packs again).
  * Prints figures; asserts only that each run succeeded.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
-import { startHosts, stopAll } from '../test/vps/harness/index.js';
+import { stopAll } from '../test/vps/harness/index.js';
 import type { Host } from '../test/vps/harness/index.js';
-import { hostdeck, sh, uploadScripts } from '../test/vps/provision/hostdeck-scripts.js';
+import { hostdeck, sh } from '../test/vps/provision/hostdeck-scripts.js';
 import { startApp } from '../test/ssh/harness/app.js';
 import { addTestHost } from '../test/support/trusted-server.js';
-import { createSite, ok } from '../test/vps/sites/helpers.js';
-import { sitesLayer } from '../test/vps/sites/sites-layer.js';
+import { ok } from '../test/vps/sites/helpers.js';
+import { siteHost } from './support';
 
 afterAll(stopAll);
 
@@ -39,12 +38,7 @@ async function timed(h: Host, cmd: string): Promise<number> {
 }
 
 it('backs a 250 MB site up close to the speed of tar | zstd', async () => {
-  const layer = await sitesLayer();
-  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
-  const [host] = await startHosts(1, { layers: [layer] });
-  const h = host!;
-  await uploadScripts(h);
-  await ok(createSite(h, SITE));
+  const h = await siteHost(SITE);
   await sh(
     h,
     'apt-get install -y -qq zstd bc >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq zstd bc)',

@@ -8,13 +8,12 @@
  *     page's card asks every 10 s).
  * Prints figures; asserts only that the runs happened.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
-import { startHosts, stopAll } from '../test/vps/harness/index.js';
+import { stopAll } from '../test/vps/harness/index.js';
 import type { Host } from '../test/vps/harness/index.js';
-import { hostdeck, sh, uploadScripts } from '../test/vps/provision/hostdeck-scripts.js';
-import { createSite, ok } from '../test/vps/sites/helpers.js';
-import { sitesLayer } from '../test/vps/sites/sites-layer.js';
+import { hostdeck, sh } from '../test/vps/provision/hostdeck-scripts.js';
+import { ok } from '../test/vps/sites/helpers.js';
+import { siteHost } from './support';
 
 afterAll(stopAll);
 
@@ -39,12 +38,7 @@ async function timedMs(h: Host, cmd: string, n = 5): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 it('runs scheduled jobs close to their time and costs little per job', async () => {
-  const layer = await sitesLayer();
-  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
-  const [host] = await startHosts(1, { layers: [layer] });
-  const h = host!;
-  await uploadScripts(h);
-  await ok(createSite(h, SITE));
+  const h = await siteHost(SITE);
 
   // Delay: a job every 10 s; the ledger polled on the host for each run's start and end lines.
   await ok(cron(h, 'install', ['--job', 'tick', '--schedule', '*:*:0/10', '--command-stdin'], 'echo tick\n'));

@@ -4,7 +4,23 @@ import { startApp } from '../test/ssh/harness/app';
 import type { TestApp } from '../test/ssh/harness/app';
 import { addTrustedServer } from '../test/support/trusted-server';
 import type { Host } from '../test/vps/harness/index.js';
+import { spawnSync } from 'node:child_process';
 import { startHosts } from '../test/vps/harness/index.js';
+import { uploadScripts } from '../test/vps/provision/hostdeck-scripts.js';
+import { createSite, ok } from '../test/vps/sites/helpers.js';
+import type { SiteArgs } from '../test/vps/sites/helpers.js';
+import { sitesLayer } from '../test/vps/sites/sites-layer.js';
+
+/** One host of the sites layer (Caddy, MariaDB, FrankenPHP) with the scripts on it and one site. */
+export async function siteHost(site: SiteArgs): Promise<Host> {
+  const layer = await sitesLayer();
+  // A host of an earlier run may have had this address: forget its MAC.
+  spawnSync('ip', ['neigh', 'flush', 'dev', 'hdvps0'], { stdio: 'ignore' });
+  const [host] = await startHosts(1, { layers: [layer] });
+  await uploadScripts(host!);
+  await ok(createSite(host!, site));
+  return host!;
+}
 
 /** Boots `n` sshd-only hosts and adds each to a fresh app (host key confirmed, key login). */
 export async function fleetApp(n: number): Promise<{ hosts: Host[]; app: TestApp; ids: string[] }> {
